@@ -1,0 +1,18 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "AR Escalation Ladder",
+    "summary": "Escalate overdue invoices internally and externally, stage by stage, "
+    "with SLAs, roll-ups, promises-to-pay, disputes and a full audit trail",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/ar-escalation/ar-escalation",
+    "author": "AR Escalation contributors",
+    "maintainers": ["ar-escalation"],
+    "license": "AGPL-3",
+    "application": False,
+    "installable": True,
+    "depends": ["account", "mail", "portal", "resource"],
+    "external_dependencies": {"python": ["pydantic"]},
+    "data": [],
+}
