@@ -1,1 +1,4 @@
-from . import test_install
+from . import test_ladder_rules
+from . import test_escalation_tracks
+from . import test_promises_and_closing
+from . import test_run_safety

@@ -1,0 +1,18 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Database-free escalation engine: policy validation and rule evaluation."""
+
+from .evaluate import (  # noqa: F401
+    AGING_BUCKETS,
+    RISK_SIGNAL_LABELS,
+    ROLLUP_CHAIN,
+    CustomerHistory,
+    Decision,
+    InvoiceFacts,
+    aging_bucket,
+    decide,
+    external_plan,
+    match_stage,
+    risk_signals,
+)
+from .policy import ACCOUNT_TIERS, RULE_KINDS, Policy, PolicyError, load_policy  # noqa: F401

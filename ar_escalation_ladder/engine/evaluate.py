@@ -1,0 +1,266 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Decide, for each open invoice, its ladder stage and whether to contact the customer.
+
+Plain Python, no database: the Odoo side gathers :class:`InvoiceFacts` for a
+whole batch with a constant number of queries, calls :func:`decide` for each
+and writes the results back in bulk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from .policy import Policy, Stage
+
+ROLLUP_CHAIN = {
+    "ar_operator": "ar_lead",
+    "account_manager": "ar_lead",
+    "ar_lead": "finance_lead",
+    "finance_lead": "cfo",
+    "cfo": None,
+}
+
+RISK_SIGNAL_LABELS = {
+    "late_payer": "pays late on average",
+    "worsening": "payment delays worsening",
+    "broken_promise": "broke a promise before",
+    "dispute": "open dispute",
+    "over_credit_limit": "over credit limit",
+}
+
+TIER_LABELS = {
+    "strategic": "strategic account",
+    "key": "key account",
+    "standard": "standard account",
+    "small": "small account",
+}
+
+AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+
+
+@dataclass(slots=True)
+class CustomerHistory:
+    """What the customer's own history says; amounts of days are averages."""
+
+    avg_days_late_12m: float | None = None
+    avg_days_late_recent: float | None = None  # last 3 months
+    avg_days_late_before: float | None = None  # the 9 months before
+    broken_promises: int = 0
+    open_disputes: int = 0
+    over_credit_limit: bool = False
+
+
+@dataclass(slots=True)
+class InvoiceFacts:
+    invoice_id: int
+    partner_id: int
+    days_overdue: int
+    residual: float  # company currency
+    customer_overdue: float = 0.0  # company currency, all the customer's overdue
+    over_credit_limit: bool = False
+    broken_promises_invoice: int = 0
+    broken_promises_customer: int = 0
+    open_dispute: bool = False
+    account_tier: str = "standard"
+    risk_signals: tuple[str, ...] = ()
+    # stage sequence -> date of the first external message at that stage
+    # that the customer has not answered since
+    unanswered_since: Mapping[int, date] = field(default_factory=dict)
+    current_stage: int | None = None
+    paid: bool = False
+    paused: bool = False
+    promise_holds: bool = False
+    hygiene_blockers: tuple[str, ...] = ()
+    external_attempts: int = 0  # external messages sent at the current stage
+    last_external: date | None = None  # last one at the current stage
+
+
+@dataclass(slots=True)
+class Decision:
+    invoice_id: int
+    action: str  # "none" (no stage), "enter" (moves up), "stay", "close" (paid)
+    stage: int | None
+    previous: int | None
+    reason: str
+    matched: int | None = None  # the stage the rules alone point to
+    send_external: bool = False
+    external_cycle: int = 0  # index of the message at this stage (0 = first)
+    hold: str = ""  # why nothing goes out although the stage has a channel
+    blockers: tuple[str, ...] = ()
+
+
+def aging_bucket(days_overdue: int) -> str:
+    if days_overdue <= 0:
+        return "current"
+    if days_overdue <= 30:
+        return "1-30"
+    if days_overdue <= 60:
+        return "31-60"
+    if days_overdue <= 90:
+        return "61-90"
+    return "90+"
+
+
+def risk_signals(history: CustomerHistory, policy: Policy) -> tuple[str, ...]:
+    """Signals drawn from the customer's history, in a stable order."""
+    out = []
+    avg = history.avg_days_late_12m
+    if avg is not None and avg >= policy.risk.late_payer_days:
+        out.append("late_payer")
+    recent, before = history.avg_days_late_recent, history.avg_days_late_before
+    if recent is not None and before is not None:
+        if recent - before >= policy.risk.worsening_days:
+            out.append("worsening")
+    if history.broken_promises:
+        out.append("broken_promise")
+    if history.open_disputes:
+        out.append("dispute")
+    if history.over_credit_limit:
+        out.append("over_credit_limit")
+    return tuple(out)
+
+
+def _days_no_response(facts: InvoiceFacts, since_stage: int, today: date) -> int | None:
+    dates = [d for seq, d in facts.unanswered_since.items() if seq >= since_stage and d]
+    if not dates:
+        return None
+    return (today - min(dates)).days
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _days_phrase(days: int) -> str:
+    if days > 0:
+        return f"{_plural(days, 'day')} overdue"
+    if days == 0:
+        return "due today"
+    return f"due in {_plural(-days, 'day')}"
+
+
+def _rule_match(rule, facts: InvoiceFacts, today: date) -> str | None:
+    """Return the rule's phrase in words when it matches, else None."""
+    kind = rule.kind
+    if kind == "days_overdue":
+        return _days_phrase(facts.days_overdue) if rule.contains(facts.days_overdue) else None
+    if kind == "amount_residual":
+        if facts.residual > 0 and rule.contains(facts.residual):
+            return f"{facts.residual:,.2f} open on the invoice"
+        return None
+    if kind == "customer_overdue":
+        if facts.customer_overdue > 0 and rule.contains(facts.customer_overdue):
+            return f"{facts.customer_overdue:,.2f} overdue for the customer"
+        return None
+    if kind == "over_credit_limit":
+        return "over credit limit" if facts.over_credit_limit else None
+    if kind == "broken_promises":
+        count = (
+            facts.broken_promises_invoice
+            if rule.scope == "invoice"
+            else facts.broken_promises_customer
+        )
+        if count >= rule.min:
+            where = "" if rule.scope == "invoice" else " by the customer"
+            return f"{_plural(count, 'promise')} broken{where}"
+        return None
+    if kind == "open_dispute":
+        return "open dispute" if facts.open_dispute else None
+    if kind == "account_tier":
+        return TIER_LABELS.get(facts.account_tier) if facts.account_tier in rule.tiers else None
+    if kind == "risk_signals":
+        if len(facts.risk_signals) >= rule.min:
+            labels = ", ".join(RISK_SIGNAL_LABELS.get(s, s) for s in facts.risk_signals)
+            return f"{_plural(len(facts.risk_signals), 'risk signal')} ({labels})"
+        return None
+    if kind == "days_no_response":
+        days = _days_no_response(facts, rule.since_stage, today)
+        if days is not None and days >= rule.min:
+            return f"no response for {_plural(days, 'day')}"
+        return None
+    raise ValueError(f"unknown rule kind {kind!r}")
+
+
+def stage_match(stage: Stage, facts: InvoiceFacts, today: date) -> list[str] | None:
+    """The phrases of the stage's matching rules, or None when the stage does not apply."""
+    if not stage.rules:
+        return None
+    phrases = [_rule_match(rule, facts, today) for rule in stage.rules]
+    hits = [p for p in phrases if p]
+    if stage.rule_mode == "all":
+        return hits if len(hits) == len(phrases) else None
+    return hits or None
+
+
+def match_stage(policy: Policy, facts: InvoiceFacts, today: date) -> tuple[int | None, list[str]]:
+    """The highest stage whose rules match, with the phrases that made it match."""
+    for stage in policy.descending():
+        hits = stage_match(stage, facts, today)
+        if hits is not None:
+            return stage.sequence, hits
+    return None, []
+
+
+def _reason(facts: InvoiceFacts, hits: list[str]) -> str:
+    phrases = [_days_phrase(facts.days_overdue)]
+    for hit in hits:
+        if hit not in phrases:
+            phrases.append(hit)
+    return "; ".join(phrases)
+
+
+def external_plan(stage: Stage, facts: InvoiceFacts, entering: bool, today: date):
+    """Whether the customer is contacted now at ``stage``: (send, cycle, hold)."""
+    if stage.channel == "none":
+        return False, 0, "no external channel"
+    if facts.paused:
+        return False, 0, "paused"
+    if facts.open_dispute:
+        return False, 0, "open dispute"
+    if facts.promise_holds and stage.pause_on_promise:
+        return False, 0, "promise to pay holds"
+    if facts.hygiene_blockers:
+        return False, 0, "not payable as sent"
+    attempts = 0 if entering else facts.external_attempts
+    if attempts >= max(stage.cadence_max, 1):
+        return False, attempts, "cadence complete"
+    if attempts and facts.last_external is not None:
+        if (today - facts.last_external).days < stage.cadence_days:
+            return False, attempts, "next reminder not due yet"
+    return True, attempts, ""
+
+
+def decide(policy: Policy, facts: InvoiceFacts, today: date) -> Decision:
+    """The stage an invoice belongs at today, and what to tell the customer.
+
+    Escalation only moves up on its own: when the rules point below the
+    current stage, the invoice stays where it is. A paid invoice closes.
+    """
+    current = facts.current_stage
+    if facts.paid or facts.residual <= 0:
+        return Decision(
+            facts.invoice_id, "close" if current is not None else "none", None, current,
+            "paid in full",
+        )
+    matched, hits = match_stage(policy, facts, today)
+    stages = policy.by_sequence
+    if current is not None and current not in stages:
+        current = None  # the stage was removed from the policy
+    if matched is None and current is None:
+        return Decision(facts.invoice_id, "none", None, None, _reason(facts, []))
+    if current is not None and (matched is None or matched <= current):
+        target, action = current, "stay"
+        reason = _reason(facts, hits)
+        if matched is not None and matched < current:
+            reason += f"; held at {stages[current].name} (escalation only moves up)"
+    else:
+        target, action = matched, "enter"
+        reason = _reason(facts, hits)
+    send, cycle, hold = external_plan(stages[target], facts, action == "enter", today)
+    return Decision(
+        facts.invoice_id, action, target, facts.current_stage, reason, matched,
+        send, cycle, hold, facts.hygiene_blockers,
+    )

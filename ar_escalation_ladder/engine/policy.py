@@ -1,0 +1,237 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The escalation policy: stages and their entry rules, validated with pydantic.
+
+This module needs no database. The Odoo models serialise their stage records
+into a plain dict, :func:`load_policy` validates it, and the evaluator in
+:mod:`.evaluate` reads the resulting :class:`Policy`. A policy that does not
+validate raises :class:`PolicyError` whose message names the stage and the
+rule at fault, e.g. ``Stage "Managed" (sequence 2), rule 1 (days_overdue):
+min must be <= max``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+ACCOUNT_TIERS = ("strategic", "key", "standard", "small")
+OWNER_ROLES = ("ar_operator", "account_manager", "ar_lead", "finance_lead", "cfo")
+CHANNELS = ("none", "email", "sms", "email_sms", "whatsapp")
+RULE_KINDS = (
+    "days_overdue",
+    "amount_residual",
+    "customer_overdue",
+    "over_credit_limit",
+    "broken_promises",
+    "open_dispute",
+    "account_tier",
+    "risk_signals",
+    "days_no_response",
+)
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used, with a message naming stage and rule."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Range(_Strict):
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _check_range(self):
+        if self.min is None and self.max is None:
+            raise ValueError("set min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) must be <= max ({self.max:g})")
+        return self
+
+    def contains(self, value: float) -> bool:
+        if self.min is not None and value < self.min:
+            return False
+        return self.max is None or value <= self.max
+
+
+class DaysOverdueRule(_Range):
+    """Days past the due date; negative values are days before it."""
+
+    kind: Literal["days_overdue"] = "days_overdue"
+
+
+class AmountResidualRule(_Range):
+    """The invoice's open amount, in company currency."""
+
+    kind: Literal["amount_residual"] = "amount_residual"
+
+    @model_validator(mode="after")
+    def _check_positive(self):
+        if (self.min or 0) < 0 or (self.max or 0) < 0:
+            raise ValueError("amounts cannot be negative")
+        return self
+
+
+class CustomerOverdueRule(AmountResidualRule):
+    """The customer's total overdue amount, in company currency."""
+
+    kind: Literal["customer_overdue"] = "customer_overdue"
+
+
+class OverCreditLimitRule(_Strict):
+    """The customer's receivable is above its credit limit (a limit is set)."""
+
+    kind: Literal["over_credit_limit"] = "over_credit_limit"
+
+
+class BrokenPromisesRule(_Strict):
+    kind: Literal["broken_promises"] = "broken_promises"
+    min: int = Field(1, ge=1)
+    scope: Literal["invoice", "customer"] = "invoice"
+
+
+class OpenDisputeRule(_Strict):
+    kind: Literal["open_dispute"] = "open_dispute"
+
+
+class AccountTierRule(_Strict):
+    kind: Literal["account_tier"] = "account_tier"
+    tiers: tuple[Literal["strategic", "key", "standard", "small"], ...] = Field(
+        min_length=1
+    )
+
+
+class RiskSignalsRule(_Strict):
+    kind: Literal["risk_signals"] = "risk_signals"
+    min: int = Field(1, ge=1, le=5)
+
+
+class DaysNoResponseRule(_Strict):
+    """Days since the first external message that the customer left unanswered.
+
+    ``since_stage`` counts only messages sent at that stage or above, so that
+    "no response to executive outreach for 10 days" can be expressed.
+    """
+
+    kind: Literal["days_no_response"] = "days_no_response"
+    min: int = Field(ge=1)
+    since_stage: int = Field(0, ge=0)
+
+
+Rule = Annotated[
+    DaysOverdueRule
+    | AmountResidualRule
+    | CustomerOverdueRule
+    | OverCreditLimitRule
+    | BrokenPromisesRule
+    | OpenDisputeRule
+    | AccountTierRule
+    | RiskSignalsRule
+    | DaysNoResponseRule,
+    Field(discriminator="kind"),
+]
+
+
+class Stage(_Strict):
+    sequence: int = Field(ge=0)
+    name: str = Field(min_length=1)
+    rule_mode: Literal["any", "all"] = "any"
+    rules: tuple[Rule, ...] = ()
+    owner_role: Literal[
+        "ar_operator", "account_manager", "ar_lead", "finance_lead", "cfo"
+    ] = "ar_operator"
+    sla_hours: float = Field(24, ge=0)
+    sla_same_business_day: bool = False
+    channel: Literal["none", "email", "sms", "email_sms", "whatsapp"] = "email"
+    cadence_days: int = Field(7, ge=0)
+    cadence_max: int = Field(3, ge=0)
+    pause_on_promise: bool = True
+
+    @model_validator(mode="after")
+    def _check_stage(self):
+        if not self.sla_same_business_day and self.sla_hours <= 0:
+            raise ValueError("sla_hours must be > 0 unless the SLA is the same business day")
+        if self.cadence_max > 1 and self.cadence_days < 1:
+            raise ValueError("cadence_days must be >= 1 when cadence_max > 1")
+        return self
+
+
+class RiskThresholds(_Strict):
+    late_payer_days: float = Field(10, ge=0)
+    worsening_days: float = Field(5, ge=0)
+
+
+class Policy(_Strict):
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    promise_grace_days: int = Field(3, ge=0)
+    risk: RiskThresholds = RiskThresholds()
+
+    @model_validator(mode="after")
+    def _check_sequences(self):
+        seen = {}
+        for stage in self.stages:
+            if stage.sequence in seen:
+                raise ValueError(
+                    f'stages "{seen[stage.sequence]}" and "{stage.name}" '
+                    f"share sequence {stage.sequence}"
+                )
+            seen[stage.sequence] = stage.name
+        return self
+
+    @property
+    def by_sequence(self) -> dict[int, Stage]:
+        return {s.sequence: s for s in self.stages}
+
+    def descending(self) -> tuple[Stage, ...]:
+        return tuple(sorted(self.stages, key=lambda s: s.sequence, reverse=True))
+
+
+def _describe_location(data: dict, loc: tuple) -> str:
+    """Turn a pydantic error location into 'Stage "X" (sequence N), rule K (kind)'."""
+    parts = []
+    if len(loc) >= 2 and loc[0] == "stages" and isinstance(loc[1], int):
+        stages = data.get("stages") or []
+        raw = stages[loc[1]] if loc[1] < len(stages) else {}
+        raw = raw if isinstance(raw, dict) else {}
+        name = raw.get("name") or f"#{loc[1] + 1}"
+        seq = raw.get("sequence", "?")
+        parts.append(f'Stage "{name}" (sequence {seq})')
+        rest = loc[2:]
+        if len(rest) >= 2 and rest[0] == "rules" and isinstance(rest[1], int):
+            rules = raw.get("rules") or []
+            rule = rules[rest[1]] if rest[1] < len(rules) else {}
+            kind = rule.get("kind", "?") if isinstance(rule, dict) else "?"
+            parts.append(f"rule {rest[1] + 1} ({kind})")
+            rest = rest[2:]
+            if rest and rest[0] == kind:
+                rest = rest[1:]
+        if rest:
+            parts.append("field " + ".".join(str(p) for p in rest))
+    elif loc:
+        parts.append("field " + ".".join(str(p) for p in loc))
+    else:
+        parts.append("policy")
+    return ", ".join(parts)
+
+
+def load_policy(data: dict) -> Policy:
+    """Validate ``data`` into a :class:`Policy` or raise :class:`PolicyError`."""
+    if not isinstance(data, dict):
+        raise PolicyError("policy: expected a mapping with a 'stages' list")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if len(errors) > 1:
+            # a stage that fails validation also makes the stages tuple look
+            # short; report only the real cause
+            errors = [e for e in errors if tuple(e["loc"]) != ("stages",)] or errors
+        lines = []
+        for err in errors:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{_describe_location(data, tuple(err['loc']))}: {msg}")
+        raise PolicyError("; ".join(lines)) from None

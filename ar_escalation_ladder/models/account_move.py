@@ -1,0 +1,315 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+
+from .ar_escalation_dispute import DISPUTE_CODES
+from .ar_escalation_event import DISPOSITIONS
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    ar_stage_id = fields.Many2one(
+        "ar.escalation.stage",
+        "Escalation stage",
+        index=True,
+        copy=False,
+        group_expand="_read_group_ar_stage_ids",
+    )
+    ar_stage_date = fields.Datetime("Entered stage on", copy=False)
+    ar_stage_entries = fields.Integer(copy=False, help="How many times the invoice entered a stage.")
+    ar_stage_residual = fields.Monetary(
+        "Open when entering the stage", currency_field="company_currency_id", copy=False
+    )
+    ar_reason = fields.Char("Escalation reason", copy=False)
+    ar_sla_deadline = fields.Datetime("SLA deadline", copy=False)
+    ar_sla_breached = fields.Boolean(compute="_compute_ar_sla_breached", search="_search_ar_sla_breached")
+    ar_owner_id = fields.Many2one("res.users", "Escalation owner", copy=False, index="btree_not_null")
+    ar_case_id = fields.Many2one("ar.escalation.case", "Escalation case", copy=False, index="btree_not_null")
+    ar_acknowledged_at = fields.Datetime(copy=False)
+    ar_promise_ids = fields.One2many("ar.escalation.promise", "move_id", "Promises to pay")
+    ar_promise_state = fields.Selection(
+        [("none", "None"), ("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
+        "Promise",
+        compute="_compute_ar_promise",
+        store=True,
+    )
+    ar_promise_date = fields.Date(
+        "Promised by", compute="_compute_ar_promise", store=True,
+        help="Latest date of an open promise instalment.",
+    )
+    ar_broken_promise_count = fields.Integer(
+        "Broken promises", compute="_compute_ar_promise", store=True
+    )
+    ar_dispute_ids = fields.One2many("ar.escalation.dispute", "move_id", "Disputes")
+    ar_dispute_state = fields.Selection(
+        [("none", "None"), ("open", "Open"), ("resolved", "Resolved")],
+        "Dispute",
+        compute="_compute_ar_dispute",
+        store=True,
+    )
+    ar_dispute_code = fields.Selection(DISPUTE_CODES, compute="_compute_ar_dispute", store=True)
+    ar_contact_attempts = fields.Integer("Messages at this stage", copy=False)
+    ar_last_contact_date = fields.Datetime("Last contacted", copy=False)
+    ar_last_contact_channel = fields.Char("Last channel", copy=False)
+    ar_last_response_date = fields.Datetime("Last customer response", copy=False)
+    ar_unanswered_since = fields.Json(copy=False)
+    ar_pause_until = fields.Date("Escalation paused until", copy=False)
+    ar_pause_reason = fields.Char(copy=False)
+    ar_hygiene = fields.Char("Not payable as sent", copy=False)
+    ar_error = fields.Char("Escalation error", copy=False)
+    ar_disposition = fields.Selection(DISPOSITIONS, copy=False)
+    ar_closed_date = fields.Datetime(copy=False)
+    ar_eval_date = fields.Date("Last evaluated", copy=False)
+    ar_event_ids = fields.One2many("ar.escalation.event", "move_id", "Escalation events")
+    ar_event_count = fields.Integer(compute="_compute_ar_event_count")
+
+    def init(self):
+        super().init()
+        # the scheduled run walks open customer invoices not yet evaluated today
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS account_move_ar_open_idx
+               ON account_move (ar_eval_date, id)
+               WHERE move_type = 'out_invoice' AND state = 'posted'"""
+        )
+
+    @api.model
+    def _read_group_ar_stage_ids(self, stages, domain):
+        return stages.search([])
+
+    @api.depends("ar_sla_deadline", "ar_acknowledged_at")
+    def _compute_ar_sla_breached(self):
+        now = fields.Datetime.now()
+        for move in self:
+            move.ar_sla_breached = bool(
+                move.ar_sla_deadline and not move.ar_acknowledged_at and move.ar_sla_deadline < now
+            )
+
+    def _search_ar_sla_breached(self, operator, value):
+        positive = (operator == "=") == bool(value)
+        domain = [
+            ("ar_sla_deadline", "<", fields.Datetime.now()),
+            ("ar_acknowledged_at", "=", False),
+        ]
+        return domain if positive else ["!", "&", *domain]
+
+    @api.depends("ar_promise_ids.state", "ar_promise_ids.line_ids.state", "ar_promise_ids.line_ids.date")
+    def _compute_ar_promise(self):
+        for move in self:
+            promises = move.ar_promise_ids.filtered(lambda p: p.state != "cancelled")
+            open_lines = promises.line_ids.filtered(lambda line: line.state == "open")
+            move.ar_broken_promise_count = len(promises.filtered(lambda p: p.state == "broken"))
+            move.ar_promise_date = max(open_lines.mapped("date")) if open_lines else False
+            if open_lines:
+                move.ar_promise_state = "open"
+            elif promises:
+                move.ar_promise_state = promises.sorted("id")[-1].state
+            else:
+                move.ar_promise_state = "none"
+
+    @api.depends("ar_dispute_ids.state", "ar_dispute_ids.code")
+    def _compute_ar_dispute(self):
+        for move in self:
+            disputes = move.ar_dispute_ids
+            open_disputes = disputes.filtered(lambda d: d.state == "open")
+            if open_disputes:
+                move.ar_dispute_state = "open"
+                move.ar_dispute_code = open_disputes.sorted("id")[-1].code
+            else:
+                move.ar_dispute_state = "resolved" if disputes else "none"
+                move.ar_dispute_code = False
+
+    def _compute_ar_event_count(self):
+        data = self.env["ar.escalation.event"]._read_group(
+            [("move_id", "in", self.ids)], ["move_id"], ["__count"]
+        )
+        counts = {move.id: count for move, count in data}
+        for move in self:
+            move.ar_event_count = counts.get(move.id, 0)
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+    def action_ar_view_events(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Escalation events"),
+            "res_model": "ar.escalation.event",
+            "view_mode": "list,form",
+            "domain": [("move_id", "=", self.id)],
+            "context": {"create": False},
+        }
+
+    def action_ar_escalate_now(self):
+        """Evaluate these invoices right away instead of waiting for the scheduled run."""
+        self.env["ar.escalation.runner"]._ar_process_safely(self._ar_escalation_scope())
+        return True
+
+    def action_ar_acknowledge(self):
+        self.ar_case_id._ar_acknowledge()
+        return True
+
+    def _ar_write(self, vals):
+        """Write escalation bookkeeping only (``ar_*`` fields).
+
+        These fields carry no accounting meaning, so the checks of
+        ``account.move.write`` (balance, dynamic lines, lock dates — several
+        queries per invoice) do not apply; the plain ORM write keeps a batch at
+        a constant number of queries.
+        """
+        if any(not name.startswith("ar_") for name in vals):
+            raise ValueError(f"_ar_write only writes escalation fields, not {sorted(vals)}")
+        return models.Model.write(self, vals)
+
+    def _ar_escalation_scope(self):
+        return self.filtered(
+            lambda m: m.move_type == "out_invoice"
+            and m.state == "posted"
+            and m.company_id.ar_escalation_enabled
+        )
+
+    def _ar_log_promise(self, lines, contact=None, confidence="medium", note=None, source="backoffice"):
+        """Record a promise to pay (one line = a promise; several = a plan)."""
+        self.ensure_one()
+        promise = self.env["ar.escalation.promise"].create(
+            {
+                "move_id": self.id,
+                "contact_id": contact.id if contact else False,
+                "confidence": confidence,
+                "note": note,
+                "source": source,
+                "residual_at_promise": self.amount_residual,
+                "line_ids": [(0, 0, {"date": date, "amount": amount}) for date, amount in lines],
+            }
+        )
+        summary = ", ".join(
+            f"{line.amount:,.2f} by {fields.Date.to_string(line.date)}" for line in promise.line_ids
+        )
+        self._ar_customer_responded()
+        self._ar_event(
+            "promise",
+            self.env._("Promise to pay: %(summary)s (confidence %(confidence)s)", summary=summary,
+                       confidence=confidence),
+        )
+        self._ar_reevaluate()
+        return promise
+
+    def _ar_log_dispute(self, code, note, raised_by=None, source="backoffice"):
+        self.ensure_one()
+        dispute = self.env["ar.escalation.dispute"].create(
+            {
+                "move_id": self.id,
+                "code": code,
+                "note": note,
+                "source": source,
+                "raised_by_id": raised_by.id if raised_by else False,
+            }
+        )
+        self._ar_customer_responded()
+        label = dict(DISPUTE_CODES)[code]
+        self._ar_event("dispute", self.env._("Dispute (%(code)s): %(note)s", code=label, note=note))
+        # the dispute goes to the invoice's owner; dunning pauses meanwhile
+        owner = self.ar_owner_id or self.env["ar.escalation.case"]._ar_resolve_owner(
+            "account_manager", self.commercial_partner_id, self.company_id
+        )[0]
+        self.activity_schedule(
+            "ar_escalation_ladder.mail_activity_type_escalation",
+            user_id=owner.id,
+            summary=self.env._("Resolve dispute: %s", label),
+            note=note,
+        )
+        self._ar_reevaluate()
+        return dispute
+
+    def _ar_resolve_disputes(self, resolution):
+        disputes = self.ar_dispute_ids.filtered(lambda d: d.state == "open")
+        disputes.write({"state": "resolved", "resolved_at": fields.Datetime.now(), "resolution": resolution})
+        for move in self:
+            move._ar_event("dispute_resolved", resolution)
+        self._ar_reevaluate()
+
+    def _ar_pause(self, until, reason):
+        self._ar_write({"ar_pause_until": until, "ar_pause_reason": reason})
+        for move in self:
+            move._ar_event(
+                "pause",
+                self.env._("Paused until %(until)s: %(reason)s", until=fields.Date.to_string(until),
+                           reason=reason),
+            )
+
+    def _ar_resume(self):
+        self._ar_write({"ar_pause_until": False, "ar_pause_reason": False})
+        for move in self:
+            move._ar_event("resume", self.env._("Pause lifted"))
+        self._ar_reevaluate()
+
+    def _ar_override(self, stage, reason):
+        """Move to ``stage`` by hand (up or down), with a mandatory reason."""
+        self.env["ar.escalation.runner"]._ar_override(self, stage, reason)
+
+    def _ar_close(self, disposition, reason=""):
+        self.env["ar.escalation.runner"]._ar_close(self, disposition, reason)
+
+    def _ar_event(self, kind, reason, **vals):
+        self.ensure_one()
+        return self.env["ar.escalation.event"]._ar_log(
+            [
+                {
+                    "kind": kind,
+                    "move_id": self.id,
+                    "partner_id": self.commercial_partner_id.id,
+                    "company_id": self.company_id.id,
+                    "stage_id": self.ar_stage_id.id,
+                    "case_id": self.ar_case_id.id,
+                    "amount": abs(self.amount_residual_signed),
+                    "reason": reason,
+                    **vals,
+                }
+            ]
+        )
+
+    def _ar_customer_responded(self):
+        self._ar_write({"ar_last_response_date": fields.Datetime.now(), "ar_unanswered_since": {}})
+
+    def _ar_reevaluate(self):
+        scope = self._ar_escalation_scope()
+        if scope and not self.env.context.get("ar_no_reevaluate"):
+            self.env["ar.escalation.runner"]._ar_process_safely(scope)
+
+    # ------------------------------------------------------------------
+    # hooks
+    # ------------------------------------------------------------------
+    def _message_post_after_hook(self, message, msg_vals):
+        """An email from the customer on the invoice counts as a response."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        if message.message_type == "email" and message.author_id:
+            customers = self.filtered(
+                lambda m: m.move_type == "out_invoice"
+                and message.author_id.commercial_partner_id == m.commercial_partner_id
+            )
+            if customers:
+                customers._ar_customer_responded()
+        return result
+
+    @api.model
+    def _ar_sla_deadline(self, stage, company, now):
+        """When an escalation at ``stage`` is due: SLA hours, or the end of the business day."""
+        if not stage.sla_same_business_day:
+            return now + timedelta(hours=stage.sla_hours or 0)
+        calendar = company.resource_calendar_id
+        if not calendar:
+            return now.replace(hour=23, minute=59, second=0, microsecond=0)
+        start = now.replace(tzinfo=None)
+        start_utc = pytz.utc.localize(start)
+        intervals = calendar._work_intervals_batch(start_utc, start_utc + timedelta(days=14))[False]
+        ends = [stop for __, stop, __ in intervals]
+        if not ends:
+            return now + timedelta(hours=8)
+        first_day = ends[0].date()
+        same_day = [end for end in ends if end.date() == first_day]
+        return max(same_day).astimezone(pytz.utc).replace(tzinfo=None)

@@ -1,0 +1,285 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""One internal escalation: a customer's invoices at one stage, owned by one user."""
+
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+
+from ..engine import ROLLUP_CHAIN
+from .ar_escalation_stage import OWNER_ROLES
+
+
+class ArEscalationCase(models.Model):
+    _name = "ar.escalation.case"
+    _description = "AR escalation case"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sla_deadline, id"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    stage_id = fields.Many2one("ar.escalation.stage", required=True, index=True, tracking=True)
+    owner_id = fields.Many2one("res.users", "Owner", tracking=True)
+    owner_role = fields.Selection(OWNER_ROLES, tracking=True)
+    sla_deadline = fields.Datetime("SLA deadline", tracking=True)
+    state = fields.Selection(
+        [("open", "Open"), ("acknowledged", "Acknowledged"), ("closed", "Closed")],
+        default="open",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    kind = fields.Selection(
+        [("escalation", "Escalation"), ("hygiene", "Fix before dunning"), ("dispute", "Dispute")],
+        default="escalation",
+        required=True,
+    )
+    acknowledged_at = fields.Datetime()
+    acknowledged_by_id = fields.Many2one("res.users")
+    rollup_count = fields.Integer()
+    activity_ref_id = fields.Many2one("mail.activity", "Current activity", ondelete="set null")
+    invoice_ids = fields.One2many("account.move", "ar_case_id", "Invoices")
+    message_invoice_ids = fields.Many2many(
+        "account.move",
+        compute="_compute_message_invoice_ids",
+        help="The invoices a customer message is about (all the case's by default).",
+    )
+    notice_deadline = fields.Date(
+        compute="_compute_notice_deadline", help="Deadline given to the customer in messages."
+    )
+    timeline = fields.Text(compute="_compute_timeline", help="Earlier outreach, for executive messages.")
+    amount_open = fields.Monetary(
+        compute="_compute_amount_open", currency_field="company_currency_id"
+    )
+
+    def init(self):
+        # one open case per customer, stage and kind: the internal track is
+        # per customer, never per invoice
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS ar_escalation_case_open_uniq
+               ON ar_escalation_case (company_id, partner_id, stage_id, kind)
+               WHERE state != 'closed'"""
+        )
+
+    @api.depends("partner_id", "stage_id", "kind")
+    def _compute_name(self):
+        for case in self:
+            prefix = "Fix" if case.kind == "hygiene" else case.stage_id.name
+            case.name = f"{prefix} — {case.partner_id.display_name or ''}"
+
+    @api.depends_context("ar_invoice_ids")
+    def _compute_message_invoice_ids(self):
+        wanted = self.env.context.get("ar_invoice_ids")
+        for case in self:
+            invoices = case.invoice_ids
+            if wanted:
+                invoices = self.env["account.move"].browse(wanted)
+            case.message_invoice_ids = invoices.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """A reply from the customer to an escalation email counts as a response."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        if message.message_type == "email" and message.author_id:
+            for case in self:
+                if message.author_id.commercial_partner_id == case.partner_id:
+                    case.invoice_ids._ar_customer_responded()
+        return result
+
+    def _compute_notice_deadline(self):
+        today = fields.Date.context_today(self)
+        for case in self:
+            case.notice_deadline = today + timedelta(days=case.stage_id.notice_days or 0)
+
+    def _compute_timeline(self):
+        events = self.env["ar.escalation.event"].search(
+            [("partner_id", "in", self.partner_id.ids), ("kind", "in", ("external", "promise_broken", "stage"))],
+            order="date",
+        )
+        for case in self:
+            lines = []
+            for event in events.filtered(lambda e, c=case: e.partner_id == c.partner_id and e.company_id == c.company_id):
+                day = fields.Date.to_string(event.date.date())
+                label = dict(event._fields["kind"].selection)[event.kind]
+                lines.append(f"{day}: {label} — {event.move_id.name or ''} {event.reason or ''}".strip())
+            # one line per day and kind is enough for the customer
+            case.timeline = "\n".join(dict.fromkeys(lines))
+
+    def _compute_amount_open(self):
+        for case in self:
+            case.amount_open = sum(case.invoice_ids.mapped("amount_residual_signed"))
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+    def action_acknowledge(self):
+        self._ar_acknowledge()
+        return True
+
+    def _ar_acknowledge(self, from_activity=False):
+        cases = self.filtered(lambda c: c.state == "open")
+        if not cases:
+            return
+        now = fields.Datetime.now()
+        user = self.env.user
+        if not from_activity:
+            activities = cases.activity_ref_id.exists()
+            activities.with_context(ar_escalation_ack=True).action_feedback(
+                feedback=self.env._("Acknowledged")
+            )
+        cases.write({"state": "acknowledged", "acknowledged_at": now, "acknowledged_by_id": user.id})
+        events = []
+        for case in cases:
+            invoices = case.invoice_ids
+            invoices._ar_write({"ar_acknowledged_at": now})
+            for move in invoices:
+                events.append(
+                    {
+                        "kind": "acknowledged",
+                        "move_id": move.id,
+                        "partner_id": case.partner_id.id,
+                        "company_id": case.company_id.id,
+                        "case_id": case.id,
+                        "stage_id": case.stage_id.id,
+                        "owner_id": user.id,
+                        "sla_deadline": case.sla_deadline,
+                        "acknowledged_at": now,
+                        "amount": move.amount_residual_signed,
+                        "reason": self.env._("Acknowledged by %s", user.name),
+                    }
+                )
+        self.env["ar.escalation.event"]._ar_log(events)
+
+    # ------------------------------------------------------------------
+    # business
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_resolve_owner(self, role, partner, company):
+        """The user who holds ``role`` for ``partner``; climbs the chain when unset.
+
+        Returns (user, effective role)."""
+        seen = set()
+        while role and role not in seen:
+            seen.add(role)
+            user = self._ar_role_user(role, partner, company)
+            if user:
+                return user, role
+            role = ROLLUP_CHAIN.get(role)
+        return self.env.ref("base.user_admin"), "cfo"
+
+    @api.model
+    def _ar_role_user(self, role, partner, company):
+        if role == "account_manager":
+            return partner.ar_account_manager_id or partner.user_id
+        field = {
+            "ar_operator": "ar_operator_user_id",
+            "ar_lead": "ar_lead_user_id",
+            "finance_lead": "ar_finance_lead_user_id",
+            "cfo": "ar_cfo_user_id",
+        }[role]
+        return company[field]
+
+    def _ar_activity_note(self):
+        """The account context an owner needs, as HTML for the activity note."""
+        self.ensure_one()
+        return self.env["ir.qweb"]._render(
+            "ar_escalation_ladder.activity_note",
+            {"case": self, "context": self.partner_id._ar_account_context(self.company_id)},
+        )
+
+    def _ar_schedule_activity(self, summary):
+        """Create the owner's activity for each case (in one create)."""
+        activity_type = self.env.ref("ar_escalation_ladder.mail_activity_type_escalation")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals = []
+        for case in self:
+            deadline = case.sla_deadline or fields.Datetime.now()
+            vals.append(
+                {
+                    "activity_type_id": activity_type.id,
+                    "res_model_id": model_id,
+                    "res_id": case.id,
+                    "user_id": case.owner_id.id,
+                    "summary": summary.get(case.id) or case.name,
+                    "note": case._ar_activity_note(),
+                    "date_deadline": fields.Date.context_today(case, deadline),
+                    "automated": True,
+                }
+            )
+        activities = self.env["mail.activity"].create(vals)
+        for case, activity in zip(self, activities, strict=True):
+            case.activity_ref_id = activity
+        return activities
+
+    @api.model
+    def _cron_rollup(self, now=None):
+        """Roll every open escalation whose SLA passed up to the next owner."""
+        now = now or fields.Datetime.now()
+        cases = self.search(
+            [("state", "=", "open"), ("sla_deadline", "<", now), ("stage_id.rollup", "=", True),
+             ("kind", "=", "escalation")],
+            limit=1000,
+        )
+        for case in cases:
+            with self.env.cr.savepoint():
+                case._ar_rollup(now)
+        return cases
+
+    def _ar_rollup(self, now):
+        self.ensure_one()
+        next_role = ROLLUP_CHAIN.get(self.owner_role)
+        if not next_role:
+            return False
+        previous = self.owner_id
+        user, role = self._ar_resolve_owner(next_role, self.partner_id, self.company_id)
+        deadline = self.env["account.move"]._ar_sla_deadline(self.stage_id, self.company_id, now)
+        old_activity = self.activity_ref_id.exists()
+        if old_activity:
+            old_activity.with_context(ar_escalation_ack=True).unlink()
+        self.write(
+            {
+                "owner_id": user.id,
+                "owner_role": role,
+                "sla_deadline": deadline,
+                "rollup_count": self.rollup_count + 1,
+            }
+        )
+        reason = self.env._(
+            "Not acknowledged by %(deadline)s: rolled up from %(old)s to %(new)s",
+            deadline=fields.Datetime.to_string(now),
+            old=previous.name or "-",
+            new=user.name,
+        )
+        self._ar_schedule_activity({self.id: self.env._("Rolled up: %s", self.name)})
+        self.message_post(body=reason, subtype_xmlid="mail.mt_note")
+        events = [
+            {
+                "kind": "rollup",
+                "move_id": move.id,
+                "partner_id": self.partner_id.id,
+                "company_id": self.company_id.id,
+                "case_id": self.id,
+                "stage_id": self.stage_id.id,
+                "owner_id": user.id,
+                "sla_deadline": deadline,
+                "amount": move.amount_residual_signed,
+                "reason": reason,
+                "entry": move.ar_stage_entries,
+                "cycle": self.rollup_count,
+            }
+            for move in self.invoice_ids
+        ]
+        self.invoice_ids._ar_write({"ar_owner_id": user.id, "ar_sla_deadline": deadline})
+        self.env["ar.escalation.event"]._ar_log(events)
+        return True
+
+    def _ar_link_markup(self):
+        self.ensure_one()
+        return Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>') % (
+            self._name,
+            self.id,
+            escape(self.name or ""),
+        )

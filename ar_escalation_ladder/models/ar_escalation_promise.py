@@ -1,0 +1,166 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Promises to pay, possibly a plan of several dated instalments."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare
+
+PROMISE_STATES = [
+    ("open", "Open"),
+    ("kept", "Kept"),
+    ("broken", "Broken"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class ArEscalationPromise(models.Model):
+    _name = "ar.escalation.promise"
+    _description = "Promise to pay"
+    _order = "id desc"
+
+    move_id = fields.Many2one("account.move", "Invoice", required=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    contact_id = fields.Many2one("res.partner", "Promised by")
+    confidence = fields.Selection(
+        [("low", "Low"), ("medium", "Medium"), ("high", "High")], default="medium", required=True
+    )
+    note = fields.Text()
+    source = fields.Selection(
+        [("backoffice", "Back office"), ("portal", "Customer portal")], default="backoffice"
+    )
+    residual_at_promise = fields.Monetary(
+        currency_field="currency_id", help="Open amount of the invoice when the promise was made."
+    )
+    line_ids = fields.One2many("ar.escalation.promise.line", "promise_id", "Instalments", copy=True)
+    date = fields.Date("Final date", compute="_compute_summary", store=True)
+    amount = fields.Monetary(compute="_compute_summary", store=True, currency_field="currency_id")
+    state = fields.Selection(PROMISE_STATES, compute="_compute_summary", store=True, index=True)
+    is_plan = fields.Boolean(compute="_compute_summary", store=True)
+
+    @api.depends("line_ids.date", "line_ids.amount", "line_ids.state")
+    def _compute_summary(self):
+        for promise in self:
+            lines = promise.line_ids
+            promise.date = max(lines.mapped("date")) if lines else False
+            promise.amount = sum(lines.mapped("amount"))
+            promise.is_plan = len(lines) > 1
+            states = set(lines.mapped("state"))
+            if "broken" in states:
+                promise.state = "broken"
+            elif states == {"kept"}:
+                promise.state = "kept"
+            elif states == {"cancelled"}:
+                promise.state = "cancelled"
+            else:
+                promise.state = "open"
+
+    @api.constrains("line_ids")
+    def _check_lines(self):
+        for promise in self:
+            if not promise.line_ids:
+                raise ValidationError(self.env._("A promise to pay needs at least one dated amount."))
+            total = sum(promise.line_ids.mapped("amount"))
+            residual = promise.residual_at_promise or promise.move_id.amount_residual
+            if float_compare(total, residual, precision_rounding=promise.currency_id.rounding) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "The promised amount (%(total)s) exceeds what is open on %(invoice)s "
+                        "(%(residual)s).",
+                        total=total,
+                        invoice=promise.move_id.name,
+                        residual=residual,
+                    )
+                )
+
+    def _ar_paid_since(self):
+        """Amount paid on the invoice since the promise was made (invoice currency)."""
+        self.ensure_one()
+        return max(self.residual_at_promise - self.move_id.amount_residual, 0.0)
+
+    def _ar_settle(self, today):
+        """Mark instalments kept or broken. Returns (kept lines, broken lines)."""
+        kept = broken = self.env["ar.escalation.promise.line"]
+        for promise in self:
+            grace = promise.company_id.ar_promise_grace_days
+            paid = promise._ar_paid_since()
+            rounding = promise.currency_id.rounding
+            cumulative = 0.0
+            for line in promise.line_ids.sorted(lambda line: (line.date, line.id)):
+                cumulative += line.amount
+                if line.state != "open":
+                    continue
+                fully_paid = promise.move_id.amount_residual <= 0 or promise.move_id.payment_state in (
+                    "paid",
+                    "in_payment",
+                )
+                if fully_paid or float_compare(paid, cumulative, precision_rounding=rounding) >= 0:
+                    kept |= line
+                elif today > line.date + timedelta(days=grace):
+                    broken |= line
+        kept.write({"state": "kept"})
+        broken.write({"state": "broken"})
+        return kept, broken
+
+
+    @api.model
+    def _cron_settle(self, today, limit=1000):
+        """Settle open promises whose date has passed (kept or broken), bounded."""
+        lines = self.env["ar.escalation.promise.line"].search(
+            [("state", "=", "open"), ("date", "<", today)], limit=limit
+        )
+        lines.promise_id._ar_settle_and_log(today)
+
+    def _ar_settle_and_log(self, today):
+        kept, broken = self._ar_settle(today)
+        events = []
+        runner = self.env["ar.escalation.runner"]
+        for line in kept:
+            move = line.promise_id.move_id
+            events.append(
+                runner._event_vals(
+                    move, "promise_kept", move.ar_stage_id,
+                    self.env._("Promise of %(amount)s by %(date)s kept", amount=f"{line.amount:,.2f}",
+                               date=fields.Date.to_string(line.date)),
+                )
+            )
+        for line in broken:
+            move = line.promise_id.move_id
+            events.append(
+                runner._event_vals(
+                    move, "promise_broken", move.ar_stage_id,
+                    self.env._("Promise of %(amount)s by %(date)s broken", amount=f"{line.amount:,.2f}",
+                               date=fields.Date.to_string(line.date)),
+                )
+            )
+        self.env["ar.escalation.event"]._ar_log(events)
+        moves = broken.promise_id.move_id
+        if moves:
+            # a broken promise escalates at once
+            moves._ar_write({"ar_eval_date": False})
+            runner._ar_process_safely(moves._ar_escalation_scope())
+        return kept, broken
+
+
+class ArEscalationPromiseLine(models.Model):
+    _name = "ar.escalation.promise.line"
+    _description = "Promise to pay instalment"
+    _order = "date, id"
+
+    promise_id = fields.Many2one("ar.escalation.promise", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="promise_id.company_id", store=True)
+    currency_id = fields.Many2one(related="promise_id.currency_id")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True, currency_field="currency_id")
+    state = fields.Selection(PROMISE_STATES[:3] + [("cancelled", "Cancelled")], default="open", required=True)
+
+    @api.constrains("amount")
+    def _check_amount(self):
+        for line in self:
+            if line.amount <= 0:
+                raise ValidationError(self.env._("A promised amount must be positive."))
+

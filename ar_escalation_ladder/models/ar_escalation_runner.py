@@ -1,0 +1,624 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The escalation run: facts in bulk, decisions by the engine, effects in bulk.
+
+For a batch of invoices the runner reads everything the rules need with a
+fixed number of queries, asks the database-free engine for a decision per
+invoice, and writes stage changes, cases, activities, events and chatter lines
+back in bulk. External messages are grouped per customer and stage. Every
+effect that must happen once is keyed in ``ar.escalation.event`` by a unique
+index, so a rerun — after a crash, or beside another worker — repeats nothing.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import date, timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine import InvoiceFacts, decide, risk_signals
+
+_logger = logging.getLogger(__name__)
+
+PAID_STATES = ("paid", "in_payment", "reversed")
+
+
+class ArEscalationRunner(models.AbstractModel):
+    _name = "ar.escalation.runner"
+    _description = "AR escalation run"
+
+    # ------------------------------------------------------------------
+    # scheduled action
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run(self, batch_size=None):
+        """One batch of the daily evaluation; the cron framework calls again while work remains."""
+        batch_size = batch_size or int(
+            self.env["ir.config_parameter"].sudo().get_param("ar_escalation.batch_size", 1000)
+        )
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        self.env["ar.escalation.promise"]._cron_settle(today)
+        self.env["ar.escalation.case"]._cron_rollup(now)
+        ids = self._select_batch(today, batch_size)
+        moves = self.env["account.move"].browse(ids)
+        if moves:
+            self._ar_process_safely(moves, today, now)
+        remaining = self._count_remaining(today)
+        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
+        if not remaining:
+            self._schedule_next(now)
+        return len(ids)
+
+    def _open_invoices_where(self, today):
+        return SQL(
+            """m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND (m.ar_eval_date IS NULL OR m.ar_eval_date < %s)
+               AND (m.payment_state NOT IN %s
+                    OR (m.ar_stage_id IS NOT NULL AND m.ar_closed_date IS NULL))
+               AND m.company_id IN (SELECT id FROM res_company WHERE ar_escalation_enabled)""",
+            today,
+            PAID_STATES,
+        )
+
+    @api.model
+    def _select_batch(self, today, limit):
+        """Take a batch of invoices no other worker holds (FOR UPDATE SKIP LOCKED)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT m.id FROM account_move m WHERE %s ORDER BY m.id LIMIT %s FOR UPDATE OF m SKIP LOCKED",
+                self._open_invoices_where(today),
+                limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _count_remaining(self, today):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT COUNT(*) FROM account_move m WHERE %s", self._open_invoices_where(today))
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _schedule_next(self, now):
+        """Wake up again exactly when the next open SLA falls due (roll-ups)."""
+        case = self.env["ar.escalation.case"].search(
+            [("state", "=", "open"), ("sla_deadline", ">", now)], order="sla_deadline", limit=1
+        )
+        if case:
+            self.env.ref("ar_escalation_ladder.ir_cron_ar_escalation")._trigger(case.sla_deadline)
+
+    # ------------------------------------------------------------------
+    # safety: one bad record never spoils the batch
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_process_safely(self, moves, today=None, now=None):
+        today = today or fields.Date.context_today(self)
+        now = now or fields.Datetime.now()
+        try:
+            with self.env.cr.savepoint():
+                self._ar_process(moves, today, now)
+            return
+        except Exception as exc:  # noqa: BLE001 - isolate the faulty record below
+            if len(moves) == 1:
+                self._ar_record_error(moves, exc)
+                return
+        # split: first per customer, then per invoice
+        groups = defaultdict(lambda: self.env["account.move"])
+        for move in moves:
+            groups[move.commercial_partner_id.id] |= move
+        parts = list(groups.values()) if len(groups) > 1 else [m for m in moves]
+        for part in parts:
+            self._ar_process_safely(part, today, now)
+
+    def _ar_record_error(self, move, exc):
+        _logger.warning("AR escalation failed for %s: %s", move.display_name, exc, exc_info=True)
+        message = self.env._("Escalation failed: %s", exc)
+        with self.env.cr.savepoint():
+            move._ar_write({"ar_error": str(exc)[:250], "ar_eval_date": fields.Date.context_today(self)})
+            move._ar_event("error", message)
+
+    # ------------------------------------------------------------------
+    # the run proper
+    # ------------------------------------------------------------------
+    def _ar_process(self, moves, today, now):
+        moves = moves.exists()
+        for company in moves.company_id:
+            company_moves = moves.filtered(lambda m, c=company: m.company_id == c)
+            policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
+            facts, data = self._ar_collect(company_moves, company, policy, today)
+            decisions = [decide(policy, fact, today) for fact in facts]
+            self._ar_apply(company, company_moves, decisions, stages, data, today, now)
+
+    def _ar_collect(self, moves, company, policy, today):
+        """Facts for every invoice of the batch, with a fixed number of queries."""
+        moves.fetch(
+            [
+                "commercial_partner_id", "partner_id", "invoice_date_due", "amount_residual_signed",
+                "payment_state", "ref", "ar_stage_id", "ar_stage_entries", "ar_broken_promise_count",
+                "ar_dispute_state", "ar_promise_date", "ar_pause_until", "ar_contact_attempts",
+                "ar_last_contact_date", "ar_unanswered_since", "ar_case_id", "ar_closed_date",
+                "ar_reason", "ar_hygiene", "ar_error", "ar_stage_residual", "ar_owner_id",
+            ]
+        )
+        partners = moves.commercial_partner_id | moves.partner_id
+        partners.fetch(
+            ["email", "ar_account_tier", "ar_pause_until", "ar_requires_ref",
+             "ar_escalation_contact_id", "user_id", "ar_account_manager_id", "name"]
+        )
+        partners.ar_escalation_contact_id.fetch(["email"])
+        commercial = moves.commercial_partner_id
+        history = self.env["res.partner"]._ar_history_batch(commercial.ids, company, today)
+        grace = timedelta(days=policy.promise_grace_days)
+        stages = moves.ar_stage_id
+        stages.fetch(["sequence"])
+        facts = []
+        for move in moves:
+            partner = move.commercial_partner_id
+            hist = history[partner.id]
+            residual = abs(move.amount_residual_signed)
+            paused = any(
+                until and until >= today for until in (move.ar_pause_until, partner.ar_pause_until)
+            )
+            current = move.ar_stage_id.sequence if move.ar_stage_id and not move.ar_closed_date else None
+            facts.append(
+                InvoiceFacts(
+                    invoice_id=move.id,
+                    partner_id=partner.id,
+                    days_overdue=(today - move.invoice_date_due).days if move.invoice_date_due else 0,
+                    residual=residual,
+                    customer_overdue=hist.get("overdue", 0.0),
+                    over_credit_limit=hist.get("over_credit_limit", False),
+                    broken_promises_invoice=move.ar_broken_promise_count,
+                    broken_promises_customer=hist["broken"],
+                    open_dispute=move.ar_dispute_state == "open",
+                    account_tier=partner.ar_account_tier or "standard",
+                    risk_signals=risk_signals(hist["history"], policy),
+                    unanswered_since={
+                        int(level): date.fromisoformat(day)
+                        for level, day in (move.ar_unanswered_since or {}).items()
+                    },
+                    current_stage=current,
+                    paid=move.payment_state in PAID_STATES or residual <= 0,
+                    paused=paused,
+                    promise_holds=bool(move.ar_promise_date and move.ar_promise_date + grace >= today),
+                    hygiene_blockers=self._ar_hygiene_blockers(move, company),
+                    external_attempts=move.ar_contact_attempts if current is not None else 0,
+                    last_external=move.ar_last_contact_date.date() if move.ar_last_contact_date else None,
+                )
+            )
+        return facts, {"history": history}
+
+    @api.model
+    def _ar_hygiene_blockers(self, move, company):
+        """Why an invoice is not payable as sent (hook: extend for more checks)."""
+        blockers = []
+        if company.ar_hygiene_require_email:
+            partner = move.commercial_partner_id
+            if not (move.partner_id.email or partner.email or partner.ar_escalation_contact_id.email):
+                blockers.append(self.env._("no email address to reach the customer"))
+        if company.ar_hygiene_require_ref and move.commercial_partner_id.ar_requires_ref and not move.ref:
+            blockers.append(self.env._("the customer's reference (PO) is missing"))
+        return tuple(blockers)
+
+    def _ar_apply(self, company, moves, decisions, stages, data, today, now):
+        Event = self.env["ar.escalation.event"]
+        by_id = {move.id: move for move in moves}
+        events = []
+        move_updates = {}
+        entering = defaultdict(list)  # (partner, stage) -> moves
+        sending = defaultdict(list)  # (partner, stage) -> (move, cycle)
+        fixing = defaultdict(list)  # partner -> moves not payable as sent
+        closing = []
+        for decision in decisions:
+            move = by_id[decision.invoice_id]
+            vals = {"ar_eval_date": today}
+            if move.ar_error:
+                vals["ar_error"] = False
+            blockers = "; ".join(decision.blockers) or False
+            if blockers != (move.ar_hygiene or False):
+                vals["ar_hygiene"] = blockers
+            if decision.action == "close":
+                closing.append(move)
+            elif decision.action == "enter":
+                stage = stages[decision.stage]
+                entering[(move.commercial_partner_id.id, stage.id)].append(move)
+                vals.update(
+                    ar_stage_id=stage.id,
+                    ar_stage_date=now,
+                    ar_stage_entries=move.ar_stage_entries + 1,
+                    ar_stage_residual=abs(move.amount_residual_signed),
+                    ar_reason=decision.reason,
+                    ar_contact_attempts=0,
+                    ar_acknowledged_at=False,
+                    ar_closed_date=False,
+                    ar_disposition=False,
+                )
+                previous = move.ar_stage_id if not move.ar_closed_date else self.env["ar.escalation.stage"]
+                events.append(
+                    self._event_vals(
+                        move, "stage", stage, decision.reason,
+                        from_stage_id=previous.id,
+                        to_stage_id=stage.id,
+                        entry=move.ar_stage_entries + 1,
+                        amount_recovered=max(
+                            (move.ar_stage_residual or 0.0) - abs(move.amount_residual_signed), 0.0
+                        ) if previous else 0.0,
+                    )
+                )
+            elif decision.action == "stay" and decision.reason != move.ar_reason:
+                vals["ar_reason"] = decision.reason
+            if decision.stage is not None and decision.send_external:
+                stage = stages[decision.stage]
+                sending[(move.commercial_partner_id.id, stage.id)].append((move, decision.external_cycle))
+            elif decision.stage is not None and decision.hold == "not payable as sent":
+                fixing[move.commercial_partner_id.id].append(move)
+            move_updates[move] = vals
+        # only write what changed (an unchanged rerun writes nothing but the date)
+        self._bulk_write(move_updates)
+        Event._ar_log(events)
+        if entering:
+            self._ar_enter_cases(company, entering, today, now)
+        if closing:
+            self._ar_close(self.env["account.move"].concat(*closing), "paid", "")
+        if fixing:
+            self._ar_raise_fixits(company, fixing, today, now)
+        for (__, stage_id), items in sending.items():
+            self._ar_send_group(self.env["ar.escalation.stage"].browse(stage_id), items, now)
+
+    def _bulk_write(self, move_updates):
+        """Write per-invoice values, grouping invoices that get the same values."""
+        groups = defaultdict(lambda: self.env["account.move"])
+        for move, vals in move_updates.items():
+            groups[tuple(sorted(vals.items()))] |= move
+        for key, group in groups.items():
+            group._ar_write(dict(key))
+
+    @api.model
+    def _event_vals(self, move, kind, stage, reason, **vals):
+        return {
+            "kind": kind,
+            "move_id": move.id,
+            "partner_id": move.commercial_partner_id.id,
+            "company_id": move.company_id.id,
+            "stage_id": stage.id if stage else False,
+            "amount": abs(move.amount_residual_signed),
+            "reason": reason,
+            "entry": move.ar_stage_entries,
+            **vals,
+        }
+
+    # ------------------------------------------------------------------
+    # internal track
+    # ------------------------------------------------------------------
+    def _ar_enter_cases(self, company, entering, today, now):
+        """Put entering invoices in their customer's open case for the stage.
+
+        One case (and one activity for its owner) per customer and stage.
+        """
+        Case = self.env["ar.escalation.case"].with_context(mail_create_nosubscribe=True)
+        partner_ids = list({pid for pid, __ in entering})
+        stage_ids = list({sid for __, sid in entering})
+        existing = Case.search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partner_ids),
+                ("stage_id", "in", stage_ids),
+                ("state", "!=", "closed"),
+                ("kind", "=", "escalation"),
+            ]
+        )
+        cases = {(case.partner_id.id, case.stage_id.id): case for case in existing}
+        partners = self.env["res.partner"].browse(partner_ids)
+        stages = self.env["ar.escalation.stage"].browse(stage_ids)
+        deadlines = {stage.id: self.env["account.move"]._ar_sla_deadline(stage, company, now) for stage in stages}
+        to_create = []
+        for (pid, sid) in entering:
+            if (pid, sid) in cases:
+                continue
+            stage = stages.filtered(lambda s, sid=sid: s.id == sid)
+            partner = partners.filtered(lambda p, pid=pid: p.id == pid)
+            owner, role = Case._ar_resolve_owner(stage.owner_role, partner, company)
+            to_create.append(
+                {
+                    "partner_id": pid,
+                    "company_id": company.id,
+                    "stage_id": sid,
+                    "owner_id": owner.id,
+                    "owner_role": role,
+                    "sla_deadline": deadlines[sid],
+                }
+            )
+        new_cases = Case.create(to_create) if to_create else Case
+        for case in new_cases:
+            cases[(case.partner_id.id, case.stage_id.id)] = case
+        old_cases = self.env["ar.escalation.case"]
+        events = []
+        for (pid, sid), moves in entering.items():
+            case = cases[(pid, sid)]
+            for move in moves:
+                old_cases |= move.ar_case_id
+            self.env["account.move"].concat(*moves)._ar_write(
+                {
+                    "ar_case_id": case.id,
+                    "ar_owner_id": case.owner_id.id,
+                    "ar_sla_deadline": case.sla_deadline,
+                }
+            )
+            for move in moves:
+                events.append(
+                    self._event_vals(
+                        move, "activity", case.stage_id,
+                        self.env._("Escalated to %s", case.owner_id.name),
+                        case_id=case.id,
+                        owner_id=case.owner_id.id,
+                        sla_deadline=case.sla_deadline,
+                    )
+                )
+        if new_cases:
+            context_cache = self.env["res.partner"]._ar_context_batch(
+                new_cases.partner_id.ids, company, today
+            )
+            new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity({})
+        self.env["ar.escalation.event"]._ar_log(events)
+        self._ar_close_empty_cases(old_cases - new_cases)
+
+    def _ar_close_empty_cases(self, cases):
+        cases = cases.exists().filtered(lambda c: c.state != "closed")
+        if not cases:
+            return
+        counts = dict(
+            self.env["account.move"]._read_group([("ar_case_id", "in", cases.ids)], ["ar_case_id"], ["__count"])
+        )
+        empty = cases.filtered(lambda c: not counts.get(c))
+        if empty:
+            empty.activity_ref_id.exists().with_context(ar_escalation_ack=True).unlink()
+            empty.write({"state": "closed"})
+
+    def _ar_raise_fixits(self, company, fixing, today, now):
+        """Not payable as sent: an internal task to fix the invoice instead of a reminder."""
+        Case = self.env["ar.escalation.case"].with_context(mail_create_nosubscribe=True)
+        events = []
+        for pid, moves in fixing.items():
+            for move in moves:
+                events.append(
+                    self._event_vals(move, "hygiene", move.ar_stage_id, move.ar_hygiene or "")
+                )
+        logged = self.env["ar.escalation.event"]._ar_log(events)
+        partner_ids = logged.partner_id.ids
+        if not partner_ids:
+            return
+        existing = Case.search(
+            [("company_id", "=", company.id), ("partner_id", "in", partner_ids), ("kind", "=", "hygiene"),
+             ("state", "!=", "closed")]
+        )
+        have = {case.partner_id.id for case in existing}
+        stage = self.env["ar.escalation.stage"].search([], limit=1)
+        vals = []
+        for partner in self.env["res.partner"].browse(partner_ids):
+            if partner.id in have:
+                continue
+            owner, role = Case._ar_resolve_owner("ar_operator", partner, company)
+            vals.append(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "stage_id": stage.id,
+                    "kind": "hygiene",
+                    "owner_id": owner.id,
+                    "owner_role": role,
+                    "sla_deadline": now + timedelta(hours=24),
+                }
+            )
+        if vals:
+            new_cases = Case.create(vals)
+            context_cache = self.env["res.partner"]._ar_context_batch(new_cases.partner_id.ids, company, today)
+            new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity(
+                {
+                    case.id: self.env._("Fix before dunning: %s", case.partner_id.display_name)
+                    for case in new_cases
+                }
+            )
+
+    # ------------------------------------------------------------------
+    # external track
+    # ------------------------------------------------------------------
+    def _ar_send_group(self, stage, items, now):
+        """One message to one customer listing all its invoices due a message at ``stage``."""
+        moves = self.env["account.move"].concat(*(move for move, __ in items))
+        cycles = {move.id: cycle for move, cycle in items}
+        partner = moves[0].commercial_partner_id
+        try:
+            with self.env.cr.savepoint():
+                events = self.env["ar.escalation.event"]._ar_log(
+                    [
+                        self._event_vals(
+                            move, "external", stage, "", cycle=cycles[move.id], channel=stage.channel,
+                            case_id=move.ar_case_id.id,
+                        )
+                        for move in moves
+                    ],
+                    post=False,
+                )
+                sent = events.move_id
+                if not sent:
+                    return  # already sent by an earlier or concurrent run
+                result = self._ar_send_channels(stage, sent, partner)
+                for event in events:
+                    event.write(
+                        {
+                            "reason": result["summary"],
+                            "channel": result["channel"],
+                            "mail_id": result.get("mail_id"),
+                        }
+                    )
+                events._ar_post_chatter()
+                self._ar_mark_contacted(sent, stage, result["channel"], now)
+        except Exception as exc:  # noqa: BLE001 - reported on the invoices, the run goes on
+            _logger.warning(
+                "AR escalation: external message at %s for %s failed: %s",
+                stage.name, partner.display_name, exc, exc_info=True,
+            )
+            message = self.env._("Message to the customer at %(stage)s failed: %(error)s", stage=stage.name,
+                                 error=exc)
+            with self.env.cr.savepoint():
+                moves._ar_write({"ar_error": str(exc)[:250]})
+                self.env["ar.escalation.event"]._ar_log(
+                    [self._event_vals(move, "error", stage, message, channel=stage.channel) for move in moves]
+                )
+
+    def _ar_mark_contacted(self, moves, stage, channel, now):
+        today_str = fields.Date.to_string(now.date())
+        level = str(stage.sequence)
+        for move in moves:
+            unanswered = dict(move.ar_unanswered_since or {})
+            unanswered.setdefault(level, today_str)
+            move._ar_write(
+                {
+                    "ar_contact_attempts": move.ar_contact_attempts + 1,
+                    "ar_last_contact_date": now,
+                    "ar_last_contact_channel": channel,
+                    "ar_unanswered_since": unanswered,
+                }
+            )
+
+    def _ar_send_channels(self, stage, moves, partner):
+        """Send on the stage's channel; the SMS addon extends this for SMS and WhatsApp.
+
+        Returns a dict: channel (label), summary (words for the chatter), mail_id.
+        """
+        if stage.channel in ("email", "email_sms"):
+            result = self._ar_send_email(stage, moves, partner)
+            if stage.channel == "email_sms":
+                result = self._ar_send_sms_fallback(stage, moves, partner, result)
+            return result
+        raise ValueError(
+            self.env._(
+                "Stage %(stage)s sends by %(channel)s, which needs the AR Escalation SMS addon.",
+                stage=stage.name,
+                channel=stage.channel,
+            )
+        )
+
+    def _ar_send_sms_fallback(self, stage, moves, partner, result):
+        raise ValueError(
+            self.env._("Stage %s also sends SMS, which needs the AR Escalation SMS addon.", stage.name)
+        )
+
+    def _ar_recipients(self, stage, moves, partner):
+        billing = self.env["res.partner"]
+        for move in moves:
+            billing |= move.partner_id if move.partner_id.email else move.commercial_partner_id
+        escalation = partner.ar_escalation_contact_id
+        if stage.contact == "escalation":
+            recipients = escalation or billing
+        elif stage.contact == "both":
+            recipients = billing | escalation
+        else:
+            recipients = billing
+        return recipients.filtered("email")
+
+    def _ar_send_email(self, stage, moves, partner):
+        template = stage.mail_template_id
+        if not template:
+            raise ValueError(self.env._("Stage %s has no email template.", stage.name))
+        recipients = self._ar_recipients(stage, moves, partner)
+        if not recipients:
+            raise ValueError(self.env._("No contact with an email address for %s.", partner.display_name))
+        case = moves[0].ar_case_id
+        if not case:
+            raise ValueError(self.env._("%s has no escalation case.", moves[0].display_name))
+        case = case.with_context(ar_invoice_ids=moves.ids, mail_notify_force_send=False)
+        template = template.with_context(ar_invoice_ids=moves.ids)
+        subject = template._render_field("subject", case.ids)[case.id]
+        body = template._render_field("body_html", case.ids, compute_lang=True)[case.id]
+        message = case.message_post(
+            body=body,
+            subject=subject,
+            partner_ids=recipients.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+            attachment_ids=self._ar_external_attachments(stage, moves, partner).ids,
+        )
+        mail = self.env["mail.mail"].sudo().search(  # sudo: mail.mail is admin-only; read our own id
+            [("mail_message_id", "=", message.id), ("recipient_ids", "in", recipients.ids)], limit=1
+        )
+        return {
+            "channel": "email",
+            "summary": self.env._(
+                "Email “%(subject)s” to %(to)s", subject=subject, to=", ".join(recipients.mapped("email"))
+            ),
+            "mail_id": mail.id or False,
+            "message": message,
+        }
+
+    def _ar_external_attachments(self, stage, moves, partner):
+        """Attachments for the customer message (the reports addon adds the formal notice)."""
+        return self.env["ir.attachment"]
+
+    # ------------------------------------------------------------------
+    # manual moves and case closing
+    # ------------------------------------------------------------------
+    def _ar_override(self, moves, stage, reason):
+        if not (reason or "").strip():
+            raise ValueError(self.env._("A stage override needs a reason."))
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        for move in moves:
+            old = move.ar_stage_id
+            self.env["ar.escalation.event"]._ar_log(
+                [
+                    self._event_vals(
+                        move, "override", stage, reason, from_stage_id=old.id, to_stage_id=stage.id,
+                        owner_id=self.env.uid,
+                    )
+                ]
+            )
+            move._ar_write(
+                {
+                    "ar_stage_id": stage.id,
+                    "ar_stage_date": now,
+                    "ar_stage_entries": move.ar_stage_entries + 1,
+                    "ar_stage_residual": abs(move.amount_residual_signed),
+                    "ar_contact_attempts": 0,
+                    "ar_acknowledged_at": False,
+                    "ar_reason": self.env._("Set by hand: %s", reason),
+                }
+            )
+            self._ar_enter_cases(
+                move.company_id, {(move.commercial_partner_id.id, stage.id): [move]}, today, now
+            )
+
+    def _ar_close(self, moves, disposition, reason):
+        now = fields.Datetime.now()
+        events = []
+        for move in moves:
+            recovered = (
+                abs(move.ar_stage_residual or 0.0)
+                if disposition == "paid"
+                else max(abs(move.ar_stage_residual or 0.0) - abs(move.amount_residual_signed), 0.0)
+            )
+            if disposition == "paid" and move.ar_promise_ids.filtered("is_plan"):
+                disposition_eff = "paid_plan"
+            else:
+                disposition_eff = disposition
+            events.append(
+                self._event_vals(
+                    move, "closed", move.ar_stage_id,
+                    reason or dict(self.env["ar.escalation.event"]._fields["disposition"].selection)[disposition_eff],
+                    disposition=disposition_eff,
+                    amount=recovered,
+                    amount_recovered=recovered,
+                    case_id=move.ar_case_id.id,
+                )
+            )
+            move._ar_write({"ar_disposition": disposition_eff})
+        self.env["ar.escalation.event"]._ar_log(events)
+        old_cases = moves.ar_case_id
+        moves._ar_write({"ar_closed_date": now, "ar_case_id": False, "ar_sla_deadline": False})
+        self._ar_close_empty_cases(old_cases)

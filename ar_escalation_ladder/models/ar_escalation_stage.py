@@ -1,0 +1,141 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine import PolicyError, load_policy
+
+OWNER_ROLES = [
+    ("ar_operator", "AR operator"),
+    ("account_manager", "Account manager"),
+    ("ar_lead", "AR lead"),
+    ("finance_lead", "Finance lead"),
+    ("cfo", "CFO"),
+]
+CHANNELS = [
+    ("none", "None (internal only)"),
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("email_sms", "Email and SMS"),
+    ("whatsapp", "WhatsApp"),
+]
+
+
+class ArEscalationStage(models.Model):
+    _name = "ar.escalation.stage"
+    _description = "AR escalation ladder stage"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(
+        "Level", required=True, help="Stage level; the ladder climbs by increasing level."
+    )
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    fold = fields.Boolean("Folded on the board")
+    tone = fields.Selection(
+        [
+            ("courteous", "Courteous"),
+            ("collaborative", "Collaborative"),
+            ("firm", "Firm and specific"),
+            ("executive", "Executive, concise"),
+            ("formal", "Formal final notice"),
+        ],
+        default="courteous",
+        required=True,
+    )
+    description = fields.Text(translate=True)
+    rule_mode = fields.Selection(
+        [("any", "Any rule matches"), ("all", "All rules match")],
+        default="any",
+        required=True,
+    )
+    rule_ids = fields.One2many("ar.escalation.rule", "stage_id", "Entry rules", copy=True)
+    owner_role = fields.Selection(OWNER_ROLES, "Internal owner", default="ar_operator", required=True)
+    sla_hours = fields.Float("SLA (hours)", default=24)
+    sla_same_business_day = fields.Boolean(
+        "SLA: same business day",
+        help="The escalation is due by the end of the working day on the company's "
+        "working calendar.",
+    )
+    rollup = fields.Boolean(
+        "Roll up when the SLA is missed",
+        default=True,
+        help="An escalation not acknowledged by its deadline goes to the next owner: "
+        "account manager, AR lead, finance lead, CFO.",
+    )
+    channel = fields.Selection(CHANNELS, "External channel", default="email", required=True)
+    contact = fields.Selection(
+        [
+            ("billing", "Billing contact"),
+            ("escalation", "Escalation contact"),
+            ("both", "Billing and escalation contacts"),
+        ],
+        default="billing",
+        required=True,
+        help="Escalation contact falls back to the billing contact when none is set.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template", "Email template", domain=[("model", "=", "ar.escalation.case")]
+    )
+    cadence_days = fields.Integer("Repeat every (days)", default=7)
+    cadence_max = fields.Integer("Messages at most", default=3)
+    pause_on_promise = fields.Boolean("Hold while a promise holds", default=True)
+    notice_days = fields.Integer(
+        "Notice window (days)",
+        default=10,
+        help="Days the customer is given in the stage's message to pay or respond.",
+    )
+    case_count = fields.Integer("Open cases", compute="_compute_case_count")
+
+    _sql_constraints = [
+        ("sequence_uniq", "unique(sequence)", "Two stages cannot share a level."),
+    ]
+
+    def _compute_case_count(self):
+        data = self.env["ar.escalation.case"]._read_group(
+            [("stage_id", "in", self.ids), ("state", "in", ("open", "acknowledged"))],
+            ["stage_id"],
+            ["__count"],
+        )
+        counts = {stage.id: count for stage, count in data}
+        for stage in self:
+            stage.case_count = counts.get(stage.id, 0)
+
+    @api.constrains("rule_ids", "sla_hours", "sla_same_business_day", "cadence_days", "cadence_max")
+    def _check_policy(self):
+        for stage in self:
+            try:
+                load_policy({"stages": [stage._to_policy_dict()]})
+            except PolicyError as exc:
+                raise ValidationError(str(exc)) from None
+
+    def _to_policy_dict(self):
+        self.ensure_one()
+        return {
+            "sequence": self.sequence,
+            "name": self.name,
+            "rule_mode": self.rule_mode,
+            "rules": [rule._to_policy_dict() for rule in self.rule_ids],
+            "owner_role": self.owner_role,
+            "sla_hours": self.sla_hours,
+            "sla_same_business_day": self.sla_same_business_day,
+            "channel": self.channel,
+            "cadence_days": self.cadence_days,
+            "cadence_max": self.cadence_max,
+            "pause_on_promise": self.pause_on_promise,
+        }
+
+    @api.model
+    def _get_policy(self, company):
+        """The active ladder as a validated engine policy for ``company``."""
+        stages = self.search([])
+        data = {
+            "stages": [stage._to_policy_dict() for stage in stages],
+            "promise_grace_days": company.ar_promise_grace_days,
+            "risk": {
+                "late_payer_days": company.ar_late_payer_days,
+                "worsening_days": company.ar_worsening_days,
+            },
+        }
+        return load_policy(data), {stage.sequence: stage for stage in stages}

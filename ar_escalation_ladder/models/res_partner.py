@@ -1,0 +1,295 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine import RISK_SIGNAL_LABELS, CustomerHistory, aging_bucket, risk_signals
+
+ACCOUNT_TIERS = [
+    ("strategic", "Strategic"),
+    ("key", "Key"),
+    ("standard", "Standard"),
+    ("small", "Small"),
+]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    ar_account_tier = fields.Selection(
+        ACCOUNT_TIERS, "Account tier", default="standard", company_dependent=False
+    )
+    ar_account_manager_id = fields.Many2one(
+        "res.users",
+        "Account manager",
+        compute="_compute_ar_account_manager_id",
+        store=True,
+        readonly=False,
+        help="Owns the relationship in escalations; defaults to the salesperson.",
+    )
+    ar_escalation_contact_id = fields.Many2one(
+        "res.partner",
+        "Escalation contact",
+        domain="[('parent_id', '=', id)]",
+        help="The senior contact that firmer stages write to.",
+    )
+    ar_pause_until = fields.Date("Escalation paused until")
+    ar_pause_reason = fields.Char("Pause reason")
+    ar_requires_ref = fields.Boolean(
+        "Requires its reference on invoices",
+        help="Invoices without the customer's reference (PO number) are not payable as sent.",
+    )
+    ar_avg_days_late = fields.Float("Average days late (12 months)", compute="_compute_ar_behaviour")
+    ar_trend = fields.Selection(
+        [("improving", "Improving"), ("stable", "Stable"), ("worsening", "Worsening")],
+        "Payment trend",
+        compute="_compute_ar_behaviour",
+    )
+    ar_promises_kept = fields.Integer("Promises kept", compute="_compute_ar_behaviour")
+    ar_promises_broken = fields.Integer("Promises broken", compute="_compute_ar_behaviour")
+    ar_open_disputes = fields.Integer("Open disputes", compute="_compute_ar_behaviour")
+    ar_risk_signals = fields.Char("Risk signals", compute="_compute_ar_behaviour")
+    ar_risk_signal_count = fields.Integer(compute="_compute_ar_behaviour")
+
+    @api.depends("user_id")
+    def _compute_ar_account_manager_id(self):
+        for partner in self:
+            if not partner.ar_account_manager_id:
+                partner.ar_account_manager_id = partner.user_id
+
+    @api.depends_context("company")
+    def _compute_ar_behaviour(self):
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        partners = self.commercial_partner_id
+        history = self._ar_history_batch(partners.ids, company, today) if partners.ids else {}
+        policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
+        for partner in self:
+            hist = history.get(partner.commercial_partner_id.id, {})
+            customer_history = hist.get("history") or CustomerHistory()
+            partner.ar_avg_days_late = customer_history.avg_days_late_12m or 0.0
+            partner.ar_trend = hist.get("trend", "stable")
+            partner.ar_promises_kept = hist.get("kept", 0)
+            partner.ar_promises_broken = hist.get("broken", 0)
+            partner.ar_open_disputes = hist.get("disputes", 0)
+            signals = risk_signals(customer_history, policy)
+            partner.ar_risk_signals = ", ".join(RISK_SIGNAL_LABELS[s] for s in signals)
+            partner.ar_risk_signal_count = len(signals)
+
+    # ------------------------------------------------------------------
+    # batch readers (a constant number of queries for any number of partners)
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_history_batch(self, partner_ids, company, today):
+        """Payment behaviour of commercial partners, keyed by partner id."""
+        if not partner_ids:
+            return {}
+        self.env.flush_all()
+        cr = self.env.cr
+        year_ago = today - timedelta(days=365)
+        quarter_ago = today - timedelta(days=90)
+        cr.execute(
+            SQL(
+                """
+                WITH paid AS (
+                    SELECT m.commercial_partner_id AS partner_id, m.invoice_date_due AS due,
+                           GREATEST(MAX(apr.max_date) - m.invoice_date_due, 0) AS late
+                      FROM account_move m
+                      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'payment_term'
+                      JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
+                     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+                       AND m.payment_state IN ('paid', 'in_payment')
+                       AND m.company_id = %(company)s
+                       AND m.commercial_partner_id IN %(partners)s
+                       AND m.invoice_date_due >= %(year_ago)s
+                  GROUP BY m.id
+                )
+                SELECT partner_id, AVG(late),
+                       AVG(late) FILTER (WHERE due >= %(quarter_ago)s),
+                       AVG(late) FILTER (WHERE due < %(quarter_ago)s)
+                  FROM paid GROUP BY partner_id
+                """,
+                company=company.id,
+                partners=tuple(partner_ids),
+                year_ago=year_ago,
+                quarter_ago=quarter_ago,
+            )
+        )
+        late = {row[0]: row[1:] for row in cr.fetchall()}
+        cr.execute(
+            SQL(
+                """
+                SELECT partner_id,
+                       COUNT(*) FILTER (WHERE state = 'kept'),
+                       COUNT(*) FILTER (WHERE state = 'broken')
+                  FROM ar_escalation_promise
+                 WHERE company_id = %s AND partner_id IN %s
+              GROUP BY partner_id
+                """,
+                company.id,
+                tuple(partner_ids),
+            )
+        )
+        promises = {row[0]: row[1:] for row in cr.fetchall()}
+        cr.execute(
+            SQL(
+                """
+                SELECT partner_id, COUNT(*) FROM ar_escalation_dispute
+                 WHERE company_id = %s AND partner_id IN %s AND state = 'open'
+              GROUP BY partner_id
+                """,
+                company.id,
+                tuple(partner_ids),
+            )
+        )
+        disputes = dict(cr.fetchall())
+        balances = self._ar_balances_batch(partner_ids, company, today)
+        out = {}
+        for pid in partner_ids:
+            avg, recent, before = late.get(pid, (None, None, None))
+            kept, broken = promises.get(pid, (0, 0))
+            balance = balances.get(pid, {})
+            hist = CustomerHistory(
+                avg_days_late_12m=float(avg) if avg is not None else None,
+                avg_days_late_recent=float(recent) if recent is not None else None,
+                avg_days_late_before=float(before) if before is not None else None,
+                broken_promises=broken,
+                open_disputes=disputes.get(pid, 0),
+                over_credit_limit=balance.get("over_credit_limit", False),
+            )
+            trend = "stable"
+            if recent is not None and before is not None:
+                delta = float(recent) - float(before)
+                threshold = company.ar_worsening_days
+                trend = "worsening" if delta >= threshold else "improving" if delta <= -threshold else "stable"
+            out[pid] = {
+                "history": hist,
+                "trend": trend,
+                "kept": kept,
+                "broken": broken,
+                "disputes": disputes.get(pid, 0),
+                **balance,
+            }
+        return out
+
+    @api.model
+    def _ar_balances_batch(self, partner_ids, company, today):
+        """Receivable and overdue totals (company currency) and the credit limit check."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT l.partner_id,
+                       SUM(l.amount_residual),
+                       SUM(l.amount_residual) FILTER (WHERE l.date_maturity < %(today)s)
+                  FROM account_move_line l
+                  JOIN account_account a ON a.id = l.account_id
+                 WHERE l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
+                   AND l.reconciled IS NOT TRUE AND l.company_id = %(company)s
+                   AND l.partner_id IN %(partners)s
+              GROUP BY l.partner_id
+                """,
+                today=today,
+                company=company.id,
+                partners=tuple(partner_ids),
+            )
+        )
+        rows = {row[0]: row[1:] for row in cr.fetchall()}
+        partners = self.browse(partner_ids).with_company(company)
+        use_limit = company.account_use_credit_limit
+        out = {}
+        for partner in partners:
+            total, overdue = rows.get(partner.id, (0.0, 0.0))
+            total, overdue = float(total or 0.0), float(overdue or 0.0)
+            limit = partner.credit_limit
+            over = bool((use_limit or partner.use_partner_credit_limit) and limit > 0 and total > limit)
+            out[partner.id] = {"receivable": total, "overdue": overdue, "over_credit_limit": over}
+        return out
+
+    @api.model
+    def _ar_context_batch(self, partner_ids, company, today):
+        """Account context per customer for the owners' activity notes.
+
+        Open invoices with their aging bucket, payment behaviour, the last
+        outreach, promises and disputes — read with a fixed number of queries.
+        """
+        if not partner_ids:
+            return {}
+        history = self._ar_history_batch(partner_ids, company, today)
+        moves = self.env["account.move"].search_fetch(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("company_id", "=", company.id),
+                ("commercial_partner_id", "in", partner_ids),
+            ],
+            ["name", "commercial_partner_id", "invoice_date_due", "amount_residual_signed", "ar_stage_id"],
+            order="invoice_date_due, id",
+        )
+        invoices = defaultdict(list)
+        aging = defaultdict(lambda: dict.fromkeys(("current", "1-30", "31-60", "61-90", "90+"), 0.0))
+        for move in moves:
+            days = (today - move.invoice_date_due).days if move.invoice_date_due else 0
+            pid = move.commercial_partner_id.id
+            invoices[pid].append(
+                {
+                    "name": move.name,
+                    "due": move.invoice_date_due,
+                    "days": days,
+                    "residual": move.amount_residual_signed,
+                    "stage": move.ar_stage_id.name or "",
+                }
+            )
+            aging[pid][aging_bucket(days)] += move.amount_residual_signed
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT partner_id, COUNT(*), MAX(date)
+                  FROM ar_escalation_event
+                 WHERE kind = 'external' AND company_id = %s AND partner_id IN %s
+              GROUP BY partner_id
+                """,
+                company.id,
+                tuple(partner_ids),
+            )
+        )
+        outreach = {row[0]: row[1:] for row in cr.fetchall()}
+        open_promises = self.env["ar.escalation.promise"].search_fetch(
+            [("partner_id", "in", partner_ids), ("company_id", "=", company.id), ("state", "=", "open")],
+            ["partner_id", "move_id", "date", "amount"],
+        )
+        promises = defaultdict(list)
+        for promise in open_promises:
+            promises[promise.partner_id.id].append(promise)
+        open_disputes = self.env["ar.escalation.dispute"].search_fetch(
+            [("partner_id", "in", partner_ids), ("company_id", "=", company.id), ("state", "=", "open")],
+            ["partner_id", "move_id", "code", "note"],
+        )
+        disputes = defaultdict(list)
+        for dispute in open_disputes:
+            disputes[dispute.partner_id.id].append(dispute)
+        return {
+            pid: {
+                "invoices": invoices[pid],
+                "aging": aging[pid],
+                "history": history[pid],
+                "outreach": outreach.get(pid, (0, None)),
+                "promises": promises[pid],
+                "disputes": disputes[pid],
+            }
+            for pid in partner_ids
+        }
+
+    def _ar_account_context(self, company):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        cache = self.env.context.get("ar_context_cache")
+        if cache is not None and self.id in cache:
+            return cache[self.id]
+        return self._ar_context_batch([self.id], company, today)[self.id]

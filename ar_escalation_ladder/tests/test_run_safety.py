@@ -1,0 +1,135 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from .common import ArEscalationCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRunSafety(ArEscalationCommon):
+    """Reruns repeat nothing; one bad record never spoils the batch."""
+
+    def _customer_mail_count(self):
+        return self.env["mail.mail"].sudo().search_count(
+            [("model", "=", "ar.escalation.case"), ("message_type", "=", "comment"),
+             ("recipient_ids.user_ids", "=", False)]
+        )
+
+    def _counts(self, moves):
+        return (
+            self.env["ar.escalation.event"].search_count([("move_id", "in", moves.ids)]),
+            self.env["mail.activity"].search_count([("res_model", "=", "ar.escalation.case")]),
+            self._customer_mail_count(),
+        )
+
+    def test_cron_twice_sends_nothing_twice(self):
+        moves = self._invoice(self.customer, 100, 20) | self._invoice(self.customer_b, 100, 40)
+        cron = self.env.ref("ar_escalation_ladder.ir_cron_ar_escalation")
+        cron.method_direct_trigger()
+        first = self._counts(moves)
+        self.assertEqual(first[2], 2)
+        cron.method_direct_trigger()
+        self.assertEqual(self._counts(moves), first)
+        # even when forced to re-evaluate the same day
+        moves.ar_eval_date = False
+        cron.method_direct_trigger()
+        self.assertEqual(self._counts(moves), first)
+
+    def test_the_database_refuses_a_duplicate_effect(self):
+        move = self._invoice(self.customer, 100, 20)
+        self._run(move)
+        event = self._events(move, "external")
+        again = self.env["ar.escalation.event"]._ar_log(
+            [{"kind": "external", "move_id": move.id, "partner_id": self.customer.id, "company_id": self.company.id,
+              "stage_id": event.stage_id.id, "entry": event.entry, "cycle": event.cycle}]
+        )
+        self.assertFalse(again, "same invoice, stage, kind, entry and cycle: not recorded twice")
+
+    def test_crash_midway_then_rerun_completes_everything_once(self):
+        moves = self.env["account.move"]
+        for i in range(6):
+            moves |= self._invoice(self._customer(f"Crash {i}", email=f"c{i}@example.com"), 100, 20)
+        original = type(self.runner)._ar_send_group
+        calls = {"n": 0}
+
+        def crash_on_fourth(runner, stage, items, now):
+            calls["n"] += 1
+            if calls["n"] == 4:
+                raise KeyboardInterrupt("worker killed")  # not an Exception: nothing catches it
+            return original(runner, stage, items, now)
+
+        with patch.object(type(self.runner), "_ar_send_group", crash_on_fourth), self.assertRaises(KeyboardInterrupt):
+            with self.env.cr.savepoint():  # the transaction a killed worker never commits
+                self.runner._ar_process_safely(moves)
+        self.env.invalidate_all()
+        self.assertFalse(self._events(moves), "nothing of the killed run survives")
+        self._run(moves)
+        self._run(moves)
+        for move in moves:
+            self.assertEqual(len(self._events(move, "stage")), 1)
+            self.assertEqual(len(self._events(move, "external")), 1)
+            self.assertEqual(len(self._events(move, "activity")), 1)
+        self.assertEqual(self._customer_mail_count(), 6)
+
+    def test_broken_template_is_reported_on_its_invoices_and_the_rest_goes_on(self):
+        good = self._invoice(self.customer, 100, 20)
+        broken_stage_move = self._invoice(self.customer_b, 100, 40)
+        self.stage3.mail_template_id.body_html = "<p><t t-out='object.no_such_field'/></p>"
+        self._run()
+        self.assertEqual(len(self._events(good, "external")), 1)
+        self.assertEqual(broken_stage_move.ar_stage_id, self.stage3, "the stage change itself stands")
+        error = self._events(broken_stage_move, "error")
+        self.assertEqual(len(error), 1)
+        self.assertIn("Message to the customer at Executive failed", error.reason)
+        self.assertTrue(broken_stage_move.ar_error)
+        self.assertFalse(self._events(broken_stage_move, "external"), "not recorded as sent: retried next run")
+
+    def test_failing_invoice_is_isolated_in_its_own_savepoint(self):
+        good = self._invoice(self.customer, 100, 20)
+        bad = self._invoice(self.customer_b, 100, 20)
+        original = type(self.runner)._ar_hygiene_blockers
+
+        def explode(runner, move, company):
+            if move == bad:
+                raise ValueError("corrupt partner data")
+            return original(runner, move, company)
+
+        with patch.object(type(self.runner), "_ar_hygiene_blockers", explode):
+            self._run(good | bad)
+        self.assertEqual(good.ar_stage_id, self.stage2)
+        self.assertFalse(bad.ar_stage_id)
+        self.assertIn("corrupt partner data", bad.ar_error)
+        self.assertEqual(self._events(bad, "error").kind, "error")
+
+    def _rerun_queries(self, moves):
+        moves.ar_eval_date = False
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        self.runner._ar_process_safely(moves)
+        self.env.flush_all()
+        return self.cr.sql_log_count - before
+
+    def test_queries_per_batch_do_not_grow_with_the_batch(self):
+        """An unchanged rerun reads and decides a batch with a fixed number of queries."""
+
+        def book(n, tag):
+            moves = self.env["account.move"]
+            for i in range(n):
+                partner = self._customer(f"{tag} {i}", email=f"{tag}{i}@example.com")
+                moves |= self._invoice(partner, 100 + i, 5 + (i * 7) % 80)
+            return moves
+
+        small, large = book(3, "s"), book(30, "l")
+        self._run(small | large)
+        small_count = self._rerun_queries(small)
+        self.assertLessEqual(small_count, 25)
+        large.ar_eval_date = False
+        self.env.flush_all()
+        self.env.invalidate_all()
+        # ten times the invoices, not one query more
+        with self.assertQueryCount(small_count):
+            self.runner._ar_process_safely(large)
+            self.env.flush_all()
