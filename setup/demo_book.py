@@ -105,12 +105,13 @@ def build(env):
     for i, (days, amount) in enumerate(zip(ages, amounts, strict=True)):
         partner = list(customers.values())[i % len(customers)]
         invoice(partner, amount, days, ref=f"PO-{4400 + i}")
-    # a customer that pays late, with history: two paid invoices, paid 25 days late
-    for days in (120, 80):
+    # a customer that pays late and later and later: its next invoice, not yet
+    # due, is a preventive case (two risk signals: late payer, worsening trend)
+    for days, late in ((120, 10), (80, 30)):
         paid = invoice(customers["vandelay"], 2000, days)
         register = env["account.payment.register"].with_context(
             active_model="account.move", active_ids=paid.ids
-        ).create({"payment_date": today - timedelta(days=days - 25)})
+        ).create({"payment_date": today - timedelta(days=days - late)})
         register._create_payments()
     upcoming = invoice(customers["vandelay"], 6400, -4, ref="PO-VAN-1")
     # kept promise: promised, then paid in full
