@@ -71,13 +71,14 @@ class ArEscalationCase(models.Model):
             prefix = "Fix" if case.kind == "hygiene" else case.stage_id.name
             case.name = f"{prefix} — {case.partner_id.display_name or ''}"
 
-    @api.depends_context("ar_invoice_ids")
+    @api.depends_context("ar_invoice_map")
     def _compute_message_invoice_ids(self):
-        wanted = self.env.context.get("ar_invoice_ids")
+        # ((case id, (invoice ids...)), ...): which invoices each message is about
+        wanted = dict(self.env.context.get("ar_invoice_map") or ())
         for case in self:
             invoices = case.invoice_ids
-            if wanted:
-                invoices = self.env["account.move"].browse(wanted)
+            if case.id in wanted:
+                invoices = self.env["account.move"].browse(wanted[case.id])
             case.message_invoice_ids = invoices.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
 
     def _message_post_after_hook(self, message, msg_vals):
@@ -209,7 +210,9 @@ class ArEscalationCase(models.Model):
                     "automated": True,
                 }
             )
-        activities = self.env["mail.activity"].create(vals)
+        # no "assigned to you" email per activity: an owner with hundreds of
+        # escalations sees them in the activity menu and My Activities
+        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals)
         for case, activity in zip(self, activities, strict=True):
             case.activity_ref_id = activity
         return activities

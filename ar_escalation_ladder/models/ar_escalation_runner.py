@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from datetime import date, timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..engine import InvoiceFacts, decide, risk_signals
@@ -267,8 +267,12 @@ class ArEscalationRunner(models.AbstractModel):
             self._ar_close(self.env["account.move"].concat(*closing), "paid", "")
         if fixing:
             self._ar_raise_fixits(company, fixing, today, now)
+        by_stage = defaultdict(list)
         for (__, stage_id), items in sending.items():
-            self._ar_send_group(self.env["ar.escalation.stage"].browse(stage_id), items, now)
+            moves = self.env["account.move"].concat(*(move for move, __ in items))
+            by_stage[stage_id].append((moves, {move.id: cycle for move, cycle in items}))
+        for stage_id, groups in by_stage.items():
+            self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
 
     def _bulk_write(self, move_updates):
         """Write per-invoice values, grouping invoices that get the same values."""
@@ -427,49 +431,66 @@ class ArEscalationRunner(models.AbstractModel):
     # ------------------------------------------------------------------
     # external track
     # ------------------------------------------------------------------
-    def _ar_send_group(self, stage, items, now):
-        """One message to one customer listing all its invoices due a message at ``stage``."""
-        moves = self.env["account.move"].concat(*(move for move, __ in items))
-        cycles = {move.id: cycle for move, cycle in items}
-        partner = moves[0].commercial_partner_id
+    def _ar_send_stage(self, stage, groups, now):
+        """Message every customer of ``groups`` at ``stage``: one message per customer.
+
+        ``groups`` is a list of (invoices, cycles) per customer. The whole
+        stage is delivered in bulk inside one savepoint; if anything fails,
+        each customer is retried alone so that the error lands on its own
+        invoices and the other customers still get their message.
+        """
         try:
             with self.env.cr.savepoint():
-                events = self.env["ar.escalation.event"]._ar_log(
-                    [
-                        self._event_vals(
-                            move, "external", stage, "", cycle=cycles[move.id], channel=stage.channel,
-                            case_id=move.ar_case_id.id,
-                        )
-                        for move in moves
-                    ],
-                    post=False,
-                )
-                sent = events.move_id
-                if not sent:
-                    return  # already sent by an earlier or concurrent run
-                result = self._ar_send_channels(stage, sent, partner)
-                for event in events:
-                    event.write(
-                        {
-                            "reason": result["summary"],
-                            "channel": result["channel"],
-                            "mail_id": result.get("mail_id"),
-                        }
-                    )
-                events._ar_post_chatter()
-                self._ar_mark_contacted(sent, stage, result["channel"], now)
-        except Exception as exc:  # noqa: BLE001 - reported on the invoices, the run goes on
-            _logger.warning(
-                "AR escalation: external message at %s for %s failed: %s",
-                stage.name, partner.display_name, exc, exc_info=True,
+                self._ar_deliver_groups(stage, groups, now)
+        except Exception as exc:  # noqa: BLE001 - isolated per customer, reported on its invoices
+            if len(groups) > 1:
+                for group in groups:
+                    self._ar_send_stage(stage, [group], now)
+            else:
+                self._ar_report_failure(stage, groups[0][0], exc)
+
+    def _ar_report_failure(self, stage, moves, exc):
+        partner = moves[0].commercial_partner_id
+        _logger.warning("AR escalation: message at %s for %s failed: %s", stage.name, partner.display_name, exc)
+        message = self.env._("Message to the customer at %(stage)s failed: %(error)s", stage=stage.name, error=exc)
+        with self.env.cr.savepoint():
+            moves._ar_write({"ar_error": str(exc)[:250]})
+            self.env["ar.escalation.event"]._ar_log(
+                [self._event_vals(move, "error", stage, message, channel=stage.channel) for move in moves]
             )
-            message = self.env._("Message to the customer at %(stage)s failed: %(error)s", stage=stage.name,
-                                 error=exc)
-            with self.env.cr.savepoint():
-                moves._ar_write({"ar_error": str(exc)[:250]})
-                self.env["ar.escalation.event"]._ar_log(
-                    [self._event_vals(move, "error", stage, message, channel=stage.channel) for move in moves]
+
+    def _ar_deliver_groups(self, stage, groups, now):
+        """Record the external events (skipping any already recorded) and deliver."""
+        vals = []
+        for moves, cycles in groups:
+            for move in moves:
+                vals.append(
+                    self._event_vals(
+                        move, "external", stage, "", cycle=cycles[move.id], channel=stage.channel,
+                        case_id=move.ar_case_id.id,
+                    )
                 )
+        events = self.env["ar.escalation.event"]._ar_log(vals, post=False)
+        if not events:
+            return  # already sent by an earlier or concurrent run
+        sent = events.move_id
+        todo = []
+        for moves, __ in groups:
+            kept = moves & sent
+            if kept:
+                if not kept[0].ar_case_id:
+                    raise ValueError(self.env._("%s has no escalation case.", kept[0].display_name))
+                todo.append((kept[0].ar_case_id, kept))
+        results = self._ar_deliver(stage, todo)
+        case_of = {move.id: case.id for case, moves in todo for move in moves}
+        for event in events:
+            result = results[case_of[event.move_id.id]]
+            event.write(
+                {"reason": result["summary"], "channel": result["channel"], "mail_id": result.get("mail_id")}
+            )
+        events._ar_post_chatter()
+        for case, moves in todo:
+            self._ar_mark_contacted(moves, stage, results[case.id]["channel"], now)
 
     def _ar_mark_contacted(self, moves, stage, channel, now):
         today_str = fields.Date.to_string(now.date())
@@ -486,27 +507,29 @@ class ArEscalationRunner(models.AbstractModel):
                 }
             )
 
-    def _ar_send_channels(self, stage, moves, partner):
+    def _ar_deliver(self, stage, todo):
         """Send on the stage's channel; the SMS addon extends this for SMS and WhatsApp.
 
-        Returns a dict: channel (label), summary (words for the chatter), mail_id.
+        ``todo`` is a list of (case, invoices). Returns, per case id, a dict
+        with the channel label, a summary in words for the chatter and the
+        queued mail's id.
         """
         if stage.channel in ("email", "email_sms"):
-            result = self._ar_send_email(stage, moves, partner)
+            results = self._ar_deliver_email(stage, todo)
             if stage.channel == "email_sms":
-                result = self._ar_send_sms_fallback(stage, moves, partner, result)
-            return result
+                results = self._ar_deliver_sms(stage, todo, results)
+            return results
+        if stage.channel == "none":
+            return {case.id: {"channel": "none", "summary": ""} for case, __ in todo}
+        return self._ar_deliver_sms(stage, todo, {})
+
+    def _ar_deliver_sms(self, stage, todo, results):
         raise ValueError(
             self.env._(
                 "Stage %(stage)s sends by %(channel)s, which needs the AR Escalation SMS addon.",
                 stage=stage.name,
                 channel=stage.channel,
             )
-        )
-
-    def _ar_send_sms_fallback(self, stage, moves, partner, result):
-        raise ValueError(
-            self.env._("Stage %s also sends SMS, which needs the AR Escalation SMS addon.", stage.name)
         )
 
     def _ar_recipients(self, stage, moves, partner):
@@ -522,40 +545,91 @@ class ArEscalationRunner(models.AbstractModel):
             recipients = billing
         return recipients.filtered("email")
 
-    def _ar_send_email(self, stage, moves, partner):
+    def _ar_deliver_email(self, stage, todo):
+        """Render the stage's template for every case at once and queue the emails.
+
+        Messages are written on each case's chatter and queued in the mail
+        outbox in the same transaction as the events that record them: the
+        mail queue sends them after the commit, so a crash before the commit
+        sends nothing and a rerun sends exactly once.
+        """
         template = stage.mail_template_id
         if not template:
             raise ValueError(self.env._("Stage %s has no email template.", stage.name))
-        recipients = self._ar_recipients(stage, moves, partner)
-        if not recipients:
-            raise ValueError(self.env._("No contact with an email address for %s.", partner.display_name))
-        case = moves[0].ar_case_id
-        if not case:
-            raise ValueError(self.env._("%s has no escalation case.", moves[0].display_name))
-        case = case.with_context(ar_invoice_ids=moves.ids, mail_notify_force_send=False)
-        template = template.with_context(ar_invoice_ids=moves.ids)
-        subject = template._render_field("subject", case.ids)[case.id]
-        body = template._render_field("body_html", case.ids, compute_lang=True)[case.id]
-        message = case.message_post(
-            body=body,
-            subject=subject,
-            partner_ids=recipients.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            attachment_ids=self._ar_external_attachments(stage, moves, partner).ids,
+        cases = self.env["ar.escalation.case"].concat(*(case for case, __ in todo))
+        invoice_map = tuple((case.id, tuple(moves.ids)) for case, moves in todo)
+        template = template.with_context(ar_invoice_map=invoice_map)
+        subjects = template._render_field("subject", cases.ids)
+        bodies = template._render_field("body_html", cases.ids, compute_lang=True)
+        senders = template._render_field("email_from", cases.ids)
+        comment = self.env.ref("mail.mt_comment")
+        author = self.env.user.partner_id
+        message_vals, recipients_by_case = [], {}
+        for case, moves in todo:
+            recipients = self._ar_recipients(stage, moves, case.partner_id)
+            if not recipients:
+                raise ValueError(
+                    self.env._("No contact with an email address for %s.", case.partner_id.display_name)
+                )
+            recipients_by_case[case.id] = recipients
+            message_vals.append(
+                {
+                    "model": case._name,
+                    "res_id": case.id,
+                    "record_name": case.name,
+                    "message_type": "comment",
+                    "subtype_id": comment.id,
+                    "author_id": author.id,
+                    "email_from": senders[case.id] or author.email_formatted,
+                    "subject": subjects[case.id],
+                    "body": bodies[case.id],
+                    "partner_ids": [Command.set(recipients.ids)],
+                    "attachment_ids": [
+                        Command.set(self._ar_external_attachments(stage, moves, case.partner_id).ids)
+                    ],
+                }
+            )
+        messages = self.env["mail.message"].create(message_vals)
+        # sudo: mail.mail and mail.notification are technical records the
+        # escalation writes for its own messages; users never edit them
+        mails = self.env["mail.mail"].sudo().create(
+            [
+                {
+                    "mail_message_id": message.id,
+                    "body_html": message.body,
+                    "recipient_ids": [Command.set(recipients_by_case[message.res_id].ids)],
+                    "state": "outgoing",
+                    "auto_delete": False,
+                    "is_notification": True,
+                }
+                for message in messages
+            ]
         )
-        mail = self.env["mail.mail"].sudo().search(  # sudo: mail.mail is admin-only; read our own id
-            [("mail_message_id", "=", message.id), ("recipient_ids", "in", recipients.ids)], limit=1
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "mail_message_id": mail.mail_message_id.id,
+                    "mail_mail_id": mail.id,
+                    "res_partner_id": partner.id,
+                    "notification_type": "email",
+                    "notification_status": "ready",
+                }
+                for mail in mails
+                for partner in mail.recipient_ids
+            ]
         )
-        return {
-            "channel": "email",
-            "summary": self.env._(
-                "Email “%(subject)s” to %(to)s", subject=subject, to=", ".join(recipients.mapped("email"))
-            ),
-            "mail_id": mail.id or False,
-            "message": message,
-        }
+        results = {}
+        for mail, (case, __) in zip(mails, todo, strict=True):
+            results[case.id] = {
+                "channel": "email",
+                "summary": self.env._(
+                    "Email “%(subject)s” to %(to)s",
+                    subject=subjects[case.id],
+                    to=", ".join(recipients_by_case[case.id].mapped("email")),
+                ),
+                "mail_id": mail.id,
+            }
+        return results
 
     def _ar_external_attachments(self, stage, moves, partner):
         """Attachments for the customer message (the reports addon adds the formal notice)."""

@@ -1,0 +1,251 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Benchmark of the scheduled escalation run (not a test).
+
+Run inside ``odoo shell`` on a throwaway database where ar_escalation_ladder
+is installed (``bash setup/benchmark.sh`` does it). ``BENCH_N`` sets the
+number of open invoices; the book spreads them over N/10 customers.
+
+The book is cloned in SQL from one invoice posted through the ORM, so that
+building 100,000 invoices takes seconds; the escalation itself runs through
+the real scheduled-action code, batch by batch, committing between batches as
+the cron framework does. Three passes are timed:
+
+1. first escalation of the whole book (stage changes, events, chatter lines,
+   cases with activities, queued customer emails);
+2. an unchanged rerun (every invoice re-evaluated, nothing to do);
+3. a rerun where 5 % of the invoices change stage.
+
+The floor is a plain ``search_read`` of the same open invoices with the
+fields the evaluation needs. Printed: invoices per second, SQL queries per
+invoice and per batch, peak memory (RSS), and the ratio to the floor.
+"""
+
+import os
+import resource
+import time
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tools import SQL
+
+N = int(os.environ.get("BENCH_N", "10000"))
+BATCH = int(os.environ.get("BENCH_BATCH", "2000"))
+
+
+class QueryCounter:
+    """Count the SQL statements the cursor executes."""
+
+    def __init__(self, cr):
+        self.cr = cr
+        self.count = 0
+        self._orig = cr.execute
+
+    def __enter__(self):
+        def execute(query, params=None, log_exceptions=True):
+            self.count += 1
+            return self._orig(query, params, log_exceptions)
+
+        self.cr.execute = execute
+        return self
+
+    def __exit__(self, *exc):
+        self.cr.execute = self._orig
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def clone_rows(cr, table, template_id, count, overrides):
+    """Insert ``count`` copies of row ``template_id`` with SQL expressions in ``overrides``.
+
+    ``overrides`` maps a column to an SQL expression over ``g`` (1..count).
+    Returns nothing; rows get fresh ids from the table's sequence.
+    """
+    cr.execute(
+        SQL(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'",
+            table,
+        )
+    )
+    columns = [row[0] for row in cr.fetchall()]
+    select = [SQL(overrides[c]) if c in overrides else SQL.identifier("t", c) for c in columns]
+    cr.execute(
+        SQL(
+            "INSERT INTO %s (%s) SELECT %s FROM %s t, generate_series(1, %s) g WHERE t.id = %s",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(c) for c in columns),
+            SQL(", ").join(select),
+            SQL.identifier(table),
+            count,
+            template_id,
+        )
+    )
+
+
+def build_book(env, n):
+    cr = env.cr
+    today = fields.Date.context_today(env.user)
+    company = env.company
+    if not company.chart_template:
+        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+    user = env.ref("base.user_admin")
+    company.write({"ar_lead_user_id": user.id, "ar_finance_lead_user_id": user.id, "ar_cfo_user_id": user.id,
+                   "ar_operator_user_id": user.id, "email": "ar@bench.example.com"})
+    n_customers = max(n // 10, 1)
+    template_partner = env["res.partner"].create(
+        {"name": "Bench customer", "is_company": True, "email": "ap@bench.example.com",
+         "ar_account_tier": "standard"}
+    )
+    template_move = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": template_partner.id,
+            "invoice_date": today - timedelta(days=40),
+            "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0,
+                                                 "tax_ids": []})],
+        }
+    )
+    template_move.action_post()
+    env.flush_all()
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM res_partner")
+    first_partner = cr.fetchone()[0] + 1
+    tiers = "(ARRAY['strategic','key','standard','small'])[1 + g %% 4]"
+    clone_rows(cr, "res_partner", template_partner.id, n_customers, {
+        "name": "'Bench customer ' || g",
+        "complete_name": "'Bench customer ' || g",
+        "email": "'ap' || g || '@bench.example.com'",
+        "ar_account_tier": tiers,
+        "commercial_partner_id": "NULL",
+    })
+    cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id >= %s", [first_partner])
+    cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move")
+    first_move = cr.fetchone()[0] + 1
+    # due dates spread over 95 days overdue .. 5 days ahead; amounts 100..5,000
+    due = f"DATE '{today}' - ((g * 37) %% 100 - 5)"
+    amount = "(100 + (g * 131) %% 4900)::numeric"
+    partner = f"{first_partner} + (g %% {n_customers})"
+    clone_rows(cr, "account_move", template_move.id, n, {
+        "name": "'BENCH/' || lpad(g::text, 7, '0')",
+        "partner_id": partner,
+        "commercial_partner_id": partner,
+        "invoice_date_due": due,
+        "amount_total": amount, "amount_total_signed": amount, "amount_total_in_currency_signed": amount,
+        "amount_untaxed": amount, "amount_untaxed_signed": amount,
+        "amount_residual": amount, "amount_residual_signed": amount,
+        "access_token": "NULL", "ar_eval_date": "NULL",
+    })
+    for line in template_move.line_ids:
+        receivable = line.account_id.account_type == "asset_receivable"
+        sign = "" if line.balance > 0 else "-"
+        clone_rows(cr, "account_move_line", line.id, n, {
+            "move_id": f"{first_move} + g - 1",
+            "partner_id": partner,
+            "move_name": "'BENCH/' || lpad(g::text, 7, '0')",
+            "date_maturity": due if receivable else "t.date_maturity",
+            "balance": f"{sign}{amount}", "debit": amount if sign == "" else "0",
+            "credit": amount if sign == "-" else "0",
+            "amount_currency": f"{sign}{amount}",
+            "amount_residual": amount if receivable else "0",
+            "amount_residual_currency": amount if receivable else "0",
+            "price_unit": amount, "price_subtotal": amount, "price_total": amount,
+        })
+    # the template itself leaves the book
+    template_move.button_draft()
+    template_move.unlink()
+    cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE res_partner")
+    env.invalidate_all()
+    return first_move
+
+
+def run_pass(env, label, floor_rate=None):
+    """Evaluate the whole book as the cron does: batch after batch, commit between."""
+    runner = env["ar.escalation.runner"]
+    cr = env.cr
+    cr.execute("UPDATE account_move SET ar_eval_date = NULL WHERE move_type = 'out_invoice'")
+    cr.commit()
+    env.invalidate_all()
+    done, batches, per_batch = 0, 0, []
+    start = time.perf_counter()
+    with QueryCounter(cr) as counter:
+        while True:
+            before = counter.count
+            processed = runner._cron_run(batch_size=BATCH)
+            cr.commit()
+            env.invalidate_all()
+            if not processed:
+                break
+            per_batch.append(counter.count - before)
+            done += processed
+            batches += 1
+    elapsed = time.perf_counter() - start
+    rate = done / elapsed if elapsed else 0.0
+    line = (
+        f"{label:<28} {done:>8} inv  {elapsed:8.2f} s  {rate:10.0f} inv/s  "
+        f"{counter.count / max(done, 1):7.3f} q/inv  q/batch min {min(per_batch or [0])} max {max(per_batch or [0])}  "
+        f"peak RSS {peak_rss_mb():7.0f} MB"
+    )
+    if floor_rate:
+        line += f"  {floor_rate / rate if rate else float('inf'):5.2f}x floor"
+    print(line, flush=True)
+    return rate
+
+
+def floor(env):
+    """A plain ORM read of the same open invoices with the fields the evaluation needs."""
+    env.invalidate_all()
+    fields_needed = [
+        "commercial_partner_id", "partner_id", "invoice_date_due", "amount_residual_signed", "payment_state",
+        "ref", "ar_stage_id", "ar_stage_entries", "ar_broken_promise_count", "ar_dispute_state",
+        "ar_promise_date", "ar_pause_until", "ar_contact_attempts", "ar_last_contact_date",
+    ]
+    start = time.perf_counter()
+    rows = env["account.move"].search_read(
+        [("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+         ("payment_state", "in", ("not_paid", "partial"))],
+        fields_needed,
+    )
+    elapsed = time.perf_counter() - start
+    rate = len(rows) / elapsed
+    print(f"{'floor: search_read':<28} {len(rows):>8} inv  {elapsed:8.2f} s  {rate:10.0f} inv/s", flush=True)
+    env.invalidate_all()
+    return rate
+
+
+def main(env):
+    env = env(context=dict(env.context, tracking_disable=True))
+    print(f"== AR escalation benchmark: N = {N:,} open invoices over {max(N // 10, 1):,} customers, "
+          f"batch {BATCH} ==", flush=True)
+    start = time.perf_counter()
+    build_book(env, N)
+    env.cr.commit()
+    print(f"book built in {time.perf_counter() - start:.1f} s", flush=True)
+    floor_rate = floor(env)
+    run_pass(env, "1. first escalation", floor_rate)
+    run_pass(env, "2. unchanged rerun", floor_rate)
+    # 5 % of the invoices fall 25 days further behind: most of them climb a stage
+    env.cr.execute(
+        "UPDATE account_move SET invoice_date_due = invoice_date_due - 25 "
+        "WHERE move_type = 'out_invoice' AND name LIKE 'BENCH/%%' AND id %% 20 = 0"
+    )
+    env.cr.execute(
+        "UPDATE account_move_line l SET date_maturity = m.invoice_date_due FROM account_move m "
+        "WHERE l.move_id = m.id AND m.name LIKE 'BENCH/%%' AND m.id %% 20 = 0 AND l.date_maturity IS NOT NULL"
+    )
+    env.cr.execute(
+        "SELECT COUNT(*) FROM ar_escalation_event WHERE kind = 'stage'"
+    )
+    stage_events_before = env.cr.fetchone()[0]
+    env.cr.commit()
+    run_pass(env, "3. rerun, 5 % change stage", floor_rate)
+    env.cr.execute("SELECT COUNT(*) FROM ar_escalation_event WHERE kind = 'stage'")
+    moved = env.cr.fetchone()[0] - stage_events_before
+    env.cr.execute(
+        "SELECT kind, COUNT(*) FROM ar_escalation_event GROUP BY kind ORDER BY kind"
+    )
+    print(f"invoices that changed stage in pass 3: {moved}")
+    print("events by kind: " + ", ".join(f"{k} {c}" for k, c in env.cr.fetchall()))
+
+
+main(env)  # noqa: F821 - ``env`` is provided by odoo shell
