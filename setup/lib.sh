@@ -1,0 +1,134 @@
+# shellcheck shell=bash
+# Helpers sourced by setup/test.sh and setup/run.sh. Each one is idempotent
+# and quiet when there is nothing to do.
+
+AR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034  # used by the scripts that source this file
+AR_ADDONS=(ar_escalation_ladder ar_escalation_sms ar_escalation_reports)
+
+log() { printf '%s\n' "$*" >&2; }
+
+# Run a command as root (directly, or through sudo when we are not root).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  log "Installing Debian package(s): $*"
+  as_root apt-get update -qq &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# _odoo_python_ok SRC PY: PY imports SRC's odoo and SRC is Odoo 18.
+_odoo_python_ok() {
+  [ -x "$2" ] || command -v "$2" >/dev/null 2>&1 || return 1
+  (cd "$1" && "$2" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 18)') \
+    >/dev/null 2>&1
+}
+
+# find_odoo: set ODOO_SRC (a tree holding odoo/release.py) and ODOO_PYTHON.
+# An ODOO_SRC given in the environment is the only place looked at (so
+# ODOO_SRC=/nonexistent means "no Odoo"); otherwise conventional places are
+# tried in order. Prints what is missing and returns 1 when nothing fits.
+find_odoo() {
+  local candidates=() tried=() src py pys parent
+  if [ -n "${ODOO_SRC:-}" ]; then
+    candidates=("$ODOO_SRC")
+  else
+    candidates=(/opt/odoo18 /opt/odoo /opt/odoo/odoo18 /srv/odoo18 /srv/odoo
+      "$HOME/odoo18" "$HOME/odoo" /usr/lib/python3/dist-packages)
+    # an odoo importable by python3 (pip or Debian install): use its parent
+    parent=$(python3 -c 'import os, odoo; print(os.path.dirname(os.path.dirname(odoo.__file__)))' \
+      2>/dev/null) && candidates+=("$parent")
+  fi
+  for src in "${candidates[@]}"; do
+    if [ ! -f "$src/odoo/release.py" ]; then
+      tried+=("$src (no odoo/release.py)")
+      continue
+    fi
+    if [ -n "${ODOO_PYTHON:-}" ]; then
+      pys=("$ODOO_PYTHON")
+    else
+      pys=("$src/.venv/bin/python" "$src/venv/bin/python" python3)
+    fi
+    for py in "${pys[@]}"; do
+      if _odoo_python_ok "$src" "$py"; then
+        ODOO_SRC=$(cd "$src" && pwd)
+        ODOO_PYTHON=$(command -v "$py")
+        export ODOO_SRC ODOO_PYTHON
+        return 0
+      fi
+    done
+    tried+=("$src (no Python among: ${pys[*]} imports its odoo as version 18)")
+  done
+  log "No Odoo 18 found. Tried:"
+  printf '  - %s\n' "${tried[@]}" >&2
+  log "Set ODOO_SRC=/path/to/odoo18-source (the folder holding odoo/release.py) and, unless"
+  log "it has .venv/bin/python or venv/bin/python, ODOO_PYTHON=/path/to/python with Odoo's"
+  log "requirements installed."
+  # shellcheck disable=SC2034  # shown by setup/test.sh
+  ODOO_TRIED="${tried[*]}"
+  return 1
+}
+
+# odoo_addons_path: Odoo's addon folders that exist, then this repository.
+odoo_addons_path() {
+  local path="" dir
+  for dir in "$ODOO_SRC/addons" "$ODOO_SRC/odoo/addons"; do
+    [ -d "$dir" ] && path+="$dir,"
+  done
+  printf '%s%s\n' "$path" "$AR_ROOT"
+}
+
+# ensure_postgres: a running PostgreSQL server and a superuser role named
+# after the current OS user (Odoo connects through the unix socket as that user).
+ensure_postgres() {
+  local me dir ver
+  me=$(id -un)
+  if ! compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    apt_install postgresql || { log "Could not install postgresql"; return 1; }
+  fi
+  if ! pg_isready -q; then
+    log "Starting PostgreSQL..."
+    for dir in /usr/lib/postgresql/*; do
+      ver=${dir##*/}
+      if [ -d "/etc/postgresql/$ver/main" ]; then
+        as_root pg_ctlcluster "$ver" main start 2>/dev/null || true
+      fi
+    done
+    pg_isready -q || as_root service postgresql start >/dev/null 2>&1 || true
+    for _ in $(seq 30); do pg_isready -q && break; sleep 1; done
+    pg_isready -q || { log "PostgreSQL does not accept connections"; return 1; }
+  fi
+  if [ "$(psql -d postgres -tAc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user' \
+    2>/dev/null)" != t ]; then
+    log "Creating PostgreSQL superuser role '$me'"
+    if [ "$(id -u)" -eq 0 ]; then
+      su postgres -c "createuser -s '$me'" || return 1
+    else
+      sudo -u postgres createuser -s "$me" || return 1
+    fi
+  fi
+}
+
+# ensure_project_python_deps PY: the addons' runtime deps in Odoo's Python.
+ensure_project_python_deps() {
+  local py=$1
+  "$py" -c 'import phonenumbers, requests, jinja2, pydantic
+assert int(pydantic.VERSION.split(".")[0]) >= 2' >/dev/null 2>&1 && return 0
+  log "Installing requirements.txt into $py"
+  "$py" -m pip install -q -r "$AR_ROOT/requirements.txt"
+}
+
+# ensure_browser PY: Chromium for HttpCase tours and websocket-client in PY.
+# The binary names are those odoo/tests/common.py looks for.
+ensure_browser() {
+  local py=$1
+  if ! command -v google-chrome chromium chromium-browser google-chrome-stable >/dev/null 2>&1; then
+    apt_install chromium || { log "Could not install chromium"; return 1; }
+  fi
+  if ! "$py" -c 'import websocket' >/dev/null 2>&1; then
+    log "Installing websocket-client into $py"
+    "$py" -m pip install -q websocket-client || return 1
+  fi
+}
