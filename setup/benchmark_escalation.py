@@ -21,6 +21,7 @@ fields the evaluation needs. Printed: invoices per second, SQL queries per
 invoice and per batch, peak memory (RSS), and the ratio to the floor.
 """
 
+import collections
 import os
 import resource
 import time
@@ -40,10 +41,13 @@ class QueryCounter:
         self.cr = cr
         self.count = 0
         self._orig = cr.execute
+        self.texts = collections.Counter() if os.environ.get("BENCH_PROFILE") else None
 
     def __enter__(self):
         def execute(query, params=None, log_exceptions=True):
             self.count += 1
+            if self.texts is not None:
+                self.texts[" ".join(str(getattr(query, "code", query)).split())[:160]] += 1
             return self._orig(query, params, log_exceptions)
 
         self.cr.execute = execute
@@ -180,6 +184,9 @@ def run_pass(env, label, floor_rate=None):
             done += processed
             batches += 1
     elapsed = time.perf_counter() - start
+    if counter.texts:
+        for text, count in counter.texts.most_common(15):
+            print(f"{count:>7}  {text}")
     rate = done / elapsed if elapsed else 0.0
     line = (
         f"{label:<28} {done:>8} inv  {elapsed:8.2f} s  {rate:10.0f} inv/s  "
@@ -222,16 +229,26 @@ def main(env):
     env.cr.commit()
     print(f"book built in {time.perf_counter() - start:.1f} s", flush=True)
     floor_rate = floor(env)
-    run_pass(env, "1. first escalation", floor_rate)
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile  # noqa: PLC0415 - only when profiling
+        import pstats  # noqa: PLC0415
+
+        profile = cProfile.Profile()
+        profile.enable()
+        run_pass(env, "1. first escalation", floor_rate)
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumtime").print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
+    else:
+        run_pass(env, "1. first escalation", floor_rate)
     run_pass(env, "2. unchanged rerun", floor_rate)
     # 5 % of the invoices fall 25 days further behind: most of them climb a stage
     env.cr.execute(
         "UPDATE account_move SET invoice_date_due = invoice_date_due - 25 "
-        "WHERE move_type = 'out_invoice' AND name LIKE 'BENCH/%%' AND id %% 20 = 0"
+        "WHERE move_type = 'out_invoice' AND name LIKE 'BENCH/%' AND id % 20 = 0"
     )
     env.cr.execute(
         "UPDATE account_move_line l SET date_maturity = m.invoice_date_due FROM account_move m "
-        "WHERE l.move_id = m.id AND m.name LIKE 'BENCH/%%' AND m.id %% 20 = 0 AND l.date_maturity IS NOT NULL"
+        "WHERE l.move_id = m.id AND m.name LIKE 'BENCH/%' AND m.id % 20 = 0 AND l.date_maturity IS NOT NULL"
     )
     env.cr.execute(
         "SELECT COUNT(*) FROM ar_escalation_event WHERE kind = 'stage'"

@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """One internal escalation: a customer's invoices at one stage, owned by one user."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -75,10 +76,11 @@ class ArEscalationCase(models.Model):
     def _compute_message_invoice_ids(self):
         # ((case id, (invoice ids...)), ...): which invoices each message is about
         wanted = dict(self.env.context.get("ar_invoice_map") or ())
+        prefetch = [move_id for ids in wanted.values() for move_id in ids]
         for case in self:
             invoices = case.invoice_ids
             if case.id in wanted:
-                invoices = self.env["account.move"].browse(wanted[case.id])
+                invoices = self.env["account.move"].browse(wanted[case.id]).with_prefetch(prefetch)
             case.message_invoice_ids = invoices.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
 
     def _message_post_after_hook(self, message, msg_vals):
@@ -96,18 +98,24 @@ class ArEscalationCase(models.Model):
             case.notice_deadline = today + timedelta(days=case.stage_id.notice_days or 0)
 
     def _compute_timeline(self):
-        events = self.env["ar.escalation.event"].search(
-            [("partner_id", "in", self.partner_id.ids), ("kind", "in", ("external", "promise_broken", "stage"))],
-            order="date",
+        events = self.env["ar.escalation.event"].search_fetch(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("kind", "in", ("external", "promise_broken", "stage")),
+            ],
+            ["date", "kind", "move_id", "reason", "partner_id", "company_id"],
+            order="date, id",
         )
+        labels = dict(self.env["ar.escalation.event"]._fields["kind"].selection)
+        lines = defaultdict(list)
+        for event in events:
+            day = fields.Date.to_string(event.date.date())
+            text = f"{day}: {labels[event.kind]} — {event.move_id.name or ''} {event.reason or ''}".strip()
+            lines[(event.partner_id.id, event.company_id.id)].append(text)
         for case in self:
-            lines = []
-            for event in events.filtered(lambda e, c=case: e.partner_id == c.partner_id and e.company_id == c.company_id):
-                day = fields.Date.to_string(event.date.date())
-                label = dict(event._fields["kind"].selection)[event.kind]
-                lines.append(f"{day}: {label} — {event.move_id.name or ''} {event.reason or ''}".strip())
-            # one line per day and kind is enough for the customer
-            case.timeline = "\n".join(dict.fromkeys(lines))
+            # the same line twice (several invoices, same day) is said once
+            case.timeline = "\n".join(dict.fromkeys(lines[(case.partner_id.id, case.company_id.id)]))
 
     def _compute_amount_open(self):
         for case in self:

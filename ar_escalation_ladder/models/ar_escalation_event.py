@@ -1,9 +1,12 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
+
 from markupsafe import Markup, escape
 
 from odoo import fields, models
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 EVENT_KINDS = [
     ("stage", "Stage change"),
@@ -120,30 +123,67 @@ class ArEscalationEvent(models.Model):
             )
         )
         events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
-        if post and events:
+        if post and events and not self.env.context.get("ar_defer_chatter"):
             events._ar_post_chatter()
         return events
 
     def _ar_post_chatter(self):
-        """Write each event as a note in its invoice's chatter (bulk)."""
+        """Write the events in their invoices' chatter: one note per invoice, in bulk.
+
+        All events of one invoice in this call share one note, a line each.
+        The notes are inserted with one SQL statement: ``mail.message.create``
+        costs about 3 ms per message (defaults, sanitising, reply-to), which
+        alone would cap a first escalation of the book at a few hundred
+        invoices per second. These are internal notes with no recipients and
+        no attachments, whose body is built here from escaped values, so
+        nothing that ``create`` does is needed.
+        """
+        events = self.filtered("move_id").sorted("id")
+        if not events:
+            return
+        events.fetch(["move_id", "kind", "stage_id", "from_stage_id", "to_stage_id", "reason", "owner_id",
+                      "sla_deadline", "channel", "case_id"])
+        by_move = defaultdict(list)
+        for event in events:
+            by_move[event.move_id.id].append(event)
+        moves = self.env["account.move"].browse(list(by_move)).with_prefetch(list(by_move))
+        moves.fetch(["name", "company_id"])
         note = self.env.ref("mail.mt_note")
-        author = self.env.user.partner_id.id
-        with_move = self.filtered("move_id")
-        messages = self.env["mail.message"].create(
-            [
-                {
-                    "model": "account.move",
-                    "res_id": event.move_id.id,
-                    "message_type": "notification",
-                    "subtype_id": note.id,
-                    "author_id": author,
-                    "body": event._ar_chatter_body(),
-                }
-                for event in with_move
-            ]
+        author = self.env.user.partner_id
+        reply_to = moves.sudo()._notify_get_reply_to(default=author.email_formatted)  # sudo: as mail does
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = []
+        for move in moves:
+            body = Markup("<br/>").join(event._ar_chatter_body() for event in by_move[move.id])
+            rows.append(
+                SQL(
+                    "(%s, %s, %s, %s, 'notification', %s, %s, %s, %s, %s, %s, %s, TRUE, %s, %s, %s, %s)",
+                    "account.move", move.id, move.name, move.company_id.id, note.id, author.id,
+                    author.email_formatted, reply_to.get(move.id), str(body), now,
+                    generate_tracking_message_id(f"{move.id}-account.move"), uid, now, uid, now,
+                )
+            )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO mail_message (model, res_id, record_name, record_company_id, message_type,
+                       subtype_id, author_id, email_from, reply_to, body, date, message_id,
+                       email_add_signature, create_uid, create_date, write_uid, write_date)
+                   VALUES %s RETURNING id, res_id""",
+                SQL(", ").join(rows),
+            )
         )
-        for event, message in zip(with_move, messages, strict=True):
-            event.message_id = message
+        message_of = {res_id: message_id for message_id, res_id in self.env.cr.fetchall()}
+        moves.invalidate_recordset(["message_ids"])
+        pairs = [SQL("(%s, %s)", event.id, message_of[event.move_id.id]) for event in events]
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ar_escalation_event e SET message_id = v.message_id FROM (VALUES %s) "
+                "AS v(id, message_id) WHERE e.id = v.id",
+                SQL(", ").join(pairs),
+            )
+        )
+        events.invalidate_recordset(["message_id"])
 
     def _ar_chatter_body(self):
         self.ensure_one()

@@ -127,12 +127,20 @@ class ArEscalationRunner(models.AbstractModel):
     # ------------------------------------------------------------------
     def _ar_process(self, moves, today, now):
         moves = moves.exists()
+        # the events of a run are written to the chatter at the end, one line
+        # per invoice for all that happened to it in this run
+        runner = self.with_context(ar_defer_chatter=True)
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ar_escalation_event")
+        last_event_id = self.env.cr.fetchone()[0]
         for company in moves.company_id:
             company_moves = moves.filtered(lambda m, c=company: m.company_id == c)
             policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
-            facts, data = self._ar_collect(company_moves, company, policy, today)
+            facts, data = runner._ar_collect(company_moves, company, policy, today)
             decisions = [decide(policy, fact, today) for fact in facts]
-            self._ar_apply(company, company_moves, decisions, stages, data, today, now)
+            runner._ar_apply(company, company_moves, decisions, stages, data, today, now)
+        self.env["ar.escalation.event"].search(
+            [("id", ">", last_event_id), ("move_id", "in", moves.ids), ("message_id", "=", False)]
+        )._ar_post_chatter()
 
     def _ar_collect(self, moves, company, policy, today):
         """Facts for every invoice of the batch, with a fixed number of queries."""
@@ -488,7 +496,8 @@ class ArEscalationRunner(models.AbstractModel):
             event.write(
                 {"reason": result["summary"], "channel": result["channel"], "mail_id": result.get("mail_id")}
             )
-        events._ar_post_chatter()
+        if not self.env.context.get("ar_defer_chatter"):
+            events._ar_post_chatter()
         for case, moves in todo:
             self._ar_mark_contacted(moves, stage, results[case.id]["channel"], now)
 
@@ -557,6 +566,7 @@ class ArEscalationRunner(models.AbstractModel):
         if not template:
             raise ValueError(self.env._("Stage %s has no email template.", stage.name))
         cases = self.env["ar.escalation.case"].concat(*(case for case, __ in todo))
+        self._ar_ensure_access_tokens(self.env["account.move"].concat(*(moves for __, moves in todo)))
         invoice_map = tuple((case.id, tuple(moves.ids)) for case, moves in todo)
         template = template.with_context(ar_invoice_map=invoice_map)
         subjects = template._render_field("subject", cases.ids)
@@ -564,6 +574,8 @@ class ArEscalationRunner(models.AbstractModel):
         senders = template._render_field("email_from", cases.ids)
         comment = self.env.ref("mail.mt_comment")
         author = self.env.user.partner_id
+        # sudo: computing the reply-to address reads aliases, as mail itself does
+        reply_to = cases.sudo()._notify_get_reply_to(default=author.email_formatted)
         message_vals, recipients_by_case = [], {}
         for case, moves in todo:
             recipients = self._ar_recipients(stage, moves, case.partner_id)
@@ -581,6 +593,7 @@ class ArEscalationRunner(models.AbstractModel):
                     "subtype_id": comment.id,
                     "author_id": author.id,
                     "email_from": senders[case.id] or author.email_formatted,
+                    "reply_to": reply_to.get(case.id),
                     "subject": subjects[case.id],
                     "body": bodies[case.id],
                     "partner_ids": [Command.set(recipients.ids)],
@@ -630,6 +643,24 @@ class ArEscalationRunner(models.AbstractModel):
                 "mail_id": mail.id,
             }
         return results
+
+    def _ar_ensure_access_tokens(self, moves):
+        """Give the invoices their portal access token before messages link to them.
+
+        Done in one statement: ``_portal_ensure_token`` would go through
+        ``account.move.write`` (several queries per invoice) for a column that
+        has no accounting meaning.
+        """
+        missing = moves.filtered(lambda m: not m.access_token)
+        if missing:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE account_move SET access_token = gen_random_uuid()::text "
+                    "WHERE id IN %s AND access_token IS NULL",
+                    tuple(missing.ids),
+                )
+            )
+            missing.invalidate_recordset(["access_token"])
 
     def _ar_external_attachments(self, stage, moves, partner):
         """Attachments for the customer message (the reports addon adds the formal notice)."""
