@@ -36,7 +36,7 @@ find_odoo() {
     candidates=("$ODOO_SRC")
   else
     candidates=(/opt/odoo18 /opt/odoo /opt/odoo/odoo18 /srv/odoo18 /srv/odoo
-      "$HOME/odoo18" "$HOME/odoo" /usr/lib/python3/dist-packages)
+      "${HOME:-/root}/odoo18" "${HOME:-/root}/odoo" /usr/lib/python3/dist-packages)
     # an odoo importable by python3 (pip or Debian install): use its parent
     parent=$(python3 -c 'import os, odoo; print(os.path.dirname(os.path.dirname(odoo.__file__)))' \
       2>/dev/null) && candidates+=("$parent")

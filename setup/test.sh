@@ -30,7 +30,7 @@ add_counts() { # add_counts FILE: add the "passed failed skipped" it holds
 tool_venv() {
   local key dir
   key=$({ cat requirements.txt test-requirements.txt; python3 -V; } | sha256sum | cut -c1-12)
-  dir=${XDG_CACHE_HOME:-$HOME/.cache}/ar_escalation/venv-$key
+  dir=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ar_escalation/venv-$key
   if [ ! -f "$dir/.complete" ]; then
     log "Creating the tool venv $dir ..."
     rm -rf "$dir"
