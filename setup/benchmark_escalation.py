@@ -69,7 +69,8 @@ def clone_rows(cr, table, template_id, count, overrides):
     """
     cr.execute(
         SQL(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'",
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name != 'id'",
             table,
         )
     )
@@ -95,20 +96,32 @@ def build_book(env, n):
     if not company.chart_template:
         env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
     user = env.ref("base.user_admin")
-    company.write({"ar_lead_user_id": user.id, "ar_finance_lead_user_id": user.id, "ar_cfo_user_id": user.id,
-                   "ar_operator_user_id": user.id, "email": "ar@bench.example.com"})
+    company.write(
+        {
+            "ar_lead_user_id": user.id,
+            "ar_finance_lead_user_id": user.id,
+            "ar_cfo_user_id": user.id,
+            "ar_operator_user_id": user.id,
+            "email": "ar@bench.example.com",
+        }
+    )
     n_customers = max(n // 10, 1)
     template_partner = env["res.partner"].create(
-        {"name": "Bench customer", "is_company": True, "email": "ap@bench.example.com",
-         "ar_account_tier": "standard"}
+        {
+            "name": "Bench customer",
+            "is_company": True,
+            "email": "ap@bench.example.com",
+            "ar_account_tier": "standard",
+        }
     )
     template_move = env["account.move"].create(
         {
             "move_type": "out_invoice",
             "partner_id": template_partner.id,
             "invoice_date": today - timedelta(days=40),
-            "invoice_line_ids": [Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0,
-                                                 "tax_ids": []})],
+            "invoice_line_ids": [
+                Command.create({"name": "Bench", "quantity": 1, "price_unit": 100.0, "tax_ids": []})
+            ],
         }
     )
     template_move.action_post()
@@ -116,13 +129,19 @@ def build_book(env, n):
     cr.execute("SELECT COALESCE(MAX(id), 0) FROM res_partner")
     first_partner = cr.fetchone()[0] + 1
     tiers = "(ARRAY['strategic','key','standard','small'])[1 + g %% 4]"
-    clone_rows(cr, "res_partner", template_partner.id, n_customers, {
-        "name": "'Bench customer ' || g",
-        "complete_name": "'Bench customer ' || g",
-        "email": "'ap' || g || '@bench.example.com'",
-        "ar_account_tier": tiers,
-        "commercial_partner_id": "NULL",
-    })
+    clone_rows(
+        cr,
+        "res_partner",
+        template_partner.id,
+        n_customers,
+        {
+            "name": "'Bench customer ' || g",
+            "complete_name": "'Bench customer ' || g",
+            "email": "'ap' || g || '@bench.example.com'",
+            "ar_account_tier": tiers,
+            "commercial_partner_id": "NULL",
+        },
+    )
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id >= %s", [first_partner])
     cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move")
     first_move = cr.fetchone()[0] + 1
@@ -130,31 +149,51 @@ def build_book(env, n):
     due = f"DATE '{today}' - ((g * 37) %% 100 - 5)"
     amount = "(100 + (g * 131) %% 4900)::numeric"
     partner = f"{first_partner} + (g %% {n_customers})"
-    clone_rows(cr, "account_move", template_move.id, n, {
-        "name": "'BENCH/' || lpad(g::text, 7, '0')",
-        "partner_id": partner,
-        "commercial_partner_id": partner,
-        "invoice_date_due": due,
-        "amount_total": amount, "amount_total_signed": amount, "amount_total_in_currency_signed": amount,
-        "amount_untaxed": amount, "amount_untaxed_signed": amount,
-        "amount_residual": amount, "amount_residual_signed": amount,
-        "access_token": "NULL", "ar_eval_date": "NULL",
-    })
+    clone_rows(
+        cr,
+        "account_move",
+        template_move.id,
+        n,
+        {
+            "name": "'BENCH/' || lpad(g::text, 7, '0')",
+            "partner_id": partner,
+            "commercial_partner_id": partner,
+            "invoice_date_due": due,
+            "amount_total": amount,
+            "amount_total_signed": amount,
+            "amount_total_in_currency_signed": amount,
+            "amount_untaxed": amount,
+            "amount_untaxed_signed": amount,
+            "amount_residual": amount,
+            "amount_residual_signed": amount,
+            "access_token": "NULL",
+            "ar_eval_date": "NULL",
+        },
+    )
     for line in template_move.line_ids:
         receivable = line.account_id.account_type == "asset_receivable"
         sign = "" if line.balance > 0 else "-"
-        clone_rows(cr, "account_move_line", line.id, n, {
-            "move_id": f"{first_move} + g - 1",
-            "partner_id": partner,
-            "move_name": "'BENCH/' || lpad(g::text, 7, '0')",
-            "date_maturity": due if receivable else "t.date_maturity",
-            "balance": f"{sign}{amount}", "debit": amount if sign == "" else "0",
-            "credit": amount if sign == "-" else "0",
-            "amount_currency": f"{sign}{amount}",
-            "amount_residual": amount if receivable else "0",
-            "amount_residual_currency": amount if receivable else "0",
-            "price_unit": amount, "price_subtotal": amount, "price_total": amount,
-        })
+        clone_rows(
+            cr,
+            "account_move_line",
+            line.id,
+            n,
+            {
+                "move_id": f"{first_move} + g - 1",
+                "partner_id": partner,
+                "move_name": "'BENCH/' || lpad(g::text, 7, '0')",
+                "date_maturity": due if receivable else "t.date_maturity",
+                "balance": f"{sign}{amount}",
+                "debit": amount if sign == "" else "0",
+                "credit": amount if sign == "-" else "0",
+                "amount_currency": f"{sign}{amount}",
+                "amount_residual": amount if receivable else "0",
+                "amount_residual_currency": amount if receivable else "0",
+                "price_unit": amount,
+                "price_subtotal": amount,
+                "price_total": amount,
+            },
+        )
     # the template itself leaves the book
     template_move.button_draft()
     template_move.unlink()
@@ -190,7 +229,8 @@ def run_pass(env, label, floor_rate=None):
     rate = done / elapsed if elapsed else 0.0
     line = (
         f"{label:<28} {done:>8} inv  {elapsed:8.2f} s  {rate:10.0f} inv/s  "
-        f"{counter.count / max(done, 1):7.3f} q/inv  q/batch min {min(per_batch or [0])} max {max(per_batch or [0])}  "
+        f"{counter.count / max(done, 1):7.3f} q/inv  "
+        f"q/batch min {min(per_batch or [0])} max {max(per_batch or [0])}  "
         f"peak RSS {peak_rss_mb():7.0f} MB"
     )
     if floor_rate:
@@ -203,14 +243,28 @@ def floor(env):
     """A plain ORM read of the same open invoices with the fields the evaluation needs."""
     env.invalidate_all()
     fields_needed = [
-        "commercial_partner_id", "partner_id", "invoice_date_due", "amount_residual_signed", "payment_state",
-        "ref", "ar_stage_id", "ar_stage_entries", "ar_broken_promise_count", "ar_dispute_state",
-        "ar_promise_date", "ar_pause_until", "ar_contact_attempts", "ar_last_contact_date",
+        "commercial_partner_id",
+        "partner_id",
+        "invoice_date_due",
+        "amount_residual_signed",
+        "payment_state",
+        "ref",
+        "ar_stage_id",
+        "ar_stage_entries",
+        "ar_broken_promise_count",
+        "ar_dispute_state",
+        "ar_promise_date",
+        "ar_pause_until",
+        "ar_contact_attempts",
+        "ar_last_contact_date",
     ]
     start = time.perf_counter()
     rows = env["account.move"].search_read(
-        [("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-         ("payment_state", "in", ("not_paid", "partial"))],
+        [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ],
         fields_needed,
     )
     elapsed = time.perf_counter() - start
@@ -220,27 +274,36 @@ def floor(env):
     return rate
 
 
+def profiled(env, label, floor_rate):
+    """Run a pass; with BENCH_PROFILE=<pass number>, under cProfile."""
+    if os.environ.get("BENCH_PROFILE") != label[0]:
+        return run_pass(env, label, floor_rate)
+    import cProfile  # noqa: PLC0415 - only when profiling
+    import pstats  # noqa: PLC0415
+
+    profile = cProfile.Profile()
+    profile.enable()
+    rate = run_pass(env, label, floor_rate)
+    profile.disable()
+    stats = pstats.Stats(profile).sort_stats("cumtime")
+    stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
+    return rate
+
+
 def main(env):
     env = env(context=dict(env.context, tracking_disable=True))
-    print(f"== AR escalation benchmark: N = {N:,} open invoices over {max(N // 10, 1):,} customers, "
-          f"batch {BATCH} ==", flush=True)
+    print(
+        f"== AR escalation benchmark: N = {N:,} open invoices over {max(N // 10, 1):,} customers, "
+        f"batch {BATCH} ==",
+        flush=True,
+    )
     start = time.perf_counter()
     build_book(env, N)
     env.cr.commit()
     print(f"book built in {time.perf_counter() - start:.1f} s", flush=True)
     floor_rate = floor(env)
-    if os.environ.get("BENCH_PROFILE"):
-        import cProfile  # noqa: PLC0415 - only when profiling
-        import pstats  # noqa: PLC0415
-
-        profile = cProfile.Profile()
-        profile.enable()
-        run_pass(env, "1. first escalation", floor_rate)
-        profile.disable()
-        pstats.Stats(profile).sort_stats("cumtime").print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
-    else:
-        run_pass(env, "1. first escalation", floor_rate)
-    run_pass(env, "2. unchanged rerun", floor_rate)
+    profiled(env, "1. first escalation", floor_rate)
+    profiled(env, "2. unchanged rerun", floor_rate)
     # 5 % of the invoices fall 25 days further behind: most of them climb a stage
     env.cr.execute(
         "UPDATE account_move SET invoice_date_due = invoice_date_due - 25 "
@@ -250,17 +313,13 @@ def main(env):
         "UPDATE account_move_line l SET date_maturity = m.invoice_date_due FROM account_move m "
         "WHERE l.move_id = m.id AND m.name LIKE 'BENCH/%' AND m.id % 20 = 0 AND l.date_maturity IS NOT NULL"
     )
-    env.cr.execute(
-        "SELECT COUNT(*) FROM ar_escalation_event WHERE kind = 'stage'"
-    )
+    env.cr.execute("SELECT COUNT(*) FROM ar_escalation_event WHERE kind = 'stage'")
     stage_events_before = env.cr.fetchone()[0]
     env.cr.commit()
-    run_pass(env, "3. rerun, 5 % change stage", floor_rate)
+    profiled(env, "3. rerun, 5 % change stage", floor_rate)
     env.cr.execute("SELECT COUNT(*) FROM ar_escalation_event WHERE kind = 'stage'")
     moved = env.cr.fetchone()[0] - stage_events_before
-    env.cr.execute(
-        "SELECT kind, COUNT(*) FROM ar_escalation_event GROUP BY kind ORDER BY kind"
-    )
+    env.cr.execute("SELECT kind, COUNT(*) FROM ar_escalation_event GROUP BY kind ORDER BY kind")
     print(f"invoices that changed stage in pass 3: {moved}")
     print("events by kind: " + ", ".join(f"{k} {c}" for k, c in env.cr.fetchall()))
 

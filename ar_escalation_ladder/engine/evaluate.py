@@ -158,11 +158,7 @@ def _rule_match(rule, facts: InvoiceFacts, today: date) -> str | None:
     if kind == "over_credit_limit":
         return "over credit limit" if facts.over_credit_limit else None
     if kind == "broken_promises":
-        count = (
-            facts.broken_promises_invoice
-            if rule.scope == "invoice"
-            else facts.broken_promises_customer
-        )
+        count = facts.broken_promises_invoice if rule.scope == "invoice" else facts.broken_promises_customer
         if count >= rule.min:
             where = "" if rule.scope == "invoice" else " by the customer"
             return f"{_plural(count, 'promise')} broken{where}"
@@ -242,7 +238,10 @@ def decide(policy: Policy, facts: InvoiceFacts, today: date) -> Decision:
     current = facts.current_stage
     if facts.paid or facts.residual <= 0:
         return Decision(
-            facts.invoice_id, "close" if current is not None else "none", None, current,
+            facts.invoice_id,
+            "close" if current is not None else "none",
+            None,
+            current,
             "paid in full",
         )
     matched, hits = match_stage(policy, facts, today)
@@ -261,6 +260,14 @@ def decide(policy: Policy, facts: InvoiceFacts, today: date) -> Decision:
         reason = _reason(facts, hits)
     send, cycle, hold = external_plan(stages[target], facts, action == "enter", today)
     return Decision(
-        facts.invoice_id, action, target, facts.current_stage, reason, matched,
-        send, cycle, hold, facts.hygiene_blockers,
+        facts.invoice_id,
+        action,
+        target,
+        facts.current_stage,
+        reason,
+        matched,
+        send,
+        cycle,
+        hold,
+        facts.hygiene_blockers,
     )

@@ -100,9 +100,7 @@ class OpenDisputeRule(_Strict):
 
 class AccountTierRule(_Strict):
     kind: Literal["account_tier"] = "account_tier"
-    tiers: tuple[Literal["strategic", "key", "standard", "small"], ...] = Field(
-        min_length=1
-    )
+    tiers: tuple[Literal["strategic", "key", "standard", "small"], ...] = Field(min_length=1)
 
 
 class RiskSignalsRule(_Strict):
@@ -141,9 +139,7 @@ class Stage(_Strict):
     name: str = Field(min_length=1)
     rule_mode: Literal["any", "all"] = "any"
     rules: tuple[Rule, ...] = ()
-    owner_role: Literal[
-        "ar_operator", "account_manager", "ar_lead", "finance_lead", "cfo"
-    ] = "ar_operator"
+    owner_role: Literal["ar_operator", "account_manager", "ar_lead", "finance_lead", "cfo"] = "ar_operator"
     sla_hours: float = Field(24, ge=0)
     sla_same_business_day: bool = False
     channel: Literal["none", "email", "sms", "email_sms", "whatsapp"] = "email"
@@ -176,8 +172,7 @@ class Policy(_Strict):
         for stage in self.stages:
             if stage.sequence in seen:
                 raise ValueError(
-                    f'stages "{seen[stage.sequence]}" and "{stage.name}" '
-                    f"share sequence {stage.sequence}"
+                    f'stages "{seen[stage.sequence]}" and "{stage.name}" share sequence {stage.sequence}'
                 )
             seen[stage.sequence] = stage.name
         return self

@@ -39,12 +39,12 @@ class AccountMove(models.Model):
         store=True,
     )
     ar_promise_date = fields.Date(
-        "Promised by", compute="_compute_ar_promise", store=True,
+        "Promised by",
+        compute="_compute_ar_promise",
+        store=True,
         help="Latest date of an open promise instalment.",
     )
-    ar_broken_promise_count = fields.Integer(
-        "Broken promises", compute="_compute_ar_promise", store=True
-    )
+    ar_broken_promise_count = fields.Integer("Broken promises", compute="_compute_ar_promise", store=True)
     ar_dispute_ids = fields.One2many("ar.escalation.dispute", "move_id", "Disputes")
     ar_dispute_state = fields.Selection(
         [("none", "None"), ("open", "Open"), ("resolved", "Resolved")],
@@ -69,13 +69,14 @@ class AccountMove(models.Model):
     ar_event_count = fields.Integer(compute="_compute_ar_event_count")
 
     def init(self):
-        super().init()
+        res = super().init()
         # the scheduled run walks open customer invoices not yet evaluated today
         self.env.cr.execute(
             """CREATE INDEX IF NOT EXISTS account_move_ar_open_idx
                ON account_move (ar_eval_date, id)
                WHERE move_type = 'out_invoice' AND state = 'posted'"""
         )
+        return res
 
     @api.model
     def _read_group_ar_stage_ids(self, stages, domain):
@@ -168,9 +169,9 @@ class AccountMove(models.Model):
 
     def _ar_escalation_scope(self):
         return self.filtered(
-            lambda m: m.move_type == "out_invoice"
-            and m.state == "posted"
-            and m.company_id.ar_escalation_enabled
+            lambda m: (
+                m.move_type == "out_invoice" and m.state == "posted" and m.company_id.ar_escalation_enabled
+            )
         )
 
     def _ar_log_promise(self, lines, contact=None, confidence="medium", note=None, source="backoffice"):
@@ -193,8 +194,11 @@ class AccountMove(models.Model):
         self._ar_customer_responded()
         self._ar_event(
             "promise",
-            self.env._("Promise to pay: %(summary)s (confidence %(confidence)s)", summary=summary,
-                       confidence=confidence),
+            self.env._(
+                "Promise to pay: %(summary)s (confidence %(confidence)s)",
+                summary=summary,
+                confidence=confidence,
+            ),
         )
         self._ar_reevaluate()
         return promise
@@ -214,9 +218,12 @@ class AccountMove(models.Model):
         label = dict(DISPUTE_CODES)[code]
         self._ar_event("dispute", self.env._("Dispute (%(code)s): %(note)s", code=label, note=note))
         # the dispute goes to the invoice's owner; dunning pauses meanwhile
-        owner = self.ar_owner_id or self.env["ar.escalation.case"]._ar_resolve_owner(
-            "account_manager", self.commercial_partner_id, self.company_id
-        )[0]
+        owner = (
+            self.ar_owner_id
+            or self.env["ar.escalation.case"]._ar_resolve_owner(
+                "account_manager", self.commercial_partner_id, self.company_id
+            )[0]
+        )
         self.activity_schedule(
             "ar_escalation_ladder.mail_activity_type_escalation",
             user_id=owner.id,
@@ -238,8 +245,9 @@ class AccountMove(models.Model):
         for move in self:
             move._ar_event(
                 "pause",
-                self.env._("Paused until %(until)s: %(reason)s", until=fields.Date.to_string(until),
-                           reason=reason),
+                self.env._(
+                    "Paused until %(until)s: %(reason)s", until=fields.Date.to_string(until), reason=reason
+                ),
             )
 
     def _ar_resume(self):
@@ -276,6 +284,19 @@ class AccountMove(models.Model):
     def _ar_customer_responded(self):
         self._ar_write({"ar_last_response_date": fields.Datetime.now(), "ar_unanswered_since": {}})
 
+    def _ar_payment_changed(self):
+        """A payment or credit note changed what is open: settle promises, re-evaluate now."""
+        moves = self._ar_escalation_scope()
+        if not moves or self.env.context.get("ar_no_reevaluate"):
+            return
+        moves.flush_recordset()
+        today = fields.Date.context_today(self)
+        promises = moves.ar_promise_ids.filtered(lambda p: p.state == "open")
+        if promises:
+            promises._ar_settle_and_log(today)
+        moves._ar_customer_responded()
+        self.env["ar.escalation.runner"]._ar_process_safely(moves)
+
     def _ar_reevaluate(self):
         scope = self._ar_escalation_scope()
         if scope and not self.env.context.get("ar_no_reevaluate"):
@@ -289,8 +310,10 @@ class AccountMove(models.Model):
         result = super()._message_post_after_hook(message, msg_vals)
         if message.message_type == "email" and message.author_id:
             customers = self.filtered(
-                lambda m: m.move_type == "out_invoice"
-                and message.author_id.commercial_partner_id == m.commercial_partner_id
+                lambda m: (
+                    m.move_type == "out_invoice"
+                    and message.author_id.commercial_partner_id == m.commercial_partner_id
+                )
             )
             if customers:
                 customers._ar_customer_responded()

@@ -1,6 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, fields, models
+from odoo import api, models
 
 
 class AccountPartialReconcile(models.Model):
@@ -24,20 +24,3 @@ class AccountPartialReconcile(models.Model):
 
     def _ar_touch_invoices(self):
         self._ar_invoices()._ar_payment_changed()
-
-
-class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    def _ar_payment_changed(self):
-        """A payment or credit note changed what is open: settle promises, re-evaluate now."""
-        moves = self._ar_escalation_scope()
-        if not moves or self.env.context.get("ar_no_reevaluate"):
-            return
-        moves.flush_recordset()
-        today = fields.Date.context_today(self)
-        promises = moves.ar_promise_ids.filtered(lambda p: p.state == "open")
-        if promises:
-            promises._ar_settle_and_log(today)
-        moves._ar_customer_responded()
-        self.env["ar.escalation.runner"]._ar_process_safely(moves)

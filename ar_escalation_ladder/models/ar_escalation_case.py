@@ -24,7 +24,7 @@ class ArEscalationCase(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id")
     stage_id = fields.Many2one("ar.escalation.stage", required=True, index=True, tracking=True)
-    owner_id = fields.Many2one("res.users", "Owner", tracking=True)
+    owner_id = fields.Many2one("res.users", tracking=True)
     owner_role = fields.Selection(OWNER_ROLES, tracking=True)
     sla_deadline = fields.Datetime("SLA deadline", tracking=True)
     state = fields.Selection(
@@ -53,9 +53,7 @@ class ArEscalationCase(models.Model):
         compute="_compute_notice_deadline", help="Deadline given to the customer in messages."
     )
     timeline = fields.Text(compute="_compute_timeline", help="Earlier outreach, for executive messages.")
-    amount_open = fields.Monetary(
-        compute="_compute_amount_open", currency_field="company_currency_id"
-    )
+    amount_open = fields.Monetary(compute="_compute_amount_open", currency_field="company_currency_id")
 
     def init(self):
         # one open case per customer, stage and kind: the internal track is
@@ -230,8 +228,12 @@ class ArEscalationCase(models.Model):
         """Roll every open escalation whose SLA passed up to the next owner."""
         now = now or fields.Datetime.now()
         cases = self.search(
-            [("state", "=", "open"), ("sla_deadline", "<", now), ("stage_id.rollup", "=", True),
-             ("kind", "=", "escalation")],
+            [
+                ("state", "=", "open"),
+                ("sla_deadline", "<", now),
+                ("stage_id.rollup", "=", True),
+                ("kind", "=", "escalation"),
+            ],
             limit=1000,
         )
         for case in cases:

@@ -50,11 +50,11 @@ class ArEscalationEvent(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True)
     case_id = fields.Many2one("ar.escalation.case", index="btree_not_null", ondelete="set null")
     kind = fields.Selection(EVENT_KINDS, required=True, index=True)
-    stage_id = fields.Many2one("ar.escalation.stage", "Stage", index=True)
+    stage_id = fields.Many2one("ar.escalation.stage", index=True)
     from_stage_id = fields.Many2one("ar.escalation.stage", "From stage")
     to_stage_id = fields.Many2one("ar.escalation.stage", "To stage")
     channel = fields.Char()
-    owner_id = fields.Many2one("res.users", "Owner")
+    owner_id = fields.Many2one("res.users")
     reason = fields.Char()
     amount = fields.Monetary(
         currency_field="company_currency_id", help="Open amount, or amount recovered, in company currency."
@@ -86,10 +86,30 @@ class ArEscalationEvent(models.Model):
     # writing the audit trail
     # ------------------------------------------------------------------
     _INSERT_COLUMNS = (
-        "date", "move_id", "partner_id", "company_id", "case_id", "kind", "stage_id",
-        "from_stage_id", "to_stage_id", "channel", "owner_id", "reason", "amount",
-        "amount_recovered", "sla_deadline", "acknowledged_at", "disposition", "entry", "cycle", "mail_id",
-        "create_uid", "create_date", "write_uid", "write_date",
+        "date",
+        "move_id",
+        "partner_id",
+        "company_id",
+        "case_id",
+        "kind",
+        "stage_id",
+        "from_stage_id",
+        "to_stage_id",
+        "channel",
+        "owner_id",
+        "reason",
+        "amount",
+        "amount_recovered",
+        "sla_deadline",
+        "acknowledged_at",
+        "disposition",
+        "entry",
+        "cycle",
+        "mail_id",
+        "create_uid",
+        "create_date",
+        "write_uid",
+        "write_date",
     )
 
     def _ar_log(self, vals_list, post=True):
@@ -141,8 +161,20 @@ class ArEscalationEvent(models.Model):
         events = self.filtered("move_id").sorted("id")
         if not events:
             return
-        events.fetch(["move_id", "kind", "stage_id", "from_stage_id", "to_stage_id", "reason", "owner_id",
-                      "sla_deadline", "channel", "case_id"])
+        events.fetch(
+            [
+                "move_id",
+                "kind",
+                "stage_id",
+                "from_stage_id",
+                "to_stage_id",
+                "reason",
+                "owner_id",
+                "sla_deadline",
+                "channel",
+                "case_id",
+            ]
+        )
         by_move = defaultdict(list)
         for event in events:
             by_move[event.move_id.id].append(event)
@@ -159,9 +191,21 @@ class ArEscalationEvent(models.Model):
             rows.append(
                 SQL(
                     "(%s, %s, %s, %s, 'notification', %s, %s, %s, %s, %s, %s, %s, TRUE, %s, %s, %s, %s)",
-                    "account.move", move.id, move.name, move.company_id.id, note.id, author.id,
-                    author.email_formatted, reply_to.get(move.id), str(body), now,
-                    generate_tracking_message_id(f"{move.id}-account.move"), uid, now, uid, now,
+                    "account.move",
+                    move.id,
+                    move.name,
+                    move.company_id.id,
+                    note.id,
+                    author.id,
+                    author.email_formatted,
+                    reply_to.get(move.id),
+                    str(body),
+                    now,
+                    generate_tracking_message_id(f"{move.id}-account.move"),
+                    uid,
+                    now,
+                    uid,
+                    now,
                 )
             )
         self.env.cr.execute(
@@ -204,9 +248,7 @@ class ArEscalationEvent(models.Model):
         if self.owner_id:
             parts.append(escape(self.env._("Owner: %s", self.owner_id.name)))
         if self.sla_deadline:
-            parts.append(
-                escape(self.env._("SLA: %s", fields.Datetime.to_string(self.sla_deadline)))
-            )
+            parts.append(escape(self.env._("SLA: %s", fields.Datetime.to_string(self.sla_deadline))))
         if self.channel:
             parts.append(escape(self.env._("Channel: %s", self.channel)))
         if self.case_id:

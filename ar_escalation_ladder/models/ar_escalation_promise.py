@@ -69,8 +69,7 @@ class ArEscalationPromise(models.Model):
             if float_compare(total, residual, precision_rounding=promise.currency_id.rounding) > 0:
                 raise ValidationError(
                     self.env._(
-                        "The promised amount (%(total)s) exceeds what is open on %(invoice)s "
-                        "(%(residual)s).",
+                        "The promised amount (%(total)s) exceeds what is open on %(invoice)s (%(residual)s).",
                         total=total,
                         invoice=promise.move_id.name,
                         residual=residual,
@@ -106,7 +105,6 @@ class ArEscalationPromise(models.Model):
         broken.write({"state": "broken"})
         return kept, broken
 
-
     @api.model
     def _cron_settle(self, today, limit=1000):
         """Settle open promises whose date has passed (kept or broken), bounded."""
@@ -123,18 +121,28 @@ class ArEscalationPromise(models.Model):
             move = line.promise_id.move_id
             events.append(
                 runner._event_vals(
-                    move, "promise_kept", move.ar_stage_id,
-                    self.env._("Promise of %(amount)s by %(date)s kept", amount=f"{line.amount:,.2f}",
-                               date=fields.Date.to_string(line.date)),
+                    move,
+                    "promise_kept",
+                    move.ar_stage_id,
+                    self.env._(
+                        "Promise of %(amount)s by %(date)s kept",
+                        amount=f"{line.amount:,.2f}",
+                        date=fields.Date.to_string(line.date),
+                    ),
                 )
             )
         for line in broken:
             move = line.promise_id.move_id
             events.append(
                 runner._event_vals(
-                    move, "promise_broken", move.ar_stage_id,
-                    self.env._("Promise of %(amount)s by %(date)s broken", amount=f"{line.amount:,.2f}",
-                               date=fields.Date.to_string(line.date)),
+                    move,
+                    "promise_broken",
+                    move.ar_stage_id,
+                    self.env._(
+                        "Promise of %(amount)s by %(date)s broken",
+                        amount=f"{line.amount:,.2f}",
+                        date=fields.Date.to_string(line.date),
+                    ),
                 )
             )
         self.env["ar.escalation.event"]._ar_log(events)
@@ -163,4 +171,3 @@ class ArEscalationPromiseLine(models.Model):
         for line in self:
             if line.amount <= 0:
                 raise ValidationError(self.env._("A promised amount must be positive."))
-

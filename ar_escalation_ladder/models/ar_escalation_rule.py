@@ -31,9 +31,7 @@ class ArEscalationRule(models.Model):
     count = fields.Integer(
         "At least", default=1, help="Broken promises, risk signals or days without response."
     )
-    scope = fields.Selection(
-        [("invoice", "This invoice"), ("customer", "The customer")], default="invoice"
-    )
+    scope = fields.Selection([("invoice", "This invoice"), ("customer", "The customer")], default="invoice")
     since_stage = fields.Integer(
         "Counting messages from level", help="Only messages sent at this level or above count."
     )
@@ -67,13 +65,23 @@ class ArEscalationRule(models.Model):
             data.update(min=self.count, since_stage=self.since_stage)
         elif self.kind == "account_tier":
             data["tiers"] = [
-                tier
-                for tier in ("strategic", "key", "standard", "small")
-                if self[f"tier_{tier}"]
+                tier for tier in ("strategic", "key", "standard", "small") if self[f"tier_{tier}"]
             ]
         return data
 
-    @api.constrains("kind", "use_min", "min_value", "use_max", "max_value", "count", "scope",
-                    "since_stage", "tier_strategic", "tier_key", "tier_standard", "tier_small")
+    @api.constrains(
+        "kind",
+        "use_min",
+        "min_value",
+        "use_max",
+        "max_value",
+        "count",
+        "scope",
+        "since_stage",
+        "tier_strategic",
+        "tier_key",
+        "tier_standard",
+        "tier_small",
+    )
     def _check_rule(self):
         self.stage_id._check_policy()

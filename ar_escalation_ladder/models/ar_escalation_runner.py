@@ -111,7 +111,7 @@ class ArEscalationRunner(models.AbstractModel):
         groups = defaultdict(lambda: self.env["account.move"])
         for move in moves:
             groups[move.commercial_partner_id.id] |= move
-        parts = list(groups.values()) if len(groups) > 1 else [m for m in moves]
+        parts = list(groups.values()) if len(groups) > 1 else list(moves)
         for part in parts:
             self._ar_process_safely(part, today, now)
 
@@ -132,8 +132,12 @@ class ArEscalationRunner(models.AbstractModel):
         runner = self.with_context(ar_defer_chatter=True)
         self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ar_escalation_event")
         last_event_id = self.env.cr.fetchone()[0]
-        for company in moves.company_id:
-            company_moves = moves.filtered(lambda m, c=company: m.company_id == c)
+        moves.fetch(["company_id"])
+        by_company = defaultdict(list)
+        for move in moves:
+            by_company[move.company_id].append(move.id)
+        for company, ids in by_company.items():
+            company_moves = moves.browse(ids)
             policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
             facts, data = runner._ar_collect(company_moves, company, policy, today)
             decisions = [decide(policy, fact, today) for fact in facts]
@@ -143,131 +147,167 @@ class ArEscalationRunner(models.AbstractModel):
         )._ar_post_chatter()
 
     def _ar_collect(self, moves, company, policy, today):
-        """Facts for every invoice of the batch, with a fixed number of queries."""
-        moves.fetch(
-            [
-                "commercial_partner_id", "partner_id", "invoice_date_due", "amount_residual_signed",
-                "payment_state", "ref", "ar_stage_id", "ar_stage_entries", "ar_broken_promise_count",
-                "ar_dispute_state", "ar_promise_date", "ar_pause_until", "ar_contact_attempts",
-                "ar_last_contact_date", "ar_unanswered_since", "ar_case_id", "ar_closed_date",
-                "ar_reason", "ar_hygiene", "ar_error", "ar_stage_residual", "ar_owner_id",
-            ]
-        )
-        partners = moves.commercial_partner_id | moves.partner_id
-        partners.fetch(
-            ["email", "ar_account_tier", "ar_pause_until", "ar_requires_ref",
-             "ar_escalation_contact_id", "user_id", "ar_account_manager_id", "name"]
-        )
-        partners.ar_escalation_contact_id.fetch(["email"])
-        commercial = moves.commercial_partner_id
-        history = self.env["res.partner"]._ar_history_batch(commercial.ids, company, today)
-        grace = timedelta(days=policy.promise_grace_days)
-        stages = moves.ar_stage_id
-        stages.fetch(["sequence"])
-        facts = []
-        for move in moves:
-            partner = move.commercial_partner_id
-            hist = history[partner.id]
-            residual = abs(move.amount_residual_signed)
-            paused = any(
-                until and until >= today for until in (move.ar_pause_until, partner.ar_pause_until)
+        """Facts for every invoice of the batch, with a fixed number of queries.
+
+        The invoice and customer columns the rules need are read with one SQL
+        query (ORM attribute access on thousands of records costs more than
+        the whole evaluation), the customers' history with a few more.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.commercial_partner_id, m.invoice_date_due, m.amount_residual_signed,
+                       m.payment_state, m.ref, m.ar_stage_entries, m.ar_broken_promise_count,
+                       m.ar_dispute_state, m.ar_promise_date, m.ar_pause_until, m.ar_contact_attempts,
+                       m.ar_last_contact_date, m.ar_unanswered_since, m.ar_closed_date, m.ar_reason,
+                       m.ar_hygiene, m.ar_error, m.ar_stage_residual, s.sequence AS stage_level,
+                       cp.ar_account_tier, cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
+                       COALESCE(ip.email, '') <> '' OR COALESCE(cp.email, '') <> ''
+                           OR COALESCE(ec.email, '') <> '' AS has_email
+                  FROM account_move m
+                  JOIN res_partner cp ON cp.id = m.commercial_partner_id
+             LEFT JOIN res_partner ip ON ip.id = m.partner_id
+             LEFT JOIN res_partner ec ON ec.id = cp.ar_escalation_contact_id
+             LEFT JOIN ar_escalation_stage s ON s.id = m.ar_stage_id
+                 WHERE m.id IN %s
+              ORDER BY m.id
+                """,
+                tuple(moves.ids),
             )
-            current = move.ar_stage_id.sequence if move.ar_stage_id and not move.ar_closed_date else None
+        )
+        rows = {row["id"]: row for row in self.env.cr.dictfetchall()}
+        by_id = {move.id: move for move in moves}
+        partner_ids = list({row["commercial_partner_id"] for row in rows.values()})
+        history = self.env["res.partner"]._ar_history_batch(partner_ids, company, today)
+        grace = timedelta(days=policy.promise_grace_days)
+        signals = {pid: risk_signals(hist["history"], policy) for pid, hist in history.items()}
+        facts = []
+        for row in rows.values():
+            pid = row["commercial_partner_id"]
+            hist = history[pid]
+            residual = abs(row["amount_residual_signed"] or 0.0)
+            pauses = (row["ar_pause_until"], row["partner_pause_until"])
+            current = row["stage_level"] if not row["ar_closed_date"] else None
+            due = row["invoice_date_due"]
+            promised = row["ar_promise_date"]
+            last_contact = row["ar_last_contact_date"]
             facts.append(
                 InvoiceFacts(
-                    invoice_id=move.id,
-                    partner_id=partner.id,
-                    days_overdue=(today - move.invoice_date_due).days if move.invoice_date_due else 0,
+                    invoice_id=row["id"],
+                    partner_id=pid,
+                    days_overdue=(today - due).days if due else 0,
                     residual=residual,
                     customer_overdue=hist.get("overdue", 0.0),
                     over_credit_limit=hist.get("over_credit_limit", False),
-                    broken_promises_invoice=move.ar_broken_promise_count,
+                    broken_promises_invoice=row["ar_broken_promise_count"] or 0,
                     broken_promises_customer=hist["broken"],
-                    open_dispute=move.ar_dispute_state == "open",
-                    account_tier=partner.ar_account_tier or "standard",
-                    risk_signals=risk_signals(hist["history"], policy),
+                    open_dispute=row["ar_dispute_state"] == "open",
+                    account_tier=row["ar_account_tier"] or "standard",
+                    risk_signals=signals[pid],
                     unanswered_since={
                         int(level): date.fromisoformat(day)
-                        for level, day in (move.ar_unanswered_since or {}).items()
+                        for level, day in (row["ar_unanswered_since"] or {}).items()
                     },
                     current_stage=current,
-                    paid=move.payment_state in PAID_STATES or residual <= 0,
-                    paused=paused,
-                    promise_holds=bool(move.ar_promise_date and move.ar_promise_date + grace >= today),
-                    hygiene_blockers=self._ar_hygiene_blockers(move, company),
-                    external_attempts=move.ar_contact_attempts if current is not None else 0,
-                    last_external=move.ar_last_contact_date.date() if move.ar_last_contact_date else None,
+                    paid=row["payment_state"] in PAID_STATES or residual <= 0,
+                    paused=any(until and until >= today for until in pauses),
+                    promise_holds=bool(promised and promised + grace >= today),
+                    hygiene_blockers=self._ar_hygiene_blockers(by_id[row["id"]], company, row),
+                    external_attempts=(row["ar_contact_attempts"] or 0) if current is not None else 0,
+                    last_external=last_contact.date() if last_contact else None,
                 )
             )
-        return facts, {"history": history}
+        return facts, {"history": history, "rows": rows}
 
     @api.model
-    def _ar_hygiene_blockers(self, move, company):
-        """Why an invoice is not payable as sent (hook: extend for more checks)."""
-        blockers = []
-        if company.ar_hygiene_require_email:
+    def _ar_hygiene_blockers(self, move, company, row=None):
+        """Why an invoice is not payable as sent (hook: extend for more checks).
+
+        ``row`` holds the invoice's columns read by :meth:`_ar_collect`; without
+        it the invoice record is read.
+        """
+        if row is None:
             partner = move.commercial_partner_id
-            if not (move.partner_id.email or partner.email or partner.ar_escalation_contact_id.email):
-                blockers.append(self.env._("no email address to reach the customer"))
-        if company.ar_hygiene_require_ref and move.commercial_partner_id.ar_requires_ref and not move.ref:
+            emails = (move.partner_id.email, partner.email, partner.ar_escalation_contact_id.email)
+            row = {"has_email": any(emails), "ar_requires_ref": partner.ar_requires_ref, "ref": move.ref}
+        blockers = []
+        if company.ar_hygiene_require_email and not row["has_email"]:
+            blockers.append(self.env._("no email address to reach the customer"))
+        if company.ar_hygiene_require_ref and row["ar_requires_ref"] and not row["ref"]:
             blockers.append(self.env._("the customer's reference (PO) is missing"))
         return tuple(blockers)
 
     def _ar_apply(self, company, moves, decisions, stages, data, today, now):
         Event = self.env["ar.escalation.event"]
-        by_id = {move.id: move for move in moves}
+        rows = data["rows"]
         events = []
-        move_updates = {}
+        move_updates = defaultdict(list)  # values -> invoice ids
         entering = defaultdict(list)  # (partner, stage) -> moves
         sending = defaultdict(list)  # (partner, stage) -> (move, cycle)
         fixing = defaultdict(list)  # partner -> moves not payable as sent
         closing = []
+        by_id = {move.id: move for move in moves}  # records that share the batch's prefetch
         for decision in decisions:
+            row = rows[decision.invoice_id]
             move = by_id[decision.invoice_id]
-            vals = {"ar_eval_date": today}
-            if move.ar_error:
+            pid = row["commercial_partner_id"]
+            vals = {}
+            if row["ar_error"]:
                 vals["ar_error"] = False
             blockers = "; ".join(decision.blockers) or False
-            if blockers != (move.ar_hygiene or False):
+            if blockers != (row["ar_hygiene"] or False):
                 vals["ar_hygiene"] = blockers
             if decision.action == "close":
                 closing.append(move)
             elif decision.action == "enter":
                 stage = stages[decision.stage]
-                entering[(move.commercial_partner_id.id, stage.id)].append(move)
+                entering[(pid, stage.id)].append(move)
+                residual = abs(row["amount_residual_signed"] or 0.0)
+                entry = (row["ar_stage_entries"] or 0) + 1
                 vals.update(
                     ar_stage_id=stage.id,
                     ar_stage_date=now,
-                    ar_stage_entries=move.ar_stage_entries + 1,
-                    ar_stage_residual=abs(move.amount_residual_signed),
+                    ar_stage_entries=entry,
+                    ar_stage_residual=residual,
                     ar_reason=decision.reason,
                     ar_contact_attempts=0,
                     ar_acknowledged_at=False,
                     ar_closed_date=False,
                     ar_disposition=False,
                 )
-                previous = move.ar_stage_id if not move.ar_closed_date else self.env["ar.escalation.stage"]
+                level = row["stage_level"] if not row["ar_closed_date"] else None
+                previous = stages[level].id if level in stages else False
+                recovered = max((row["ar_stage_residual"] or 0.0) - residual, 0.0) if previous else 0.0
                 events.append(
                     self._event_vals(
-                        move, "stage", stage, decision.reason,
-                        from_stage_id=previous.id,
+                        move,
+                        "stage",
+                        stage,
+                        decision.reason,
+                        from_stage_id=previous,
                         to_stage_id=stage.id,
-                        entry=move.ar_stage_entries + 1,
-                        amount_recovered=max(
-                            (move.ar_stage_residual or 0.0) - abs(move.amount_residual_signed), 0.0
-                        ) if previous else 0.0,
+                        entry=entry,
+                        amount_recovered=recovered,
                     )
                 )
-            elif decision.action == "stay" and decision.reason != move.ar_reason:
+            elif decision.action == "stay" and decision.reason != row["ar_reason"]:
                 vals["ar_reason"] = decision.reason
             if decision.stage is not None and decision.send_external:
                 stage = stages[decision.stage]
-                sending[(move.commercial_partner_id.id, stage.id)].append((move, decision.external_cycle))
+                sending[(pid, stage.id)].append((move, decision.external_cycle))
             elif decision.stage is not None and decision.hold == "not payable as sent":
-                fixing[move.commercial_partner_id.id].append(move)
-            move_updates[move] = vals
-        # only write what changed (an unchanged rerun writes nothing but the date)
-        self._bulk_write(move_updates)
+                fixing[pid].append(move)
+            if vals:
+                move_updates[tuple(sorted(vals.items()))].append(decision.invoice_id)
+        # what changed goes through the ORM, grouped by identical values; the
+        # evaluation date of the whole batch is one statement
+        for key, ids in move_updates.items():
+            moves.browse(ids)._ar_write(dict(key))
+        self.env.cr.execute(
+            SQL("UPDATE account_move SET ar_eval_date = %s WHERE id IN %s", today, tuple(rows))
+        )
+        moves.invalidate_recordset(["ar_eval_date"])
         Event._ar_log(events)
         if entering:
             self._ar_enter_cases(company, entering, today, now)
@@ -277,18 +317,10 @@ class ArEscalationRunner(models.AbstractModel):
             self._ar_raise_fixits(company, fixing, today, now)
         by_stage = defaultdict(list)
         for (__, stage_id), items in sending.items():
-            moves = self.env["account.move"].concat(*(move for move, __ in items))
-            by_stage[stage_id].append((moves, {move.id: cycle for move, cycle in items}))
+            group = self.env["account.move"].concat(*(move for move, __ in items))
+            by_stage[stage_id].append((group, {move.id: cycle for move, cycle in items}))
         for stage_id, groups in by_stage.items():
             self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
-
-    def _bulk_write(self, move_updates):
-        """Write per-invoice values, grouping invoices that get the same values."""
-        groups = defaultdict(lambda: self.env["account.move"])
-        for move, vals in move_updates.items():
-            groups[tuple(sorted(vals.items()))] |= move
-        for key, group in groups.items():
-            group._ar_write(dict(key))
 
     @api.model
     def _event_vals(self, move, kind, stage, reason, **vals):
@@ -327,9 +359,11 @@ class ArEscalationRunner(models.AbstractModel):
         cases = {(case.partner_id.id, case.stage_id.id): case for case in existing}
         partners = self.env["res.partner"].browse(partner_ids)
         stages = self.env["ar.escalation.stage"].browse(stage_ids)
-        deadlines = {stage.id: self.env["account.move"]._ar_sla_deadline(stage, company, now) for stage in stages}
+        deadlines = {
+            stage.id: self.env["account.move"]._ar_sla_deadline(stage, company, now) for stage in stages
+        }
         to_create = []
-        for (pid, sid) in entering:
+        for pid, sid in entering:
             if (pid, sid) in cases:
                 continue
             stage = stages.filtered(lambda s, sid=sid: s.id == sid)
@@ -364,7 +398,9 @@ class ArEscalationRunner(models.AbstractModel):
             for move in moves:
                 events.append(
                     self._event_vals(
-                        move, "activity", case.stage_id,
+                        move,
+                        "activity",
+                        case.stage_id,
                         self.env._("Escalated to %s", case.owner_id.name),
                         case_id=case.id,
                         owner_id=case.owner_id.id,
@@ -384,7 +420,9 @@ class ArEscalationRunner(models.AbstractModel):
         if not cases:
             return
         counts = dict(
-            self.env["account.move"]._read_group([("ar_case_id", "in", cases.ids)], ["ar_case_id"], ["__count"])
+            self.env["account.move"]._read_group(
+                [("ar_case_id", "in", cases.ids)], ["ar_case_id"], ["__count"]
+            )
         )
         empty = cases.filtered(lambda c: not counts.get(c))
         if empty:
@@ -395,18 +433,20 @@ class ArEscalationRunner(models.AbstractModel):
         """Not payable as sent: an internal task to fix the invoice instead of a reminder."""
         Case = self.env["ar.escalation.case"].with_context(mail_create_nosubscribe=True)
         events = []
-        for pid, moves in fixing.items():
+        for moves in fixing.values():
             for move in moves:
-                events.append(
-                    self._event_vals(move, "hygiene", move.ar_stage_id, move.ar_hygiene or "")
-                )
+                events.append(self._event_vals(move, "hygiene", move.ar_stage_id, move.ar_hygiene or ""))
         logged = self.env["ar.escalation.event"]._ar_log(events)
         partner_ids = logged.partner_id.ids
         if not partner_ids:
             return
         existing = Case.search(
-            [("company_id", "=", company.id), ("partner_id", "in", partner_ids), ("kind", "=", "hygiene"),
-             ("state", "!=", "closed")]
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partner_ids),
+                ("kind", "=", "hygiene"),
+                ("state", "!=", "closed"),
+            ]
         )
         have = {case.partner_id.id for case in existing}
         stage = self.env["ar.escalation.stage"].search([], limit=1)
@@ -428,7 +468,9 @@ class ArEscalationRunner(models.AbstractModel):
             )
         if vals:
             new_cases = Case.create(vals)
-            context_cache = self.env["res.partner"]._ar_context_batch(new_cases.partner_id.ids, company, today)
+            context_cache = self.env["res.partner"]._ar_context_batch(
+                new_cases.partner_id.ids, company, today
+            )
             new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity(
                 {
                     case.id: self.env._("Fix before dunning: %s", case.partner_id.display_name)
@@ -459,8 +501,12 @@ class ArEscalationRunner(models.AbstractModel):
 
     def _ar_report_failure(self, stage, moves, exc):
         partner = moves[0].commercial_partner_id
-        _logger.warning("AR escalation: message at %s for %s failed: %s", stage.name, partner.display_name, exc)
-        message = self.env._("Message to the customer at %(stage)s failed: %(error)s", stage=stage.name, error=exc)
+        _logger.warning(
+            "AR escalation: message at %s for %s failed: %s", stage.name, partner.display_name, exc
+        )
+        message = self.env._(
+            "Message to the customer at %(stage)s failed: %(error)s", stage=stage.name, error=exc
+        )
         with self.env.cr.savepoint():
             moves._ar_write({"ar_error": str(exc)[:250]})
             self.env["ar.escalation.event"]._ar_log(
@@ -474,7 +520,12 @@ class ArEscalationRunner(models.AbstractModel):
             for move in moves:
                 vals.append(
                     self._event_vals(
-                        move, "external", stage, "", cycle=cycles[move.id], channel=stage.channel,
+                        move,
+                        "external",
+                        stage,
+                        "",
+                        cycle=cycles[move.id],
+                        channel=stage.channel,
                         case_id=move.ar_case_id.id,
                     )
                 )
@@ -605,18 +656,22 @@ class ArEscalationRunner(models.AbstractModel):
         messages = self.env["mail.message"].create(message_vals)
         # sudo: mail.mail and mail.notification are technical records the
         # escalation writes for its own messages; users never edit them
-        mails = self.env["mail.mail"].sudo().create(
-            [
-                {
-                    "mail_message_id": message.id,
-                    "body_html": message.body,
-                    "recipient_ids": [Command.set(recipients_by_case[message.res_id].ids)],
-                    "state": "outgoing",
-                    "auto_delete": False,
-                    "is_notification": True,
-                }
-                for message in messages
-            ]
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "mail_message_id": message.id,
+                        "body_html": message.body,
+                        "recipient_ids": [Command.set(recipients_by_case[message.res_id].ids)],
+                        "state": "outgoing",
+                        "auto_delete": False,
+                        "is_notification": True,
+                    }
+                    for message in messages
+                ]
+            )
         )
         self.env["mail.notification"].sudo().create(
             [
@@ -679,7 +734,12 @@ class ArEscalationRunner(models.AbstractModel):
             self.env["ar.escalation.event"]._ar_log(
                 [
                     self._event_vals(
-                        move, "override", stage, reason, from_stage_id=old.id, to_stage_id=stage.id,
+                        move,
+                        "override",
+                        stage,
+                        reason,
+                        from_stage_id=old.id,
+                        to_stage_id=stage.id,
                         owner_id=self.env.uid,
                     )
                 ]
@@ -714,8 +774,13 @@ class ArEscalationRunner(models.AbstractModel):
                 disposition_eff = disposition
             events.append(
                 self._event_vals(
-                    move, "closed", move.ar_stage_id,
-                    reason or dict(self.env["ar.escalation.event"]._fields["disposition"].selection)[disposition_eff],
+                    move,
+                    "closed",
+                    move.ar_stage_id,
+                    reason
+                    or dict(self.env["ar.escalation.event"]._fields["disposition"].selection)[
+                        disposition_eff
+                    ],
                     disposition=disposition_eff,
                     amount=recovered,
                     amount_recovered=recovered,

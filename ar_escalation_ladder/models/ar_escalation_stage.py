@@ -55,8 +55,7 @@ class ArEscalationStage(models.Model):
     sla_hours = fields.Float("SLA (hours)", default=24)
     sla_same_business_day = fields.Boolean(
         "SLA: same business day",
-        help="The escalation is due by the end of the working day on the company's "
-        "working calendar.",
+        help="The escalation is due by the end of the working day on the company's working calendar.",
     )
     rollup = fields.Boolean(
         "Roll up when the SLA is missed",

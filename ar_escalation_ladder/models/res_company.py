@@ -12,9 +12,7 @@ class ResCompany(models.Model):
     ar_finance_lead_user_id = fields.Many2one("res.users", "Finance lead")
     ar_cfo_user_id = fields.Many2one("res.users", "CFO")
     ar_promise_grace_days = fields.Integer("Promise grace (days)", default=3)
-    ar_hygiene_require_email = fields.Boolean(
-        "Require a billing email before dunning", default=True
-    )
+    ar_hygiene_require_email = fields.Boolean("Require a billing email before dunning", default=True)
     ar_hygiene_require_ref = fields.Boolean(
         "Require the customer reference where the customer asks for one", default=True
     )

@@ -164,7 +164,9 @@ class ResPartner(models.Model):
             if recent is not None and before is not None:
                 delta = float(recent) - float(before)
                 threshold = company.ar_worsening_days
-                trend = "worsening" if delta >= threshold else "improving" if delta <= -threshold else "stable"
+                trend = (
+                    "worsening" if delta >= threshold else "improving" if delta <= -threshold else "stable"
+                )
             out[pid] = {
                 "history": hist,
                 "trend": trend,

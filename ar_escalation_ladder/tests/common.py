@@ -96,7 +96,11 @@ class ArEscalationCommon(AccountTestInvoicingCommon):
 
     def _run(self, moves=None):
         moves = moves or self.env["account.move"].search(
-            [("move_type", "=", "out_invoice"), ("state", "=", "posted"), ("company_id", "=", self.company.id)]
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("company_id", "=", self.company.id),
+            ]
         )
         self.runner._ar_process_safely(moves)
         self.env.flush_all()

@@ -28,12 +28,24 @@ class TestEscalationTracks(ArEscalationCommon):
         self.assertEqual(len(activities), 1)
         activity = activities
         self.assertEqual(activity.user_id, self.user_finance)
-        self.assertEqual(activity.activity_type_id, self.env.ref("ar_escalation_ladder.mail_activity_type_escalation"))
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("ar_escalation_ladder.mail_activity_type_escalation")
+        )
         # deadline = SLA (6 hours from now)
-        self.assertAlmostEqual(case.sla_deadline, fields.Datetime.now() + timedelta(hours=6), delta=timedelta(minutes=5))
+        self.assertAlmostEqual(
+            case.sla_deadline, fields.Datetime.now() + timedelta(hours=6), delta=timedelta(minutes=5)
+        )
         self.assertEqual(activity.date_deadline, fields.Date.context_today(case, case.sla_deadline))
         note = str(activity.note)
-        for expected in (inv1.name, inv2.name, inv3.name, "Aging", "1-30", "Payment history", "Prior outreach"):
+        for expected in (
+            inv1.name,
+            inv2.name,
+            inv3.name,
+            "Aging",
+            "1-30",
+            "Payment history",
+            "Prior outreach",
+        ):
             self.assertIn(expected, note)
         # every invoice's chatter points to the case
         for move in inv1 | inv2:
@@ -55,8 +67,10 @@ class TestEscalationTracks(ArEscalationCommon):
         self.assertNotIn(other.name, mails.body)
         self.assertIn("payment commitment", mails.subject)
         self.assertIn("/my/invoices/", mails.body, "links to the portal page")
-        queued = self.env["mail.mail"].sudo().search(
-            [("mail_message_id", "=", mails.id), ("recipient_ids", "=", self.customer.id)]
+        queued = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("mail_message_id", "=", mails.id), ("recipient_ids", "=", self.customer.id)])
         )
         self.assertEqual(queued.state, "outgoing", "queued in the same transaction, sent by the mail queue")
         self.assertEqual(queued.recipient_ids, self.customer)
@@ -87,8 +101,12 @@ class TestEscalationTracks(ArEscalationCommon):
         disputed._ar_log_dispute("quantity", "Delivered 8 of 10")
         promised = self._invoice(self._customer("Prom", email="p@example.com"), 100, 20)
         promised._ar_log_promise([(self.today + timedelta(days=3), 100.0)])
-        paused_customer = self._customer("Paused Co", email="x@paused.example.com",
-                                         ar_pause_until=self.today + timedelta(days=2), ar_pause_reason="CFO call")
+        paused_customer = self._customer(
+            "Paused Co",
+            email="x@paused.example.com",
+            ar_pause_until=self.today + timedelta(days=2),
+            ar_pause_reason="CFO call",
+        )
         by_customer = self._invoice(paused_customer, 100, 20)
         self._run()
         for move in paused | disputed | promised | by_customer:
@@ -113,7 +131,9 @@ class TestEscalationTracks(ArEscalationCommon):
         self.assertEqual(len(self._events(m3, "external")), 1)
         self.assertIn("no email address", m1.ar_hygiene)
         self.assertIn("reference (PO) is missing", m2.ar_hygiene)
-        fixits = self.env["ar.escalation.case"].search([("kind", "=", "hygiene"), ("partner_id", "in", (no_mail | needs_po).ids)])
+        fixits = self.env["ar.escalation.case"].search(
+            [("kind", "=", "hygiene"), ("partner_id", "in", (no_mail | needs_po).ids)]
+        )
         self.assertEqual(len(fixits), 2)
         self.assertEqual(fixits.activity_ids.user_id, self.user_operator)
         self.assertEqual(len(self._events(m1, "hygiene")), 1)
@@ -162,7 +182,9 @@ class TestEscalationTracks(ArEscalationCommon):
         self.assertEqual(move.ar_stage_id, self.stage4)
         deadline = move.ar_sla_deadline
         self.assertTrue(deadline)
-        self.assertLessEqual(deadline - fields.Datetime.now(), timedelta(days=4), "end of the next working day at most")
+        self.assertLessEqual(
+            deadline - fields.Datetime.now(), timedelta(days=4), "end of the next working day at most"
+        )
 
     def test_every_event_is_on_the_invoice_chatter(self):
         move = self._invoice(self.customer, 100, 20)

@@ -14,8 +14,16 @@ class TestLadderRules(ArEscalationCommon):
     """Each rule kind routes an invoice to the stage an AR team expects."""
 
     def test_days_overdue_ranges_route_to_default_stages(self):
-        cases = {5: self.stage1, 15: self.stage1, 16: self.stage2, 30: self.stage2, 31: self.stage3,
-                 60: self.stage3, 61: self.stage4, 120: self.stage4}
+        cases = {
+            5: self.stage1,
+            15: self.stage1,
+            16: self.stage2,
+            30: self.stage2,
+            31: self.stage3,
+            60: self.stage3,
+            61: self.stage4,
+            120: self.stage4,
+        }
         moves = {days: self._invoice(self.customer, 100 + days, days) for days in cases}
         not_due = self._invoice(self.customer, 50, -3)
         self._run()
@@ -172,6 +180,8 @@ class TestLadderRules(ArEscalationCommon):
 
     def test_invalid_rule_is_refused_naming_stage_and_rule(self):
         with self.assertRaises(ValidationError) as err:
-            self.stage2.rule_ids[0].write({"use_min": True, "min_value": 40, "use_max": True, "max_value": 20})
+            self.stage2.rule_ids[0].write(
+                {"use_min": True, "min_value": 40, "use_max": True, "max_value": 20}
+            )
         self.assertIn('Stage "Managed" (sequence 2), rule 1 (days_overdue)', str(err.exception))
         self.assertIn("min (40) must be <= max (20)", str(err.exception))

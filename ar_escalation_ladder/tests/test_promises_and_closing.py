@@ -13,8 +13,9 @@ class TestPromisesAndClosing(ArEscalationCommon):
     def test_promise_kept_when_paid_in_full_by_its_date(self):
         move = self._invoice(self.customer, 1000, 10)
         self._run(move)
-        promise = move._ar_log_promise([(self.today + timedelta(days=5), 1000.0)], contact=self.customer,
-                                       confidence="high")
+        promise = move._ar_log_promise(
+            [(self.today + timedelta(days=5), 1000.0)], contact=self.customer, confidence="high"
+        )
         self.assertEqual(move.ar_promise_state, "open")
         self.assertEqual(len(self._events(move, "promise")), 1)
         self._pay(move)
@@ -31,8 +32,11 @@ class TestPromisesAndClosing(ArEscalationCommon):
         move = self._invoice(self.customer, 900, 10)
         self._run(move)
         promise = move._ar_log_promise(
-            [(self.today - timedelta(days=10), 300.0), (self.today - timedelta(days=1), 300.0),
-             (self.today + timedelta(days=20), 300.0)]
+            [
+                (self.today - timedelta(days=10), 300.0),
+                (self.today - timedelta(days=1), 300.0),
+                (self.today + timedelta(days=20), 300.0),
+            ]
         )
         self.assertTrue(promise.is_plan)
         self._pay(move, 300.0)
@@ -58,9 +62,11 @@ class TestPromisesAndClosing(ArEscalationCommon):
         self._pay(move, 400.0)
         self.assertEqual(move.ar_stage_id, self.stage2, "partially paid: still open")
         self.assertFalse(move.ar_closed_date)
-        refund = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=move.ids
-        ).create({"reason": "discount", "journal_id": move.journal_id.id, "date": self.today})
+        refund = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"reason": "discount", "journal_id": move.journal_id.id, "date": self.today})
+        )
         credit_note = self.env["account.move"].browse(refund.refund_moves()["res_id"])
         credit_note.invoice_line_ids.price_unit = 600.0
         credit_note.action_post()

@@ -12,9 +12,16 @@ class TestRunSafety(ArEscalationCommon):
     """Reruns repeat nothing; one bad record never spoils the batch."""
 
     def _customer_mail_count(self):
-        return self.env["mail.mail"].sudo().search_count(
-            [("model", "=", "ar.escalation.case"), ("message_type", "=", "comment"),
-             ("recipient_ids.user_ids", "=", False)]
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search_count(
+                [
+                    ("model", "=", "ar.escalation.case"),
+                    ("message_type", "=", "comment"),
+                    ("recipient_ids.user_ids", "=", False),
+                ]
+            )
         )
 
     def _counts(self, moves):
@@ -42,8 +49,17 @@ class TestRunSafety(ArEscalationCommon):
         self._run(move)
         event = self._events(move, "external")
         again = self.env["ar.escalation.event"]._ar_log(
-            [{"kind": "external", "move_id": move.id, "partner_id": self.customer.id, "company_id": self.company.id,
-              "stage_id": event.stage_id.id, "entry": event.entry, "cycle": event.cycle}]
+            [
+                {
+                    "kind": "external",
+                    "move_id": move.id,
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "stage_id": event.stage_id.id,
+                    "entry": event.entry,
+                    "cycle": event.cycle,
+                }
+            ]
         )
         self.assertFalse(again, "same invoice, stage, kind, entry and cycle: not recorded twice")
 
@@ -51,6 +67,7 @@ class TestRunSafety(ArEscalationCommon):
         moves = self.env["account.move"]
         for i in range(6):
             moves |= self._invoice(self._customer(f"Crash {i}", email=f"c{i}@example.com"), 100, 20)
+
         def killed(runner, stage, todo):
             # stages, cases, activities and events are written; the worker dies
             # while delivering: not an Exception, nothing in the run catches it
@@ -81,17 +98,19 @@ class TestRunSafety(ArEscalationCommon):
         self.assertEqual(len(error), 1)
         self.assertIn("Message to the customer at Executive failed", error.reason)
         self.assertTrue(broken_stage_move.ar_error)
-        self.assertFalse(self._events(broken_stage_move, "external"), "not recorded as sent: retried next run")
+        self.assertFalse(
+            self._events(broken_stage_move, "external"), "not recorded as sent: retried next run"
+        )
 
     def test_failing_invoice_is_isolated_in_its_own_savepoint(self):
         good = self._invoice(self.customer, 100, 20)
         bad = self._invoice(self.customer_b, 100, 20)
         original = type(self.runner)._ar_hygiene_blockers
 
-        def explode(runner, move, company):
+        def explode(runner, move, company, row=None):
             if move == bad:
                 raise ValueError("corrupt partner data")
-            return original(runner, move, company)
+            return original(runner, move, company, row)
 
         with patch.object(type(self.runner), "_ar_hygiene_blockers", explode):
             self._run(good | bad)
