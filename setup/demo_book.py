@@ -35,8 +35,13 @@ def ensure_user(env, login, name):
         env.ref("ar_escalation_ladder.group_ar_user").id,
     ]
     return env["res.users"].create(
-        {"login": login, "name": name, "password": login, "email": f"{login}@demo.example.com",
-         "groups_id": [Command.set(groups)]}
+        {
+            "login": login,
+            "name": name,
+            "password": login,
+            "email": f"{login}@demo.example.com",
+            "groups_id": [Command.set(groups)],
+        }
     )
 
 
@@ -64,12 +69,20 @@ def build(env):
 
     def customer(name, tier, email, **vals):
         return Partner.create(
-            {"name": name, "is_company": True, "email": email, "ar_account_tier": tier,
-             "ar_account_manager_id": users["am"].id, **vals}
+            {
+                "name": name,
+                "is_company": True,
+                "email": email,
+                "ar_account_tier": tier,
+                "ar_account_manager_id": users["am"].id,
+                **vals,
+            }
         )
 
     customers = {
-        "globex": customer("Globex Corporation", "strategic", "ap@globex.example.com", phone="+1 415 555 0100"),
+        "globex": customer(
+            "Globex Corporation", "strategic", "ap@globex.example.com", phone="+1 415 555 0100"
+        ),
         "initech": customer("Initech", "key", "payables@initech.example.com", ar_requires_ref=True),
         "umbrella": customer("Umbrella Retail", "standard", "billing@umbrella.example.com"),
         "hooli": customer("Hooli Services", "standard", "finance@hooli.example.com"),
@@ -78,8 +91,12 @@ def build(env):
         "vandelay": customer("Vandelay Industries", "key", "ap@vandelay.example.com"),
     }
     escalation_contact = Partner.create(
-        {"name": "Gina Globex (CFO)", "parent_id": customers["globex"].id, "email": "cfo@globex.example.com",
-         "type": "contact"}
+        {
+            "name": "Gina Globex (CFO)",
+            "parent_id": customers["globex"].id,
+            "email": "cfo@globex.example.com",
+            "type": "contact",
+        }
     )
     customers["globex"].ar_escalation_contact_id = escalation_contact
 
@@ -92,8 +109,9 @@ def build(env):
                 "invoice_date": min(due, today),
                 "invoice_date_due": due,
                 "ref": ref,
-                "invoice_line_ids": [Command.create({"name": "Services", "quantity": 1, "price_unit": amount,
-                                                     "tax_ids": []})],
+                "invoice_line_ids": [
+                    Command.create({"name": "Services", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
             }
         )
         move.action_post()
@@ -109,9 +127,11 @@ def build(env):
     # due, is a preventive case (two risk signals: late payer, worsening trend)
     for days, late in ((120, 10), (80, 30)):
         paid = invoice(customers["vandelay"], 2000, days)
-        register = env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=paid.ids
-        ).create({"payment_date": today - timedelta(days=days - late)})
+        register = (
+            env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=paid.ids)
+            .create({"payment_date": today - timedelta(days=days - late)})
+        )
         register._create_payments()
     upcoming = invoice(customers["vandelay"], 6400, -4, ref="PO-VAN-1")
     # kept promise: promised, then paid in full
