@@ -244,6 +244,9 @@ class ArEscalationCase(models.Model):
     def _ar_rollup(self, now):
         self.ensure_one()
         next_role = ROLLUP_CHAIN.get(self.owner_role)
+        target = self.stage_id.rollup_role
+        if target and target != self.owner_role and not self.rollup_count:
+            next_role = target  # the stage's own first roll-up target
         if not next_role:
             return False
         previous = self.owner_id

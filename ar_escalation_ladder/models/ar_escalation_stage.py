@@ -63,6 +63,12 @@ class ArEscalationStage(models.Model):
         help="An escalation not acknowledged by its deadline goes to the next owner: "
         "account manager, AR lead, finance lead, CFO.",
     )
+    rollup_role = fields.Selection(
+        OWNER_ROLES,
+        "Roll up to",
+        help="Who a missed SLA goes to first. Empty: the next in the chain "
+        "(account manager, AR lead, finance lead, CFO).",
+    )
     channel = fields.Selection(CHANNELS, "External channel", default="email", required=True)
     contact = fields.Selection(
         [

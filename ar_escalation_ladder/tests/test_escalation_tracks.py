@@ -176,6 +176,20 @@ class TestEscalationTracks(ArEscalationCommon):
         self.env["ar.escalation.case"]._cron_rollup(case.sla_deadline + timedelta(days=1))
         self.assertEqual(len(self._events(move, "rollup")), 3, "an acknowledged case stays put")
 
+    def test_stage_roll_up_target_and_next_run_at_the_next_deadline(self):
+        self.stage1.rollup_role = "finance_lead"
+        move = self._invoice(self.customer, 100, 5)
+        cron = self.env.ref("ar_escalation_ladder.ir_cron_ar_escalation")
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        cron.method_direct_trigger()
+        case = move.ar_case_id
+        trigger = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.assertIn(case.sla_deadline, trigger.mapped("call_at"), "wakes up when the SLA falls due")
+        self.env["ar.escalation.case"]._cron_rollup(case.sla_deadline + timedelta(minutes=1))
+        self.assertEqual(case.owner_id, self.user_finance, "the stage's own roll-up target first")
+        self.env["ar.escalation.case"]._cron_rollup(case.sla_deadline + timedelta(minutes=1))
+        self.assertEqual(case.owner_id, self.user_cfo, "then the chain")
+
     def test_same_business_day_sla_ends_on_the_working_calendar(self):
         move = self._invoice(self.customer, 100, 90)
         self._run(move)
