@@ -46,9 +46,14 @@ class QueryCounter:
     def __enter__(self):
         def execute(query, params=None, log_exceptions=True):
             self.count += 1
-            if self.texts is not None:
-                self.texts[" ".join(str(getattr(query, "code", query)).split())[:160]] += 1
-            return self._orig(query, params, log_exceptions)
+            if self.texts is None:
+                return self._orig(query, params, log_exceptions)
+            start = time.perf_counter()
+            try:
+                return self._orig(query, params, log_exceptions)
+            finally:
+                text = " ".join(str(getattr(query, "code", query)).split())[:150]
+                self.texts[text] += time.perf_counter() - start
 
         self.cr.execute = execute
         return self
@@ -167,7 +172,6 @@ def build_book(env, n):
             "amount_residual": amount,
             "amount_residual_signed": amount,
             "access_token": "NULL",
-            "ar_eval_date": "NULL",
         },
     )
     for line in template_move.line_ids:
@@ -206,7 +210,7 @@ def run_pass(env, label, floor_rate=None):
     """Evaluate the whole book as the cron does: batch after batch, commit between."""
     runner = env["ar.escalation.runner"]
     cr = env.cr
-    cr.execute("UPDATE account_move SET ar_eval_date = NULL WHERE move_type = 'out_invoice'")
+    cr.execute("DELETE FROM ar_escalation_run")  # the day's sweep starts over
     cr.commit()
     env.invalidate_all()
     done, batches, per_batch = 0, 0, []
@@ -224,8 +228,8 @@ def run_pass(env, label, floor_rate=None):
             batches += 1
     elapsed = time.perf_counter() - start
     if counter.texts:
-        for text, count in counter.texts.most_common(15):
-            print(f"{count:>7}  {text}")
+        for text, seconds in counter.texts.most_common(12):
+            print(f"{seconds:7.3f} s  {text}")
     rate = done / elapsed if elapsed else 0.0
     line = (
         f"{label:<28} {done:>8} inv  {elapsed:8.2f} s  {rate:10.0f} inv/s  "

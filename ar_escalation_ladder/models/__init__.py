@@ -10,4 +10,5 @@ from . import ar_escalation_dispute
 from . import account_move
 from . import account_partial_reconcile
 from . import mail_activity
+from . import ar_escalation_run
 from . import ar_escalation_runner

@@ -64,16 +64,15 @@ class AccountMove(models.Model):
     ar_error = fields.Char("Escalation error", copy=False)
     ar_disposition = fields.Selection(DISPOSITIONS, copy=False)
     ar_closed_date = fields.Datetime(copy=False)
-    ar_eval_date = fields.Date("Last evaluated", copy=False)
     ar_event_ids = fields.One2many("ar.escalation.event", "move_id", "Escalation events")
     ar_event_count = fields.Integer(compute="_compute_ar_event_count")
 
     def init(self):
         res = super().init()
-        # the scheduled run walks open customer invoices not yet evaluated today
+        # the daily sweep walks posted customer invoices by id
         self.env.cr.execute(
-            """CREATE INDEX IF NOT EXISTS account_move_ar_open_idx
-               ON account_move (ar_eval_date, id)
+            """CREATE INDEX IF NOT EXISTS account_move_ar_sweep_idx
+               ON account_move (id)
                WHERE move_type = 'out_invoice' AND state = 'posted'"""
         )
         return res

@@ -149,7 +149,6 @@ class ArEscalationPromise(models.Model):
         moves = broken.promise_id.move_id
         if moves:
             # a broken promise escalates at once
-            moves._ar_write({"ar_eval_date": False})
             runner._ar_process_safely(moves._ar_escalation_scope())
         return kept, broken
 

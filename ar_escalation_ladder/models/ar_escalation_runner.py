@@ -33,7 +33,12 @@ class ArEscalationRunner(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _cron_run(self, batch_size=None):
-        """One batch of the daily evaluation; the cron framework calls again while work remains."""
+        """One batch of the daily sweep; the cron framework calls again while work remains.
+
+        The day's sweep walks open invoices by id from the cursor kept in
+        ``ar.escalation.run``; an invoice already done today is not taken again
+        by the scheduled action (what changes an invoice re-evaluates it at once).
+        """
         batch_size = batch_size or int(
             self.env["ir.config_parameter"].sudo().get_param("ar_escalation.batch_size", 1000)
         )
@@ -41,45 +46,44 @@ class ArEscalationRunner(models.AbstractModel):
         today = fields.Date.context_today(self)
         self.env["ar.escalation.promise"]._cron_settle(today)
         self.env["ar.escalation.case"]._cron_rollup(now)
-        ids = self._select_batch(today, batch_size)
-        moves = self.env["account.move"].browse(ids)
-        if moves:
-            self._ar_process_safely(moves, today, now)
-        remaining = self._count_remaining(today)
+        run, cursor = self.env["ar.escalation.run"]._ar_today(today)
+        ids = self._select_batch(cursor, batch_size)
+        if ids:
+            self._ar_process_safely(self.env["account.move"].browse(ids), today, now)
+        remaining = self._count_remaining(ids[-1] if ids else cursor)
+        run._ar_advance(ids[-1] if ids else cursor, len(ids), not remaining)
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
         if not remaining:
             self._schedule_next(now)
         return len(ids)
 
-    def _open_invoices_where(self, today):
+    def _open_invoices_where(self, after_id):
         return SQL(
-            """m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND (m.ar_eval_date IS NULL OR m.ar_eval_date < %s)
+            """m.id > %s AND m.move_type = 'out_invoice' AND m.state = 'posted'
                AND (m.payment_state NOT IN %s
                     OR (m.ar_stage_id IS NOT NULL AND m.ar_closed_date IS NULL))
                AND m.company_id IN (SELECT id FROM res_company WHERE ar_escalation_enabled)""",
-            today,
+            after_id,
             PAID_STATES,
         )
 
     @api.model
-    def _select_batch(self, today, limit):
-        """Take a batch of invoices no other worker holds (FOR UPDATE SKIP LOCKED)."""
+    def _select_batch(self, after_id, limit):
+        """Take the next batch of invoices no other worker holds (FOR UPDATE SKIP LOCKED)."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "SELECT m.id FROM account_move m WHERE %s ORDER BY m.id LIMIT %s FOR UPDATE OF m SKIP LOCKED",
-                self._open_invoices_where(today),
+                self._open_invoices_where(after_id),
                 limit,
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
-    def _count_remaining(self, today):
-        self.env.flush_all()
+    def _count_remaining(self, after_id):
         self.env.cr.execute(
-            SQL("SELECT COUNT(*) FROM account_move m WHERE %s", self._open_invoices_where(today))
+            SQL("SELECT COUNT(*) FROM account_move m WHERE %s", self._open_invoices_where(after_id))
         )
         return self.env.cr.fetchone()[0]
 
@@ -119,7 +123,7 @@ class ArEscalationRunner(models.AbstractModel):
         _logger.warning("AR escalation failed for %s: %s", move.display_name, exc, exc_info=True)
         message = self.env._("Escalation failed: %s", exc)
         with self.env.cr.savepoint():
-            move._ar_write({"ar_error": str(exc)[:250], "ar_eval_date": fields.Date.context_today(self)})
+            move._ar_write({"ar_error": str(exc)[:250]})
             move._ar_event("error", message)
 
     # ------------------------------------------------------------------
@@ -300,14 +304,10 @@ class ArEscalationRunner(models.AbstractModel):
                 fixing[pid].append(move)
             if vals:
                 move_updates[tuple(sorted(vals.items()))].append(decision.invoice_id)
-        # what changed goes through the ORM, grouped by identical values; the
-        # evaluation date of the whole batch is one statement
+        # only what changed is written, grouped by identical values: an
+        # unchanged rerun writes nothing
         for key, ids in move_updates.items():
             moves.browse(ids)._ar_write(dict(key))
-        self.env.cr.execute(
-            SQL("UPDATE account_move SET ar_eval_date = %s WHERE id IN %s", today, tuple(rows))
-        )
-        moves.invalidate_recordset(["ar_eval_date"])
         Event._ar_log(events)
         if entering:
             self._ar_enter_cases(company, entering, today, now)

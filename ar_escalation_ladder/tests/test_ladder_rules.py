@@ -149,7 +149,6 @@ class TestLadderRules(ArEscalationCommon):
         self.assertTrue(move.ar_unanswered_since)
         # eleven days later, still no answer
         move.ar_unanswered_since = {"3": str(self.today - timedelta(days=11))}
-        move.ar_eval_date = False
         self._run(move)
         self.assertEqual(move.ar_stage_id, self.stage4)
         self.assertIn("no response for 11 days", move.ar_reason)
