@@ -30,7 +30,7 @@ class AccountMove(models.Model):
     ar_sla_breached = fields.Boolean(compute="_compute_ar_sla_breached", search="_search_ar_sla_breached")
     ar_owner_id = fields.Many2one("res.users", "Escalation owner", copy=False, index="btree_not_null")
     ar_case_id = fields.Many2one("ar.escalation.case", "Escalation case", copy=False, index="btree_not_null")
-    ar_acknowledged_at = fields.Datetime(copy=False)
+    ar_acknowledged_at = fields.Datetime("Acknowledged at", copy=False)
     ar_promise_ids = fields.One2many("ar.escalation.promise", "move_id", "Promises to pay")
     ar_promise_state = fields.Selection(
         [("none", "None"), ("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
@@ -52,18 +52,20 @@ class AccountMove(models.Model):
         compute="_compute_ar_dispute",
         store=True,
     )
-    ar_dispute_code = fields.Selection(DISPUTE_CODES, compute="_compute_ar_dispute", store=True)
+    ar_dispute_code = fields.Selection(
+        DISPUTE_CODES, "Dispute code", compute="_compute_ar_dispute", store=True
+    )
     ar_contact_attempts = fields.Integer("Messages at this stage", copy=False)
     ar_last_contact_date = fields.Datetime("Last contacted", copy=False)
     ar_last_contact_channel = fields.Char("Last channel", copy=False)
     ar_last_response_date = fields.Datetime("Last customer response", copy=False)
     ar_unanswered_since = fields.Json(copy=False)
     ar_pause_until = fields.Date("Escalation paused until", copy=False)
-    ar_pause_reason = fields.Char(copy=False)
+    ar_pause_reason = fields.Char("Pause reason", copy=False)
     ar_hygiene = fields.Char("Not payable as sent", copy=False)
     ar_error = fields.Char("Escalation error", copy=False)
-    ar_disposition = fields.Selection(DISPOSITIONS, copy=False)
-    ar_closed_date = fields.Datetime(copy=False)
+    ar_disposition = fields.Selection(DISPOSITIONS, "Disposition", copy=False)
+    ar_closed_date = fields.Datetime("Case closed on", copy=False)
     ar_event_ids = fields.One2many("ar.escalation.event", "move_id", "Escalation events")
     ar_event_count = fields.Integer(compute="_compute_ar_event_count")
 

@@ -1,0 +1,112 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Take screenshots of a running Odoo in headless Chromium (for the README).
+
+    python setup/screenshot.py http://127.0.0.1:8069 admin admin out.png /odoo/action-... [...]
+
+Logs in through the login form, then opens each path and saves a PNG per path
+(out.png, out-2.png, ...). A path may end with ``|<javascript>`` to run in the
+page before the screenshot (to click a tab, say). Needs Debian's chromium and websocket-client.
+Chromium listens on loopback only.
+"""
+
+import base64
+import itertools
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import websocket
+
+PORT = 9333
+
+
+class Page:
+    def __init__(self, ws_url):
+        self.ws = websocket.create_connection(ws_url, timeout=30)
+        self.ids = itertools.count(1)
+
+    def call(self, method, **params):
+        msg_id = next(self.ids)
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        while True:
+            reply = json.loads(self.ws.recv())
+            if reply.get("id") == msg_id:
+                return reply.get("result", {})
+
+    def goto(self, url, wait=4.0):
+        self.call("Page.navigate", url=url)
+        time.sleep(wait)
+
+    def js(self, expression):
+        return self.call("Runtime.evaluate", expression=expression, awaitPromise=True)
+
+    def shot(self, path):
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(data))
+
+
+def main(base, login, password, out, *paths):
+    profile = tempfile.mkdtemp()
+    browser = subprocess.Popen(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--remote-debugging-port={PORT}",
+            "--remote-debugging-address=127.0.0.1",
+            f"--user-data-dir={profile}",
+            "--window-size=1440,900",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for __ in range(50):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/json/list", timeout=2) as resp:
+                    targets = [t for t in json.load(resp) if t["type"] == "page"]
+                if targets:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        page = Page(targets[0]["webSocketDebuggerUrl"])
+        page.call("Page.enable")
+        page.call(
+            "Emulation.setDeviceMetricsOverride", width=1440, height=900, deviceScaleFactor=1, mobile=False
+        )
+        page.goto(f"{base}/web/login", wait=2)
+        page.js(
+            f"document.querySelector('#login').value = {json.dumps(login)};"
+            f"document.querySelector('#password').value = {json.dumps(password)};"
+            "document.querySelector('form.oe_login_form').submit();"
+        )
+        time.sleep(4)
+        stem = out.removesuffix(".png")
+        for number, spec in enumerate(paths, 1):
+            path, __, script = spec.partition("|")
+            page.goto(base + path, wait=8)
+            if script:
+                page.js(script)
+                time.sleep(2)
+            target = out if number == 1 else f"{stem}-{number}.png"
+            page.shot(target)
+            print(target)
+    finally:
+        browser.terminate()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
