@@ -25,6 +25,7 @@
         "data/ir_cron_data.xml",
         "views/ar_escalation_stage_views.xml",
         "views/ar_escalation_event_views.xml",
+        "views/ar_escalation_wizard_views.xml",
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

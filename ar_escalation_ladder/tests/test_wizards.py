@@ -1,0 +1,94 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from datetime import timedelta
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import ArEscalationCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWizards(ArEscalationCommon):
+    """What an AR clerk does from the invoice form, through the dialogs."""
+
+    def _form(self, model, move, **ctx):
+        return Form(self.env[model].with_context(active_id=move.id, active_ids=move.ids, **ctx))
+
+    def test_log_promise_defaults_to_the_open_amount_and_is_validated(self):
+        move = self._invoice(self.customer, 750, 10)
+        self._pay(move, 250.0)
+        form = self._form("ar.escalation.promise.wizard", move)
+        self.assertEqual(form.amount, 500.0, "defaults to what is still open")
+        form.date = self.today - timedelta(days=1)
+        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        form.date = self.today + timedelta(days=7)
+        form.amount = 600.0
+        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        form.amount = 500.0
+        form.confidence = "high"
+        form.note = "AP clerk confirmed the payment run"
+        form.save().action_confirm()
+        promise = move.ar_promise_ids
+        self.assertEqual(
+            (promise.amount, promise.date, promise.confidence),
+            (500.0, self.today + timedelta(days=7), "high"),
+        )
+        self.assertEqual(move.ar_promise_state, "open")
+        self.assertIn("Promise to pay: 500.00", self._events(move, "promise").message_id.body)
+
+    def test_log_and_resolve_dispute(self):
+        move = self._invoice(self.customer, 300, 20)
+        form = self._form("ar.escalation.dispute.wizard", move, default_mode="log")
+        form.code = "quality"
+        form.note = "   "
+        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        form.note = "Two units arrived damaged"
+        form.save().action_confirm()
+        self.assertEqual((move.ar_dispute_state, move.ar_dispute_code), ("open", "quality"))
+        form = self._form("ar.escalation.dispute.wizard", move, default_mode="resolve")
+        form.note = "Credit note for the two units agreed"
+        form.save().action_confirm()
+        self.assertEqual(move.ar_dispute_state, "resolved")
+        self.assertIn("Credit note for the two units", self._events(move, "dispute_resolved").reason)
+
+    def test_pause_override_and_close(self):
+        move = self._invoice(self.customer, 900, 20)
+        self._run(move)
+        form = self._form("ar.escalation.action.wizard", move, default_action="pause")
+        form.until = self.today - timedelta(days=1)
+        form.reason = "Customer restructuring"
+        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        form.until = self.today + timedelta(days=14)
+        form.save().action_confirm()
+        self.assertEqual(move.ar_pause_until, self.today + timedelta(days=14))
+        self.assertIn("Customer restructuring", self._events(move, "pause").reason)
+
+        form = self._form("ar.escalation.action.wizard", move, default_action="override")
+        form.stage_id = self.stage3
+        form.reason = "CFO asked to take it over"
+        form.save().action_confirm()
+        self.assertEqual(move.ar_stage_id, self.stage3)
+        self.assertEqual(self._events(move, "override").reason, "CFO asked to take it over")
+
+        # an AR user without the manager group may not override (nor pause, nor close)
+        with self.assertRaises(AccessError):
+            self.env["ar.escalation.action.wizard"].with_user(self.user_am).create(
+                {"action": "override", "move_ids": move.ids, "stage_id": self.stage1.id, "reason": "x"}
+            )
+
+        form = self._form("ar.escalation.action.wizard", move, default_action="close")
+        form.disposition = "written_off"
+        form.reason = "Customer insolvent, claim filed"
+        form.save().action_confirm()
+        closed = self._events(move, "closed")
+        self.assertEqual(closed.disposition, "written_off")
+        self.assertTrue(move.ar_closed_date)

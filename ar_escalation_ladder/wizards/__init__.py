@@ -1,0 +1,3 @@
+from . import ar_escalation_promise_wizard
+from . import ar_escalation_dispute_wizard
+from . import ar_escalation_action_wizard
