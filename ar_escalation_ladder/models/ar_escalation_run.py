@@ -19,6 +19,7 @@ class ArEscalationRun(models.Model):
 
     date = fields.Date(required=True, readonly=True)
     cursor = fields.Integer("Last invoice id done", readonly=True)
+    total = fields.Integer("Open invoices at the start", readonly=True)
     evaluated = fields.Integer("Invoices evaluated", readonly=True)
     batches = fields.Integer(readonly=True)
     started_at = fields.Datetime(readonly=True)
@@ -34,12 +35,19 @@ class ArEscalationRun(models.Model):
                 """INSERT INTO ar_escalation_run (date, cursor, evaluated, batches, started_at,
                                                   create_uid, create_date, write_uid, write_date)
                    VALUES (%(today)s, 0, 0, 0, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
-                   ON CONFLICT (date) DO NOTHING""",
+                   ON CONFLICT (date) DO NOTHING
+                   RETURNING id""",
                 today=today,
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
             )
         )
+        created = self.env.cr.fetchone()
+        if created:  # first batch of the day: how big is the book to sweep
+            total = self.env["ar.escalation.runner"]._count_remaining(0)
+            self.env.cr.execute(
+                SQL("UPDATE ar_escalation_run SET total = %s WHERE id = %s", total, created[0])
+            )
         self.env.cr.execute(SQL("SELECT id, cursor FROM ar_escalation_run WHERE date = %s", today))
         run_id, cursor = self.env.cr.fetchone()
         return self.browse(run_id), cursor

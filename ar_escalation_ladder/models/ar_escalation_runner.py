@@ -50,8 +50,12 @@ class ArEscalationRunner(models.AbstractModel):
         ids = self._select_batch(cursor, batch_size)
         if ids:
             self._ar_process_safely(self.env["account.move"].browse(ids), today, now)
-        remaining = self._count_remaining(ids[-1] if ids else cursor)
-        run._ar_advance(ids[-1] if ids else cursor, len(ids), not remaining)
+        last = ids[-1] if ids else cursor
+        # counting what is left would scan the rest of the book at every batch:
+        # the run knows its total, and one probe says whether anything is left
+        more = len(ids) == batch_size and self._has_more(last)
+        run._ar_advance(last, len(ids), not more)
+        remaining = max(run.total - run.evaluated, 1) if more else 0
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
         if not remaining:
             self._schedule_next(now)
@@ -86,6 +90,13 @@ class ArEscalationRunner(models.AbstractModel):
             SQL("SELECT COUNT(*) FROM account_move m WHERE %s", self._open_invoices_where(after_id))
         )
         return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _has_more(self, after_id):
+        self.env.cr.execute(
+            SQL("SELECT 1 FROM account_move m WHERE %s LIMIT 1", self._open_invoices_where(after_id))
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _schedule_next(self, now):
