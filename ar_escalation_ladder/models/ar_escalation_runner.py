@@ -141,43 +141,46 @@ class ArEscalationRunner(models.AbstractModel):
     # the run proper
     # ------------------------------------------------------------------
     def _ar_process(self, moves, today, now):
-        moves = moves.exists()
+        if not moves:
+            return
+        rows = self._ar_read_rows(moves)
+        by_company = defaultdict(dict)
+        for move_id, row in rows.items():
+            by_company[row["company_id"]][move_id] = row
+        moves = moves.browse(list(rows))
         # the events of a run are written to the chatter at the end, one line
         # per invoice for all that happened to it in this run
         runner = self.with_context(ar_defer_chatter=True)
         self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ar_escalation_event")
         last_event_id = self.env.cr.fetchone()[0]
-        moves.fetch(["company_id"])
-        by_company = defaultdict(list)
-        for move in moves:
-            by_company[move.company_id].append(move.id)
-        for company, ids in by_company.items():
-            company_moves = moves.browse(ids)
+        for company_id, company_rows in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            company_moves = moves.browse(list(company_rows))
             policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
-            facts, data = runner._ar_collect(company_moves, company, policy, today)
+            facts, data = runner._ar_collect(company_moves, company, policy, today, company_rows)
             decisions = [decide(policy, fact, today) for fact in facts]
             runner._ar_apply(company, company_moves, decisions, stages, data, today, now)
         self.env["ar.escalation.event"].search(
             [("id", ">", last_event_id), ("move_id", "in", moves.ids), ("message_id", "=", False)]
         )._ar_post_chatter()
 
-    def _ar_collect(self, moves, company, policy, today):
-        """Facts for every invoice of the batch, with a fixed number of queries.
+    def _ar_read_rows(self, moves):
+        """The invoice and customer columns the rules need, for a whole batch, in one query.
 
-        The invoice and customer columns the rules need are read with one SQL
-        query (ORM attribute access on thousands of records costs more than
-        the whole evaluation), the customers' history with a few more.
+        ORM attribute access on thousands of records costs more than the
+        whole evaluation; deleted invoices simply do not come back.
         """
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT m.id, m.commercial_partner_id, m.invoice_date_due, m.amount_residual_signed,
-                       m.payment_state, m.ref, m.ar_stage_entries, m.ar_broken_promise_count,
-                       m.ar_dispute_state, m.ar_promise_date, m.ar_pause_until, m.ar_contact_attempts,
-                       m.ar_last_contact_date, m.ar_unanswered_since, m.ar_closed_date, m.ar_reason,
-                       m.ar_hygiene, m.ar_error, m.ar_stage_residual, s.sequence AS stage_level,
-                       cp.ar_account_tier, cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
+                SELECT m.id, m.company_id, m.commercial_partner_id, m.invoice_date_due,
+                       m.amount_residual_signed, m.payment_state, m.ref, m.ar_stage_entries,
+                       m.ar_broken_promise_count, m.ar_dispute_state, m.ar_promise_date, m.ar_pause_until,
+                       m.ar_contact_attempts, m.ar_last_contact_date, m.ar_unanswered_since,
+                       m.ar_closed_date, m.ar_reason, m.ar_hygiene, m.ar_error, m.ar_stage_residual,
+                       s.sequence AS stage_level, cp.ar_account_tier,
+                       cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
                        COALESCE(ip.email, '') <> '' OR COALESCE(cp.email, '') <> ''
                            OR COALESCE(ec.email, '') <> '' AS has_email
                   FROM account_move m
@@ -191,7 +194,10 @@ class ArEscalationRunner(models.AbstractModel):
                 tuple(moves.ids),
             )
         )
-        rows = {row["id"]: row for row in self.env.cr.dictfetchall()}
+        return {row["id"]: row for row in self.env.cr.dictfetchall()}
+
+    def _ar_collect(self, moves, company, policy, today, rows):
+        """Facts for every invoice of the batch, from its rows and a few history queries."""
         by_id = {move.id: move for move in moves}
         partner_ids = list({row["commercial_partner_id"] for row in rows.values()})
         history = self.env["res.partner"]._ar_history_batch(partner_ids, company, today)

@@ -201,15 +201,31 @@ class ResPartner(models.Model):
             )
         )
         rows = {row[0]: row[1:] for row in cr.fetchall()}
-        partners = self.browse(partner_ids).with_company(company)
+        # credit limits are company-dependent (jsonb keyed by company): read
+        # them in SQL rather than loading every partner column through the ORM
+        cr.execute(
+            SQL(
+                "SELECT id, (credit_limit->>%s)::float FROM res_partner WHERE id IN %s AND credit_limit ? %s",
+                str(company.id),
+                tuple(partner_ids),
+                str(company.id),
+            )
+        )
+        own_limits = dict(cr.fetchall())
+        fallback = (
+            self._fields["credit_limit"].get_company_dependent_fallback(self.with_company(company)) or 0.0
+        )
         use_limit = company.account_use_credit_limit
         out = {}
-        for partner in partners:
-            total, overdue = rows.get(partner.id, (0.0, 0.0))
+        for pid in partner_ids:
+            total, overdue = rows.get(pid, (0.0, 0.0))
             total, overdue = float(total or 0.0), float(overdue or 0.0)
-            limit = partner.credit_limit
-            over = bool((use_limit or partner.use_partner_credit_limit) and limit > 0 and total > limit)
-            out[partner.id] = {"receivable": total, "overdue": overdue, "over_credit_limit": over}
+            own = own_limits.get(pid)
+            limit = own if own is not None else fallback
+            # a partner-specific limit applies even when the company-wide check is off
+            applies = use_limit or (own is not None and own != fallback)
+            over = bool(applies and limit > 0 and total > limit)
+            out[pid] = {"receivable": total, "overdue": overdue, "over_credit_limit": over}
         return out
 
     @api.model
