@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytz
 
 from odoo import api, fields, models
+from odoo.osv import expression
 
 from .ar_escalation_dispute import DISPUTE_CODES
 from .ar_escalation_event import DISPOSITIONS
@@ -28,6 +29,12 @@ class AccountMove(models.Model):
     ar_reason = fields.Char("Escalation reason", copy=False)
     ar_sla_deadline = fields.Datetime("SLA deadline", copy=False)
     ar_sla_breached = fields.Boolean(compute="_compute_ar_sla_breached", search="_search_ar_sla_breached")
+    ar_sla_state = fields.Selection(
+        [("on_time", "On time"), ("breached", "SLA breached")],
+        compute="_compute_ar_sla_breached",
+        help="For the board's progress bar.",
+    )
+    ar_account_tier = fields.Selection(related="commercial_partner_id.ar_account_tier", string="Account tier")
     ar_owner_id = fields.Many2one("res.users", "Escalation owner", copy=False, index="btree_not_null")
     ar_case_id = fields.Many2one("ar.escalation.case", "Escalation case", copy=False, index="btree_not_null")
     ar_acknowledged_at = fields.Datetime("Acknowledged at", copy=False)
@@ -80,6 +87,27 @@ class AccountMove(models.Model):
         return res
 
     @api.model
+    def read_progress_bar(self, domain, group_by, progress_bar):
+        """The board's on-time / breached bar: breach depends on the clock, so it is counted here."""
+        if progress_bar.get("field") != "ar_sla_state":
+            return super().read_progress_bar(domain, group_by, progress_bar)
+
+        def key(value):
+            return str(value[0] if isinstance(value, tuple) else value)
+
+        result = {}
+        for group in self.read_group(domain, ["__count"], [group_by], lazy=False):
+            result[key(group[group_by])] = {"on_time": group["__count"], "breached": 0}
+        breached = expression.AND(
+            [domain, [("ar_sla_deadline", "<", fields.Datetime.now()), ("ar_acknowledged_at", "=", False)]]
+        )
+        for group in self.read_group(breached, ["__count"], [group_by], lazy=False):
+            counts = result.setdefault(key(group[group_by]), {"on_time": 0, "breached": 0})
+            counts["breached"] = group["__count"]
+            counts["on_time"] = max(counts["on_time"] - group["__count"], 0)
+        return result
+
+    @api.model
     def _read_group_ar_stage_ids(self, stages, domain):
         return stages.search([])
 
@@ -90,6 +118,7 @@ class AccountMove(models.Model):
             move.ar_sla_breached = bool(
                 move.ar_sla_deadline and not move.ar_acknowledged_at and move.ar_sla_deadline < now
             )
+            move.ar_sla_state = "breached" if move.ar_sla_breached else "on_time"
 
     def _search_ar_sla_breached(self, operator, value):
         positive = (operator == "=") == bool(value)

@@ -92,3 +92,28 @@ class TestWizards(ArEscalationCommon):
         closed = self._events(move, "closed")
         self.assertEqual(closed.disposition, "written_off")
         self.assertTrue(move.ar_closed_date)
+
+
+@tagged("post_install", "-at_install")
+class TestBoard(ArEscalationCommon):
+    def test_board_columns_show_every_stage_and_sla_breaches(self):
+        on_time = self._invoice(self.customer, 100, 20)
+        late = self._invoice(self.customer_b, 300, 22)
+        self._run(on_time | late)
+        late.ar_case_id.sla_deadline = late.ar_sla_deadline = self.today - timedelta(days=1)
+        self.assertTrue(self.env.ref("ar_escalation_ladder.account_move_action_ar_board"))
+        Move = self.env["account.move"]
+        domain = [("id", "in", (on_time | late).ids)]
+        groups = Move.read_group(domain, ["amount_residual_signed:sum"], ["ar_stage_id"])
+        stages = {group["ar_stage_id"][0] for group in groups if group["ar_stage_id"]}
+        self.assertEqual(
+            stages, set(self.env["ar.escalation.stage"].search([]).ids), "every stage is a column, even empty"
+        )
+        bar = Move.read_progress_bar(
+            domain,
+            "ar_stage_id",
+            {"field": "ar_sla_state", "colors": {"on_time": "success", "breached": "danger"}},
+        )
+        self.assertEqual(bar[str(self.stage2.id)], {"on_time": 1, "breached": 1})
+        managed = next(g for g in groups if g["ar_stage_id"] and g["ar_stage_id"][0] == self.stage2.id)
+        self.assertEqual(managed["amount_residual_signed"], 400.0, "column total in company currency")
