@@ -28,6 +28,7 @@
         "views/ar_escalation_wizard_views.xml",
         "views/account_move_views.xml",
         "views/ar_escalation_board_views.xml",
+        "views/ar_escalation_preview_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",

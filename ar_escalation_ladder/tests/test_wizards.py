@@ -117,3 +117,39 @@ class TestBoard(ArEscalationCommon):
         self.assertEqual(bar[str(self.stage2.id)], {"on_time": 1, "breached": 1})
         managed = next(g for g in groups if g["ar_stage_id"] and g["ar_stage_id"][0] == self.stage2.id)
         self.assertEqual(managed["amount_residual_signed"], 400.0, "column total in company currency")
+
+
+@tagged("post_install", "-at_install")
+class TestPreview(ArEscalationCommon):
+    def _side_effects(self):
+        return (
+            self.env["ar.escalation.event"].search_count([]),
+            self.env["mail.activity"].search_count([]),
+            self.env["mail.message"].search_count([]),
+            self.env["mail.mail"].sudo().search_count([]),
+            self.env["ar.escalation.case"].search_count([]),
+        )
+
+    def test_preview_shows_what_would_happen_and_changes_nothing(self):
+        early = self._invoice(self.customer, 100, 5)
+        managed = self._invoice(self.customer, 200, 20)
+        silent = self._invoice(self._customer("No Mail Co"), 300, 20)
+        not_due = self._invoice(self.customer_b, 400, -10)
+        self.env.flush_all()
+        before = self._side_effects()
+        preview = self.env["ar.escalation.preview"].create({"company_id": self.company.id})
+        preview.action_compute()
+        self.env.flush_all()
+        self.assertEqual(self._side_effects(), before, "no event, activity, message, mail or case")
+        self.assertFalse((early | managed | silent).ar_stage_id, "no invoice changed")
+        lines = {line.move_id: line for line in preview.line_ids}
+        self.assertNotIn(not_due, lines)
+        self.assertEqual(lines[early].new_stage_id, self.stage1)
+        self.assertEqual(lines[managed].new_stage_id, self.stage2)
+        self.assertEqual(lines[managed].action, "enter")
+        self.assertEqual(lines[managed].recipients, "billing@acme.example.com")
+        self.assertEqual(lines[managed].reason, "20 days overdue")
+        self.assertFalse(lines[silent].send)
+        self.assertEqual(lines[silent].hold, "not payable as sent")
+        self.assertEqual(preview.change_count, 3)
+        self.assertEqual(preview.message_count, 2, "one message per customer and stage")
