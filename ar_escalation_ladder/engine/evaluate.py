@@ -201,10 +201,16 @@ def match_stage(policy: Policy, facts: InvoiceFacts, today: date) -> tuple[int |
 
 
 def _reason(facts: InvoiceFacts, hits: list[str]) -> str:
+    """The reason in words: days overdue, what made the stage match, and what else weighs."""
     phrases = [_days_phrase(facts.days_overdue)]
-    for hit in hits:
-        if hit not in phrases:
-            phrases.append(hit)
+    notable = []
+    if facts.broken_promises_invoice:
+        notable.append(f"{_plural(facts.broken_promises_invoice, 'promise')} broken")
+    if facts.open_dispute:
+        notable.append("open dispute")
+    for phrase in [*hits, *notable]:
+        if phrase not in phrases:
+            phrases.append(phrase)
     return "; ".join(phrases)
 
 
