@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ar_escalation_ladder.engine import InvoiceFacts, PolicyError, decide, load_policy
+from ar_escalation_ladder.engine import RULE_KINDS, InvoiceFacts, PolicyError, decide, load_policy
 
 TODAY = date(2026, 11, 22)
 TIERS = ["strategic", "key", "standard", "small"]
@@ -13,21 +13,7 @@ TIERS = ["strategic", "key", "standard", "small"]
 
 @st.composite
 def rules(draw):
-    kind = draw(
-        st.sampled_from(
-            [
-                "days_overdue",
-                "amount_residual",
-                "customer_overdue",
-                "over_credit_limit",
-                "broken_promises",
-                "open_dispute",
-                "account_tier",
-                "risk_signals",
-                "days_no_response",
-            ]
-        )
-    )
+    kind = draw(st.sampled_from(RULE_KINDS))
     if kind in ("days_overdue", "amount_residual", "customer_overdue"):
         low = draw(st.integers(-30 if kind == "days_overdue" else 0, 200))
         high = draw(st.integers(low, 400))

@@ -164,9 +164,7 @@ def test_registry_that_fails_to_load_is_red_even_without_tests():
             "module ar_escalation_ladder: creating or updating database tables",
         ),
         rec("ERROR", "odoo.modules.registry", "Failed to load registry"),
-        rec(
-            "CRITICAL", "odoo.service.server", "Failed to initialize database `ar_escalation_test`."
-        ),
+        rec("CRITICAL", "odoo.service.server", "Failed to initialize database `ar_escalation_test`."),
         "Traceback (most recent call last):",
         '  File "/opt/odoo18/odoo/tools/convert.py", line 541, in _tag_root',
         "odoo.tools.convert.ParseError: while parsing ar_escalation_ladder/views/x.xml:3",
@@ -192,9 +190,7 @@ def test_other_error_records_fail_the_run():
 
 
 def test_zero_tests_and_missing_summary_are_red():
-    assert "Odoo ran 0 tests" in " ".join(
-        run(HEADER + [summary(0, 0, 0, level="WARNING")]).reasons()
-    )
+    assert "Odoo ran 0 tests" in " ".join(run(HEADER + [summary(0, 0, 0, level="WARNING")]).reasons())
     crashed = run(HEADER + [starting("TestLadderRules.test_a")], exit_code=-9)
     assert crashed.run == 1
     assert "no test summary line" in " ".join(crashed.reasons())

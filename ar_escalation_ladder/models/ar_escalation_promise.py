@@ -115,36 +115,20 @@ class ArEscalationPromise(models.Model):
 
     def _ar_settle_and_log(self, today):
         kept, broken = self._ar_settle(today)
-        events = []
         runner = self.env["ar.escalation.runner"]
-        for line in kept:
-            move = line.promise_id.move_id
-            events.append(
-                runner._event_vals(
-                    move,
-                    "promise_kept",
-                    move.ar_stage_id,
-                    self.env._(
-                        "Promise of %(amount)s by %(date)s kept",
-                        amount=f"{line.amount:,.2f}",
-                        date=fields.Date.to_string(line.date),
-                    ),
-                )
-            )
-        for line in broken:
-            move = line.promise_id.move_id
-            events.append(
-                runner._event_vals(
-                    move,
-                    "promise_broken",
-                    move.ar_stage_id,
-                    self.env._(
-                        "Promise of %(amount)s by %(date)s broken",
-                        amount=f"{line.amount:,.2f}",
-                        date=fields.Date.to_string(line.date),
-                    ),
-                )
-            )
+        messages = {
+            "promise_kept": self.env._("Promise of %(amount)s by %(date)s kept"),
+            "promise_broken": self.env._("Promise of %(amount)s by %(date)s broken"),
+        }
+        events = []
+        for kind, lines in (("promise_kept", kept), ("promise_broken", broken)):
+            for line in lines:
+                move = line.promise_id.move_id
+                reason = messages[kind] % {
+                    "amount": f"{line.amount:,.2f}",
+                    "date": fields.Date.to_string(line.date),
+                }
+                events.append(runner._event_vals(move, kind, move.ar_stage_id, reason))
         self.env["ar.escalation.event"]._ar_log(events)
         moves = broken.promise_id.move_id
         if moves:
