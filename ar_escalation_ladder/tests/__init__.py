@@ -3,3 +3,4 @@ from . import test_escalation_tracks
 from . import test_promises_and_closing
 from . import test_run_safety
 from . import test_wizards
+from . import test_security
