@@ -54,6 +54,38 @@ class ResPartner(models.Model):
     ar_risk_signals = fields.Char("Risk signals", compute="_compute_ar_behaviour")
     ar_risk_signal_count = fields.Integer(compute="_compute_ar_behaviour")
 
+    ar_open_escalations = fields.Integer("Escalated invoices", compute="_compute_ar_open_escalations")
+
+    def _compute_ar_open_escalations(self):
+        data = self.env["account.move"]._read_group(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("ar_stage_id", "!=", False),
+            ],
+            ["commercial_partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in data}
+        for partner in self:
+            partner.ar_open_escalations = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_ar_open_board(self):
+        """The customer's open receivables on the ladder board."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ar_escalation_ladder.account_move_action_ar_board"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        action["display_name"] = self.env._("Receivables of %s", self.commercial_partner_id.display_name)
+        return action
+
     @api.depends("user_id")
     def _compute_ar_account_manager_id(self):
         for partner in self:

@@ -115,6 +115,11 @@ class TestBoard(ArEscalationCommon):
             {"field": "ar_sla_state", "colors": {"on_time": "success", "breached": "danger"}},
         )
         self.assertEqual(bar[str(self.stage2.id)], {"on_time": 1, "breached": 1})
+        action = self.customer.action_ar_open_board()
+        self.assertEqual(
+            Move.search(action["domain"]), on_time, "the customer's smart button opens its receivables"
+        )
+        self.assertEqual(self.customer.ar_open_escalations, 1)
         managed = next(g for g in groups if g["ar_stage_id"] and g["ar_stage_id"][0] == self.stage2.id)
         self.assertEqual(managed["amount_residual_signed"], 400.0, "column total in company currency")
 
