@@ -123,10 +123,10 @@ class ArEscalationRunner(models.AbstractModel):
                 self._ar_record_error(moves, exc)
                 return
         # split: first per customer, then per invoice
-        groups = defaultdict(lambda: self.env["account.move"])
+        groups = defaultdict(list)
         for move in moves:
-            groups[move.commercial_partner_id.id] |= move
-        parts = list(groups.values()) if len(groups) > 1 else list(moves)
+            groups[move.commercial_partner_id.id].append(move.id)
+        parts = [moves.browse(ids) for ids in groups.values()] if len(groups) > 1 else list(moves)
         for part in parts:
             self._ar_process_safely(part, today, now)
 
@@ -374,17 +374,17 @@ class ArEscalationRunner(models.AbstractModel):
             ]
         )
         cases = {(case.partner_id.id, case.stage_id.id): case for case in existing}
-        partners = self.env["res.partner"].browse(partner_ids)
-        stages = self.env["ar.escalation.stage"].browse(stage_ids)
+        partners = {partner.id: partner for partner in self.env["res.partner"].browse(partner_ids)}
+        stages = {stage.id: stage for stage in self.env["ar.escalation.stage"].browse(stage_ids)}
         deadlines = {
-            stage.id: self.env["account.move"]._ar_sla_deadline(stage, company, now) for stage in stages
+            sid: self.env["account.move"]._ar_sla_deadline(stage, company, now)
+            for sid, stage in stages.items()
         }
         to_create = []
         for pid, sid in entering:
             if (pid, sid) in cases:
                 continue
-            stage = stages.filtered(lambda s, sid=sid: s.id == sid)
-            partner = partners.filtered(lambda p, pid=pid: p.id == pid)
+            stage, partner = stages[sid], partners[pid]
             owner, role = Case._ar_resolve_owner(stage.owner_role, partner, company)
             to_create.append(
                 {
@@ -399,12 +399,11 @@ class ArEscalationRunner(models.AbstractModel):
         new_cases = Case.create(to_create) if to_create else Case
         for case in new_cases:
             cases[(case.partner_id.id, case.stage_id.id)] = case
-        old_cases = self.env["ar.escalation.case"]
+        old_case_ids = set()
         events = []
         for (pid, sid), moves in entering.items():
             case = cases[(pid, sid)]
-            for move in moves:
-                old_cases |= move.ar_case_id
+            old_case_ids.update(move.ar_case_id.id for move in moves if move.ar_case_id)
             self.env["account.move"].concat(*moves)._ar_write(
                 {
                     "ar_case_id": case.id,
@@ -430,7 +429,7 @@ class ArEscalationRunner(models.AbstractModel):
             )
             new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity({})
         self.env["ar.escalation.event"]._ar_log(events)
-        self._ar_close_empty_cases(old_cases - new_cases)
+        self._ar_close_empty_cases(self.env["ar.escalation.case"].browse(old_case_ids - set(new_cases.ids)))
 
     def _ar_close_empty_cases(self, cases):
         cases = cases.exists().filtered(lambda c: c.state != "closed")
