@@ -33,4 +33,7 @@
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["ar_escalation_ladder/static/tests/tours/*.js"],
+    },
 }

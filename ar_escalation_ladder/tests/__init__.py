@@ -4,3 +4,4 @@ from . import test_promises_and_closing
 from . import test_run_safety
 from . import test_wizards
 from . import test_security
+from . import test_tours
