@@ -31,3 +31,33 @@ registry.category("web_tour.tours").add("ar_escalation_log_promise", {
         },
     ],
 });
+
+// An administrator tightens a stage's SLA from Configuration > Escalation ladder.
+registry.category("web_tour.tours").add("ar_escalation_edit_stage", {
+    steps: () => [
+        {
+            content: "Open the Managed stage",
+            trigger: ".o_data_row td[name='name']:contains('Managed')",
+            run: "click",
+        },
+        {
+            content: "Set its SLA to 5 hours",
+            trigger: ".o_form_view div[name='sla_hours'] input",
+            run: "edit 5",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Back to the ladder",
+            trigger: ".o_breadcrumb a:contains('Escalation ladder')",
+            run: "click",
+        },
+        {
+            content: "The ladder shows the new SLA",
+            trigger: ".o_data_row:contains('Managed') td[name='sla_hours']:contains('5.00')",
+        },
+    ],
+});
