@@ -19,6 +19,7 @@
         "security/ir.model.access.csv",
         "security/ar_escalation_rules.xml",
         "views/ar_escalation_templates.xml",
+        "views/ar_escalation_portal_templates.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/ar_escalation_stage_data.xml",

@@ -263,6 +263,50 @@ class AccountMove(models.Model):
         self._ar_reevaluate()
         return dispute
 
+    def _ar_portal_promise(self, date_str, amount_str):
+        """A promise from the customer portal, validated as in the back office.
+
+        Returns the message shown to the customer.
+        """
+        self.ensure_one()
+        if not self._ar_portal_open():
+            return self.env._("This invoice is not open.")
+        try:
+            date = fields.Date.to_date(date_str)
+            amount = float(amount_str or 0)
+        except ValueError:
+            return self.env._("Please give a valid date and amount.")
+        if not date or date < fields.Date.context_today(self):
+            return self.env._("Please choose a date from today on.")
+        if amount <= 0 or self.currency_id.compare_amounts(amount, self.amount_residual) > 0:
+            return self.env._("The amount must be between 0 and %s.", self.amount_residual)
+        self._ar_log_promise(
+            [(date, amount)], contact=self.partner_id, note=self.env._("From the portal"), source="portal"
+        )
+        return self.env._(
+            "Thank you: your payment of %(amount)s by %(date)s is noted.",
+            amount=amount,
+            date=fields.Date.to_string(date),
+        )
+
+    def _ar_portal_dispute(self, code, note):
+        self.ensure_one()
+        if not self._ar_portal_open():
+            return self.env._("This invoice is not open.")
+        if code not in dict(DISPUTE_CODES):
+            return self.env._("Please choose what the issue is about.")
+        if not (note or "").strip():
+            return self.env._("Please tell us what is wrong.")
+        self._ar_log_dispute(code, note.strip(), raised_by=self.partner_id, source="portal")
+        return self.env._("Thank you: we will look into it and come back to you.")
+
+    def _ar_portal_open(self):
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.payment_state in ("not_paid", "partial")
+        )
+
     def _ar_resolve_disputes(self, resolution):
         disputes = self.ar_dispute_ids.filtered(lambda d: d.state == "open")
         disputes.write({"state": "resolved", "resolved_at": fields.Datetime.now(), "resolution": resolution})

@@ -5,3 +5,4 @@ from . import test_run_safety
 from . import test_wizards
 from . import test_security
 from . import test_tours
+from . import test_portal
