@@ -13,7 +13,7 @@
     "application": False,
     "installable": True,
     "depends": ["account", "mail", "portal", "resource"],
-    "external_dependencies": {"python": ["pydantic"]},
+    "external_dependencies": {"python": ["pydantic", "pyyaml"]},
     "data": [
         "security/ar_escalation_groups.xml",
         "security/ir.model.access.csv",
@@ -30,6 +30,7 @@
         "views/account_move_views.xml",
         "views/ar_escalation_board_views.xml",
         "views/ar_escalation_preview_views.xml",
+        "views/ar_escalation_policy_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",

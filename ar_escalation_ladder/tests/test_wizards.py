@@ -1,6 +1,9 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import base64
 from datetime import timedelta
+
+import yaml
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
@@ -158,3 +161,50 @@ class TestPreview(ArEscalationCommon):
         self.assertEqual(lines[silent].hold, "not payable as sent")
         self.assertEqual(preview.change_count, 3)
         self.assertEqual(preview.message_count, 2, "one message per customer and stage")
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyAsCode(ArEscalationCommon):
+    def _export(self, fmt):
+        wizard = self.env["ar.escalation.policy.wizard"].create({"file_format": fmt})
+        return wizard._ar_dump(wizard._ar_export_data())
+
+    def _import(self, fmt, text):
+        wizard = self.env["ar.escalation.policy.wizard"].create(
+            {"file_format": fmt, "file": base64.b64encode(text.encode()), "filename": f"ladder.{fmt}"}
+        )
+        return wizard.action_import()
+
+    def test_export_then_import_round_trips_and_applies_changes(self):
+        for fmt in ("yaml", "json"):
+            text = self._export(fmt)
+            self.assertIn("Managed", text)
+            self._import(fmt, text)
+            self.assertEqual(self.stage2.sla_hours, 6.0)
+            self.assertEqual(self.stage2.rule_ids.mapped("kind"), ["days_overdue", "broken_promises"])
+        data = yaml.safe_load(self._export("yaml"))
+        managed = next(s for s in data["stages"] if s["name"] == "Managed")
+        managed["sla_hours"] = 3
+        managed["rules"][0]["min"] = 20
+        self._import("yaml", yaml.safe_dump(data))
+        self.assertEqual(self.stage2.sla_hours, 3.0)
+        self.assertEqual(self.stage2.rule_ids[0].min_value, 20.0)
+        self.assertEqual(
+            self.stage2.mail_template_id, self.env.ref("ar_escalation_ladder.mail_template_stage_managed")
+        )
+
+    def test_invalid_file_is_refused_naming_stage_and_field_and_changes_nothing(self):
+        data = yaml.safe_load(self._export("yaml"))
+        managed = next(s for s in data["stages"] if s["name"] == "Managed")
+        managed["sla_hours"] = 1
+        managed["rules"][0]["max"] = 5  # min 16 > max 5
+        with self.assertRaises(UserError) as err:
+            self._import("yaml", yaml.safe_dump(data))
+        self.assertIn(
+            'Stage "Managed" (sequence 2), rule 1 (days_overdue): min (16) must be <= max (5)',
+            str(err.exception),
+        )
+        self.assertEqual(self.stage2.sla_hours, 6.0, "nothing changed")
+        self.assertEqual(self.stage2.rule_ids[0].max_value, 30.0)
+        with self.assertRaises(UserError):
+            self._import("json", "{not json")

@@ -2,3 +2,4 @@ from . import ar_escalation_promise_wizard
 from . import ar_escalation_dispute_wizard
 from . import ar_escalation_action_wizard
 from . import ar_escalation_preview
+from . import ar_escalation_policy_wizard

@@ -1,0 +1,140 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Policy as code: the ladder exported to JSON or YAML, and imported back."""
+
+import base64
+import json
+
+import yaml
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..engine import PolicyError, load_policy
+
+PRESENTATION = ("tone", "color", "rollup", "rollup_role", "contact", "notice_days", "description")
+
+
+class ArEscalationPolicyWizard(models.TransientModel):
+    _name = "ar.escalation.policy.wizard"
+    _description = "Export or import the escalation ladder"
+
+    file_format = fields.Selection([("yaml", "YAML"), ("json", "JSON")], default="yaml", required=True)
+    file = fields.Binary("Policy file")
+    filename = fields.Char()
+
+    # ------------------------------------------------------------------
+    def _ar_export_data(self):
+        stages = self.env["ar.escalation.stage"].search([])
+        out = {"promise_grace_days": self.env.company.ar_promise_grace_days, "stages": []}
+        for stage in stages:
+            data = stage._to_policy_dict()
+            data["presentation"] = {
+                key: stage[key] for key in PRESENTATION if stage[key] not in (False, None)
+            }
+            template = stage.mail_template_id.get_external_id().get(stage.mail_template_id.id)
+            if template:
+                data["presentation"]["mail_template"] = template
+            out["stages"].append(data)
+        return out
+
+    def _ar_dump(self, data):
+        if self.file_format == "json":
+            return json.dumps(data, indent=2, ensure_ascii=False)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+    def action_export(self):
+        self.ensure_one()
+        content = self._ar_dump(self._ar_export_data())
+        name = f"escalation_ladder.{self.file_format}"
+        attachment = self.env["ir.attachment"].create(
+            {"name": name, "raw": content.encode(), "res_model": self._name, "res_id": self.id}
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    # ------------------------------------------------------------------
+    def _ar_parse(self):
+        if not self.file:
+            raise UserError(self.env._("Choose a policy file."))
+        text = base64.b64decode(self.file).decode("utf-8")
+        try:
+            data = json.loads(text) if self.file_format == "json" else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise UserError(
+                self.env._("The file cannot be read as %(fmt)s: %(error)s", fmt=self.file_format, error=exc)
+            ) from None
+        if not isinstance(data, dict) or not isinstance(data.get("stages"), list):
+            raise UserError(self.env._("The file needs a top-level 'stages' list."))
+        return data
+
+    def action_import(self):
+        """Validate the whole file first; apply it only when every stage and rule is valid."""
+        self.ensure_one()
+        data = self._ar_parse()
+        policy_data = {
+            "promise_grace_days": data.get("promise_grace_days", self.env.company.ar_promise_grace_days),
+            "stages": [
+                {k: v for k, v in stage.items() if k != "presentation"} if isinstance(stage, dict) else stage
+                for stage in data["stages"]
+            ],
+        }
+        try:
+            policy = load_policy(policy_data)
+        except PolicyError as exc:
+            raise UserError(self.env._("The policy was not imported: %s", exc)) from None
+        Stage = self.env["ar.escalation.stage"].with_context(active_test=False)
+        existing = {stage.sequence: stage for stage in Stage.search([])}
+        kept = Stage
+        for raw, stage_policy in zip(data["stages"], policy.stages, strict=True):
+            presentation = dict(raw.get("presentation") or {})
+            template_ref = presentation.pop("mail_template", None)
+            vals = {
+                "name": stage_policy.name,
+                "sequence": stage_policy.sequence,
+                "active": True,
+                "rule_mode": stage_policy.rule_mode,
+                "owner_role": stage_policy.owner_role,
+                "sla_hours": stage_policy.sla_hours,
+                "sla_same_business_day": stage_policy.sla_same_business_day,
+                "channel": stage_policy.channel,
+                "cadence_days": stage_policy.cadence_days,
+                "cadence_max": stage_policy.cadence_max,
+                "pause_on_promise": stage_policy.pause_on_promise,
+                **{key: value for key, value in presentation.items() if key in PRESENTATION},
+            }
+            if template_ref:
+                vals["mail_template_id"] = self.env.ref(template_ref).id
+            vals["rule_ids"] = [(5, 0, 0)] + [(0, 0, self._ar_rule_vals(rule)) for rule in stage_policy.rules]
+            stage = existing.get(stage_policy.sequence)
+            if stage:
+                stage.write(vals)
+            else:
+                stage = Stage.create(vals)
+            kept |= stage
+        (Stage.search([]) - kept).write({"active": False})
+        self.env.company.ar_promise_grace_days = policy.promise_grace_days
+        return {"type": "ir.actions.act_window_close"}
+
+    def _ar_rule_vals(self, rule):
+        data = rule.model_dump()
+        vals = {"kind": data["kind"]}
+        if data["kind"] in ("days_overdue", "amount_residual", "customer_overdue"):
+            vals.update(
+                use_min=data["min"] is not None,
+                min_value=data["min"] or 0.0,
+                use_max=data["max"] is not None,
+                max_value=data["max"] or 0.0,
+            )
+        elif data["kind"] == "broken_promises":
+            vals.update(count=data["min"], scope=data["scope"])
+        elif data["kind"] == "risk_signals":
+            vals["count"] = data["min"]
+        elif data["kind"] == "days_no_response":
+            vals.update(count=data["min"], since_stage=data["since_stage"])
+        elif data["kind"] == "account_tier":
+            vals.update({f"tier_{tier}": True for tier in data["tiers"]})
+        return vals
