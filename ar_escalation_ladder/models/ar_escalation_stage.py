@@ -1,7 +1,7 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import PolicyError, load_policy
 
@@ -129,6 +129,50 @@ class ArEscalationStage(models.Model):
             "cadence_days": self.cadence_days,
             "cadence_max": self.cadence_max,
             "pause_on_promise": self.pause_on_promise,
+        }
+
+    def action_send_test_to_me(self):
+        """Send this stage's customer message, rendered for a real case, to me only."""
+        self.ensure_one()
+        if not self.mail_template_id:
+            raise UserError(self.env._("Stage %s has no email template.", self.name))
+        if not self.env.user.email:
+            raise UserError(self.env._("Your user has no email address."))
+        case = self.env["ar.escalation.case"].search(
+            [("stage_id", "=", self.id), ("kind", "=", "escalation"), ("state", "!=", "closed")], limit=1
+        )
+        if not case:
+            raise UserError(self.env._("No customer is at %s yet: there is nothing to render.", self.name))
+        self.env["ar.escalation.runner"]._ar_ensure_access_tokens(case.invoice_ids)
+        # rendered exactly as the run renders it: for this case and its invoices
+        template = self.mail_template_id.with_context(
+            ar_invoice_map=((case.id, tuple(case.invoice_ids.ids)),)
+        )
+        subject = template._render_field("subject", case.ids)[case.id]
+        body = template._render_field("body_html", case.ids, compute_lang=True)[case.id]
+        # sudo: mail.mail is a technical model; this mail goes to the current user only
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": self.env._("[TEST] %s", subject),
+                "body_html": body,
+                "email_from": template._render_field("email_from", case.ids)[case.id]
+                or self.env.user.email_formatted,
+                "email_to": self.env.user.email_formatted,
+                "auto_delete": True,
+            }
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "A test of %(stage)s for %(customer)s is on its way to %(email)s.",
+                    stage=self.name,
+                    customer=case.partner_id.display_name,
+                    email=self.env.user.email,
+                ),
+            },
         }
 
     @api.model

@@ -208,3 +208,21 @@ class TestPolicyAsCode(ArEscalationCommon):
         self.assertEqual(self.stage2.rule_ids[0].max_value, 30.0)
         with self.assertRaises(UserError):
             self._import("json", "{not json")
+
+
+@tagged("post_install", "-at_install")
+class TestSendTestToMe(ArEscalationCommon):
+    def test_stage_message_goes_to_me_only(self):
+        move = self._invoice(self.customer, 1200, 20)
+        self._run(move)
+        self.env.user.email = "clerk@company.example.com"
+        before = self.env["mail.mail"].sudo().search([]).ids
+        self.stage2.action_send_test_to_me()
+        mail = self.env["mail.mail"].sudo().search([("id", "not in", before)])
+        self.assertEqual(len(mail), 1)
+        self.assertIn("clerk@company.example.com", mail.email_to)
+        self.assertFalse(mail.recipient_ids, "no customer gets the test")
+        self.assertTrue(mail.subject.startswith("[TEST]"))
+        self.assertIn(move.name, mail.body_html)
+        with self.assertRaises(UserError):
+            self.stage4.action_send_test_to_me()  # nobody at Pre-default yet
