@@ -423,11 +423,19 @@ class ArEscalationRunner(models.AbstractModel):
                         sla_deadline=case.sla_deadline,
                     )
                 )
-        if new_cases:
-            context_cache = self.env["res.partner"]._ar_context_batch(
-                new_cases.partner_id.ids, company, today
-            )
-            new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity({})
+        joined = (
+            self.env["ar.escalation.case"]
+            .browse({cases[key].id for key in entering} - set(new_cases.ids))
+            .filtered("activity_ref_id")
+        )
+        touched = new_cases | joined
+        if touched:
+            context_cache = self.env["res.partner"]._ar_context_batch(touched.partner_id.ids, company, today)
+            if new_cases:
+                new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity({})
+            # an invoice joining an open case: its owner's note lists it too
+            for case in joined.with_context(ar_context_cache=context_cache):
+                case.activity_ref_id.exists().note = case._ar_activity_note()
         self.env["ar.escalation.event"]._ar_log(events)
         self._ar_close_empty_cases(self.env["ar.escalation.case"].browse(old_case_ids - set(new_cases.ids)))
 

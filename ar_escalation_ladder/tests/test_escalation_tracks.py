@@ -54,6 +54,11 @@ class TestEscalationTracks(ArEscalationCommon):
             self.assertIn(f'data-oe-id="{case.id}"', str(line.message_id.body))
         # early stage goes to the account manager
         self.assertEqual(inv3.ar_owner_id, self.user_am)
+        # a later invoice joining the open case shows up in the owner's note
+        inv4 = self._invoice(self.customer, 700, 17)
+        self._run(inv4)
+        self.assertEqual(inv4.ar_case_id, case)
+        self.assertIn(inv4.name, str(case.activity_ref_id.note).split("Open invoices")[0])
 
     def test_one_customer_message_per_stage_listing_all_its_invoices(self):
         inv1 = self._invoice(self.customer, 1000, 18)
