@@ -1,1 +1,0 @@
-from . import report_formal_notice
