@@ -1,0 +1,73 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""What every escalation report shares: its reference date and ratios that stay right when grouped.
+
+A share (SLA adherence, recovery yield, DSO…) cannot be summed or averaged
+across groups: 1 of 2 and 9 of 10 is 10 of 12, not the mean of 50 % and 90 %.
+A ratio field names its numerator and denominator fields; whenever the pivot,
+graph or list view aggregates it, the database computes the ratio of the two
+sums for that group. A median field is aggregated with ``percentile_cont``.
+"""
+
+from odoo import api, fields, models
+from odoo.models import parse_read_group_spec
+from odoo.tools import SQL
+
+AGING_BUCKETS = [
+    ("current", "Current"),
+    ("1_30", "1–30 days"),
+    ("31_60", "31–60 days"),
+    ("61_90", "61–90 days"),
+    ("90_plus", "90+ days"),
+]
+
+
+class ArEscalationReportMixin(models.AbstractModel):
+    _name = "ar.escalation.report.mixin"
+    _description = "AR escalation report"
+
+    # ratio field -> (numerator field, denominator field, factor)
+    _ar_ratio_fields = {}
+    # median field -> its own column (the median of the rows of a group)
+    _ar_median_fields = ()
+
+    @api.model
+    def _ar_report_date(self):
+        """The day the report is read for (context ``ar_report_date``, else today)."""
+        value = self.env.context.get("ar_report_date")
+        return fields.Date.to_date(value) if value else fields.Date.context_today(self)
+
+    @api.model
+    def _ar_report_now(self):
+        """The moment SLA breaches are judged at (context ``ar_report_now``, else now)."""
+        value = self.env.context.get("ar_report_now")
+        return fields.Datetime.to_datetime(value) if value else fields.Datetime.now()
+
+    @api.model
+    def _ar_aging_sql(self, days):
+        """The aging bucket of ``days`` overdue, as the ladder's engine buckets them."""
+        return SQL(
+            """CASE WHEN %(d)s <= 0 THEN 'current' WHEN %(d)s <= 30 THEN '1_30'
+                    WHEN %(d)s <= 60 THEN '31_60' WHEN %(d)s <= 90 THEN '61_90'
+                    ELSE '90_plus' END""",
+            d=days,
+        )
+
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec != "__count":
+            fname, __, func = parse_read_group_spec(aggregate_spec)
+            if func and fname in self._ar_ratio_fields:
+                numerator, denominator, factor = self._ar_ratio_fields[fname]
+                return SQL(
+                    "(SUM(%s) * %s / NULLIF(SUM(%s), 0))",
+                    self._field_to_sql(self._table, numerator, query),
+                    factor,
+                    self._field_to_sql(self._table, denominator, query),
+                )
+            if func and fname in self._ar_median_fields:
+                return SQL(
+                    "percentile_cont(0.5) WITHIN GROUP (ORDER BY %s)",
+                    self._field_to_sql(self._table, fname, query),
+                )
+        return super()._read_group_select(aggregate_spec, query)
+

@@ -1,0 +1,127 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The formal notice before default: one letter per customer listing its overdue invoices."""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+REPORT_XMLID = "ar_escalation_reports.action_report_formal_notice"
+NOTICE_STAGE_XMLID = "ar_escalation_ladder.stage_predefault"
+
+
+class ReportFormalNotice(models.AbstractModel):
+    _name = "report.ar_escalation_reports.report_formal_notice"
+    _description = "AR escalation formal notice"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        moves = self.env["account.move"].browse(docids)
+        return {
+            "doc_ids": docids,
+            "doc_model": "account.move",
+            "docs": moves,
+            "notices": self._ar_notices(moves),
+        }
+
+    @api.model
+    def _ar_notice_stage(self):
+        """The pre-default stage: the shipped one, else the highest stage with a formal tone."""
+        stage = self.env.ref(NOTICE_STAGE_XMLID, raise_if_not_found=False)
+        if stage and stage.active:
+            return stage
+        return self.env["ar.escalation.stage"].search([("tone", "=", "formal")], order="sequence desc", limit=1)
+
+    @api.model
+    def _ar_is_notice_stage(self, stage):
+        return bool(stage) and (stage == self._ar_notice_stage() or stage.tone == "formal")
+
+    @api.model
+    def _ar_notices(self, moves, today=None):
+        """One notice per customer and company among ``moves``, with all its overdue invoices.
+
+        The notice lists the customer's open invoices that are past due (and
+        the printed invoices themselves when they are still open), oldest due
+        date first, with totals per currency and the final deadline: today
+        plus the pre-default stage's notice window, as its email says.
+        """
+        today = today or fields.Date.context_today(self)
+        stage = self._ar_notice_stage()
+        deadline = today + timedelta(days=stage.notice_days or 0)
+        groups = {}
+        for move in moves:
+            groups.setdefault((move.company_id, move.commercial_partner_id), self.env["account.move"])
+            groups[(move.company_id, move.commercial_partner_id)] |= move
+        notices = []
+        for (company, partner), printed in groups.items():
+            overdue = self.env["account.move"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("commercial_partner_id", "=", partner.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("invoice_date_due", "<", today),
+                ]
+            )
+            invoices = (overdue | printed.filtered(lambda m: m.payment_state in ("not_paid", "partial"))).sorted(
+                lambda m: (m.invoice_date_due or m.invoice_date or today, m.name or "")
+            )
+            totals = defaultdict(float)
+            lines = []
+            for invoice in invoices:
+                totals[invoice.currency_id] += invoice.amount_residual
+                due = invoice.invoice_date_due
+                lines.append(
+                    {
+                        "invoice": invoice,
+                        "days_overdue": max((today - due).days, 0) if due else 0,
+                    }
+                )
+            notices.append(
+                {
+                    "o": printed[0],
+                    "company": company,
+                    "partner": partner,
+                    "contact": partner.ar_escalation_contact_id or partner,
+                    "lines": lines,
+                    "totals": sorted(totals.items(), key=lambda item: item[0].name),
+                    "today": today,
+                    "deadline": deadline,
+                    "stage": stage,
+                    "lang": partner.lang or self.env.lang,
+                }
+            )
+        return notices
+
+    @api.model
+    def _ar_attach_notice(self, moves, partner):
+        """Render the notice for ``moves`` and store it beside the customer's escalation case."""
+        report = self.env["ir.actions.report"]
+        if report.get_wkhtmltopdf_state() == "install":
+            _logger.warning(
+                "AR escalation: wkhtmltopdf is not installed; the formal notice to %s goes without its PDF.",
+                partner.display_name,
+            )
+            return self.env["ir.attachment"]
+        content, file_type = report._render_qweb_pdf(REPORT_XMLID, moves.ids)
+        case = moves.ar_case_id[:1]
+        owner = case or moves[0]
+        name = self.env._(
+            "Formal notice - %(customer)s - %(date)s",
+            customer=partner.display_name,
+            date=fields.Date.to_string(fields.Date.context_today(self)),
+        )
+        return self.env["ir.attachment"].create(
+            {
+                "name": f"{name}.{file_type}",
+                "raw": content,
+                "res_model": owner._name,
+                "res_id": owner.id,
+                "mimetype": "application/pdf" if file_type == "pdf" else "text/html",
+            }
+        )
