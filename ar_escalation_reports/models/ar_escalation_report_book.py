@@ -24,11 +24,11 @@ class ArEscalationReportBook(models.Model):
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     stage_id = fields.Many2one(
-        "ar.escalation.stage", "Stage", readonly=True, help="Empty: not escalated (or its case is closed)."
+        "ar.escalation.stage", readonly=True, help="Empty: not escalated (or its case is closed)."
     )
     stage_level = fields.Integer("Stage level", readonly=True, aggregator=None)
-    owner_id = fields.Many2one("res.users", "Owner", readonly=True)
-    case_id = fields.Many2one("ar.escalation.case", "Case", readonly=True)
+    owner_id = fields.Many2one("res.users", readonly=True)
+    case_id = fields.Many2one("ar.escalation.case", readonly=True)
     invoice_date = fields.Date(readonly=True)
     invoice_date_due = fields.Date("Due date", readonly=True)
     days_overdue = fields.Integer(readonly=True, aggregator="max")
@@ -84,9 +84,7 @@ class ArEscalationReportBook(models.Model):
         now = self._ar_report_now()
         days = SQL("(%s::date - m.invoice_date_due)", today)
         escalated = SQL("m.ar_closed_date IS NULL")
-        breached = SQL(
-            "(%s AND m.ar_sla_deadline < %s AND m.ar_acknowledged_at IS NULL)", escalated, now
-        )
+        breached = SQL("(%s AND m.ar_sla_deadline < %s AND m.ar_acknowledged_at IS NULL)", escalated, now)
         risk = SQL(
             """CASE WHEN m.invoice_date_due BETWEEN %(today)s::date AND %(today)s::date + 7 THEN 'due'
                     WHEN m.ar_promise_date BETWEEN %(today)s::date AND %(today)s::date + 7 THEN 'promised'
@@ -111,7 +109,8 @@ class ArEscalationReportBook(models.Model):
                    m.ar_promise_date AS promise_date,
                    m.ar_dispute_state AS dispute_state,
                    %(risk)s AS risk_7d,
-                   CASE WHEN %(risk)s IS NOT NULL THEN m.amount_residual_signed ELSE 0 END AS amount_at_risk_7d
+                   CASE WHEN %(risk)s IS NOT NULL THEN m.amount_residual_signed ELSE 0 END
+                       AS amount_at_risk_7d
               FROM account_move m
               JOIN res_company rc ON rc.id = m.company_id
               JOIN res_partner cp ON cp.id = m.commercial_partner_id

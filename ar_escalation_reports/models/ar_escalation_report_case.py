@@ -17,14 +17,14 @@ class ArEscalationReportCase(models.Model):
     _order = "sla_deadline, id"
     _rec_name = "case_id"
 
-    case_id = fields.Many2one("ar.escalation.case", "Case", readonly=True)
+    case_id = fields.Many2one("ar.escalation.case", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
-    stage_id = fields.Many2one("ar.escalation.stage", "Stage", readonly=True)
+    stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
     stage_level = fields.Integer("Stage level", readonly=True, aggregator=None)
-    owner_id = fields.Many2one("res.users", "Owner", readonly=True)
+    owner_id = fields.Many2one("res.users", readonly=True)
     owner_role = fields.Selection(OWNER_ROLES, readonly=True)
     kind = fields.Selection(
         [("escalation", "Escalation"), ("hygiene", "Fix before dunning"), ("dispute", "Dispute")],

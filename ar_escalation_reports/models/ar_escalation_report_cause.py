@@ -32,10 +32,10 @@ class ArEscalationReportCause(models.Model):
         [("dispute", "Dispute"), ("hygiene", "Not payable as sent")], "Type", readonly=True
     )
     dispute_code = fields.Selection(DISPUTE_CODES, readonly=True)
-    cause = fields.Char(readonly=True, help="The dispute code, or the blocker that made the invoice unpayable.")
-    amount = fields.Monetary(
-        "Invoice value", currency_field="company_currency_id", readonly=True
+    cause = fields.Char(
+        readonly=True, help="The dispute code, or the blocker that made the invoice unpayable."
     )
+    amount = fields.Monetary("Invoice value", currency_field="company_currency_id", readonly=True)
     repeat_count = fields.Integer(
         "Repeats", readonly=True, help="1 when the same customer had the same cause before."
     )

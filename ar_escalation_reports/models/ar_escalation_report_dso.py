@@ -36,9 +36,7 @@ class ArEscalationReportDso(models.Model):
     week_offset = fields.Integer(
         "Weeks ago", readonly=True, aggregator=None, help="0 for the report date, 1 a week before…"
     )
-    receivable = fields.Monetary(
-        "Receivable balance", currency_field="company_currency_id", readonly=True
-    )
+    receivable = fields.Monetary("Receivable balance", currency_field="company_currency_id", readonly=True)
     credit_sales = fields.Monetary(
         "Credit sales (90 days)", currency_field="company_currency_id", readonly=True
     )

@@ -70,4 +70,3 @@ class ArEscalationReportMixin(models.AbstractModel):
                     self._field_to_sql(self._table, fname, query),
                 )
         return super()._read_group_select(aggregate_spec, query)
-

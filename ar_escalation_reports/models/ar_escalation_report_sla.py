@@ -42,12 +42,12 @@ class ArEscalationReportSla(models.Model):
 
     _ar_ratio_fields = {"adherence": ("on_time_count", "counted", 100.0)}
 
-    case_id = fields.Many2one("ar.escalation.case", "Case", readonly=True)
+    case_id = fields.Many2one("ar.escalation.case", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
-    stage_id = fields.Many2one("ar.escalation.stage", "Stage", readonly=True)
-    owner_id = fields.Many2one("res.users", "Owner", readonly=True)
+    stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
+    owner_id = fields.Many2one("res.users", readonly=True)
     date = fields.Datetime("Escalated on", readonly=True)
     sla_deadline = fields.Datetime("SLA deadline", readonly=True)
     acknowledged_at = fields.Datetime(readonly=True)

@@ -39,13 +39,15 @@ class ArEscalationReportStage(models.Model):
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
-    stage_id = fields.Many2one("ar.escalation.stage", "Stage", readonly=True)
+    stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
     stage_level = fields.Integer("Stage level", readonly=True, aggregator=None)
     entry_kind = fields.Selection(
         [("stage", "By the ladder"), ("override", "By hand (override)")], "Entered", readonly=True
     )
     date_in = fields.Datetime("Entered on", readonly=True)
-    date_out = fields.Datetime("Left on", readonly=True, help="Empty while the invoice is still at the stage.")
+    date_out = fields.Datetime(
+        "Left on", readonly=True, help="Empty while the invoice is still at the stage."
+    )
     outcome = fields.Selection(
         [("open", "Still at the stage"), ("moved", "Moved to another stage"), ("closed", "Case closed")],
         readonly=True,
@@ -58,9 +60,7 @@ class ArEscalationReportStage(models.Model):
         readonly=True,
         help="Value that entered the stage in stays that have ended: the base of the recovery yield.",
     )
-    amount_recovered = fields.Monetary(
-        "Value recovered", currency_field="company_currency_id", readonly=True
-    )
+    amount_recovered = fields.Monetary("Value recovered", currency_field="company_currency_id", readonly=True)
     recovery_yield = fields.Float(
         "Recovery yield (%)",
         readonly=True,

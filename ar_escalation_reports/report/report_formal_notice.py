@@ -34,7 +34,9 @@ class ReportFormalNotice(models.AbstractModel):
         stage = self.env.ref(NOTICE_STAGE_XMLID, raise_if_not_found=False)
         if stage and stage.active:
             return stage
-        return self.env["ar.escalation.stage"].search([("tone", "=", "formal")], order="sequence desc", limit=1)
+        return self.env["ar.escalation.stage"].search(
+            [("tone", "=", "formal")], order="sequence desc", limit=1
+        )
 
     @api.model
     def _ar_is_notice_stage(self, stage):
@@ -68,9 +70,9 @@ class ReportFormalNotice(models.AbstractModel):
                     ("invoice_date_due", "<", today),
                 ]
             )
-            invoices = (overdue | printed.filtered(lambda m: m.payment_state in ("not_paid", "partial"))).sorted(
-                lambda m: (m.invoice_date_due or m.invoice_date or today, m.name or "")
-            )
+            invoices = (
+                overdue | printed.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+            ).sorted(lambda m: (m.invoice_date_due or m.invoice_date or today, m.name or ""))
             totals = defaultdict(float)
             lines = []
             for invoice in invoices:

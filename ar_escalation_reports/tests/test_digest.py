@@ -30,8 +30,10 @@ class TestWeeklyDigest(ArReportsCommon):
     def setUpClass(cls):
         super().setUpClass()
         A, B = cls.customer, cls.customer_b
-        cls.w = {i: cls._invoice(A if i in (1, 2, 5) else B, amount, 40) for i, amount in
-                 ((1, 1000), (2, 2000), (3, 3000), (4, 800), (5, 600))}
+        cls.w = {
+            i: cls._invoice(A if i in (1, 2, 5) else B, amount, 40)
+            for i, amount in ((1, 1000), (2, 2000), (3, 3000), (4, 800), (5, 600))
+        }
         cls.f1 = cls._invoice(A, 700, -2)
         cls.tops = {i: cls._customer(f"Top {i:02d}", "key", f"top{i}@example.com") for i in range(1, 13)}
         cls.top_moves = {i: cls._invoice(p, i * 1000 + 100, 50) for i, p in cls.tops.items()}
@@ -53,7 +55,7 @@ class TestWeeklyDigest(ArReportsCommon):
         self._log(w[4], "closed", at(-1, 9), s1, amount=800, amount_recovered=800, disposition="paid")
         self._enter(w[5], s2, at(-8, 12), 600)
         Case = self.env["ar.escalation.case"]
-        for name, move, stage, owner, raised, hours, ack in (
+        for _name, move, stage, owner, raised, hours, ack in (
             ("X", w[1], s1, self.user_operator, at(-5, 9), 8, at(-5, 10)),
             ("Y", w[3], s3, self.user_cfo, at(-2, 9), 4, None),
             ("Z", w[2], s2, self.user_finance, at(-1, 20), 30, None),
@@ -70,7 +72,9 @@ class TestWeeklyDigest(ArReportsCommon):
                 }
             )
             deadline = raised + timedelta(hours=hours)
-            self._log(move, "activity", raised, stage, case_id=case.id, owner_id=owner.id, sla_deadline=deadline)
+            self._log(
+                move, "activity", raised, stage, case_id=case.id, owner_id=owner.id, sla_deadline=deadline
+            )
             if ack:
                 self._log(move, "acknowledged", ack, stage, case_id=case.id, acknowledged_at=ack)
         for i, move in self.top_moves.items():
@@ -88,7 +92,9 @@ class TestWeeklyDigest(ArReportsCommon):
         self.assertEqual(rows[self.stage2], (1, 1500.0, 0.0))
         self.assertEqual(rows[self.stage3], (1, 3000.0, 0.0))
         self.assertEqual(rows[self.stage4], (0, 0.0, 0.0))
-        self.assertEqual((values["new_count"], values["new_amount"], values["recovered"]), (3, 5500.0, 1300.0))
+        self.assertEqual(
+            (values["new_count"], values["new_amount"], values["recovered"]), (3, 5500.0, 1300.0)
+        )
         self.assertEqual((values["sla_on_time"], values["sla_due"], values["sla_pending"]), (1, 2, 1))
         self.assertEqual(values["sla_adherence"], 50.0)
         self.assertEqual((values["at_risk"], values["at_risk_count"]), (700.0, 1))

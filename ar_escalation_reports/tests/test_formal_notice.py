@@ -77,7 +77,9 @@ class TestFormalNotice(ArReportsCommon):
 
     def test_printed_invoice_not_yet_due_is_listed(self):
         notices = self.env["report.ar_escalation_reports.report_formal_notice"]._ar_notices(self.n5)
-        self.assertEqual([line["invoice"] for line in notices[0]["lines"]], [self.n1, self.n2, self.n3, self.n5])
+        self.assertEqual(
+            [line["invoice"] for line in notices[0]["lines"]], [self.n1, self.n2, self.n3, self.n5]
+        )
 
     def test_printable_from_the_invoice(self):
         report = self.env.ref(REPORT)
@@ -90,7 +92,9 @@ class TestFormalNotice(ArReportsCommon):
         # point wkhtmltopdf at a closed port so that it renders unstyled at once
         self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
         content, file_type = (
-            self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(REPORT, self.n1.ids)
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(REPORT, self.n1.ids)
         )
         self.assertEqual(file_type, "pdf")
         self.assertTrue(content.startswith(b"%PDF"))
@@ -112,7 +116,9 @@ class TestNoticeAttachedToStage4Email(ArReportsCommon):
         attachment = runner._ar_external_attachments(self.stage4, move, self.customer)
         self.assertEqual(len(attachment), 1)
         self.assertIn("Formal notice - Acme Standard", attachment.name)
-        self.assertIn(move.name, attachment.raw.decode(errors="ignore"), "rendered for its invoices (HTML under tests)")
+        self.assertIn(
+            move.name, attachment.raw.decode(errors="ignore"), "rendered for its invoices (HTML under tests)"
+        )
 
     def test_stage_4_email_carries_the_notice(self):
         move = self._invoice(self.customer, 1500, 70)
@@ -123,7 +129,9 @@ class TestNoticeAttachedToStage4Email(ArReportsCommon):
         notice = message.attachment_ids
         self.assertTrue(notice.name.startswith("Formal notice - Acme Standard"))
         self.assertEqual((notice.res_model, notice.res_id), ("ar.escalation.case", move.ar_case_id.id))
-        self.assertIn(move.name, notice.raw.decode(errors="ignore"), "rendered for its invoices (HTML under tests)")
+        self.assertIn(
+            move.name, notice.raw.decode(errors="ignore"), "rendered for its invoices (HTML under tests)"
+        )
 
     def test_lower_stage_email_has_no_notice(self):
         move = self._invoice(self.customer, 1500, 40)

@@ -112,7 +112,8 @@ class TestOpenBook(ArReportsCommon):
         self.assertEqual(self.a5.payment_state, "paid")
         rows = self._report(BOOK).search([("company_id", "=", self.company.id)])
         self.assertEqual(
-            rows.move_id, self.a1 | self.a2 | self.a3 | self.a4 | self.a6 | self.b1 | self.b2 | self.b3 | self.b4 | self.b5
+            rows.move_id,
+            self.a1 | self.a2 | self.a3 | self.a4 | self.a6 | self.b1 | self.b2 | self.b3 | self.b4 | self.b5,
         )
         self.assertEqual(self._total(BOOK, ["amount_residual:sum"]), 18900.0)
 
@@ -179,7 +180,9 @@ class TestOpenBook(ArReportsCommon):
         self.assertEqual(risky.move_id, self.a1 | self.b3 | self.b4)
 
     def test_open_cases_by_stage_and_owner(self):
-        cases = self._group(CASES, ["stage_id", "owner_id"], ["__count", "breached_count:sum", "amount_open:sum"])
+        cases = self._group(
+            CASES, ["stage_id", "owner_id"], ["__count", "breached_count:sum", "amount_open:sum"]
+        )
         self.assertEqual(
             cases,
             {
@@ -190,7 +193,9 @@ class TestOpenBook(ArReportsCommon):
             },
             "the closed case c6 is not open; c3 is past its SLA but acknowledged",
         )
-        breached = self._report(CASES).search([("company_id", "=", self.company.id), ("sla_breached", "=", True)])
+        breached = self._report(CASES).search(
+            [("company_id", "=", self.company.id), ("sla_breached", "=", True)]
+        )
         self.assertEqual(breached.case_id, self.c1 | self.c4 | self.c5)
 
     def test_pivot_path_reads_the_same_figures(self):
@@ -211,7 +216,13 @@ class TestAgingBoundaries(ArReportsCommon):
     def test_bucket_boundaries_match_the_ladder_engine(self):
         from odoo.addons.ar_escalation_ladder.engine import aging_bucket
 
-        engine_names = {"current": "current", "1-30": "1_30", "31-60": "31_60", "61-90": "61_90", "90+": "90_plus"}
+        engine_names = {
+            "current": "current",
+            "1-30": "1_30",
+            "31-60": "31_60",
+            "61-90": "61_90",
+            "90+": "90_plus",
+        }
         days = [-1, 0, 1, 30, 31, 60, 61, 90, 91]
         moves = {d: self._invoice(self.customer, 100, d) for d in days}
         rows = self._report(BOOK).search([("move_id", "in", [m.id for m in moves.values()])])

@@ -49,7 +49,9 @@ class TestDisputeAndBlockerTrends(ArReportsCommon):
         for move, code, date in disputes:
             dispute = Dispute.create({"move_id": move.id, "code": code, "note": "As the customer says"})
             self.env.flush_all()
-            self.env.cr.execute("UPDATE ar_escalation_dispute SET create_date = %s WHERE id = %s", [date, dispute.id])
+            self.env.cr.execute(
+                "UPDATE ar_escalation_dispute SET create_date = %s WHERE id = %s", [date, dispute.id]
+            )
         self._log(self.b1, "hygiene", self.M2, self.stage3, reason=NO_EMAIL)
         self._log(self.b2, "hygiene", self.M1, self.stage2, reason=f"{NO_EMAIL}; {NO_PO}")
         self.env.invalidate_all()
@@ -74,7 +76,9 @@ class TestDisputeAndBlockerTrends(ArReportsCommon):
         self.assertEqual(sorted(by_month.values()), [2, 5])
 
     def test_rows_keep_their_invoice_and_code(self):
-        rows = self._report(CAUSES).search([("company_id", "=", self.company.id), ("cause_type", "=", "dispute")])
+        rows = self._report(CAUSES).search(
+            [("company_id", "=", self.company.id), ("cause_type", "=", "dispute")]
+        )
         self.assertEqual(
             sorted((r.move_id.id, r.dispute_code, r.amount, r.repeat_count) for r in rows),
             sorted(
@@ -86,4 +90,8 @@ class TestDisputeAndBlockerTrends(ArReportsCommon):
                 ]
             ),
         )
-        self.assertEqual(len(set(self._report(CAUSES).search([("company_id", "=", self.company.id)]).ids)), 7, "every row has its own id")
+        self.assertEqual(
+            len(set(self._report(CAUSES).search([("company_id", "=", self.company.id)]).ids)),
+            7,
+            "every row has its own id",
+        )

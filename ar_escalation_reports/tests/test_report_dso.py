@@ -58,28 +58,40 @@ class TestDsoByTier(ArReportsCommon):
         )
 
     def test_dso_today(self):
-        self.assertEqual(self._dso(0), {"strategic": (9000.0, 18000.0, 45.0), "small": (3800.0, 800.0, 427.5)})
+        self.assertEqual(
+            self._dso(0), {"strategic": (9000.0, 18000.0, 45.0), "small": (3800.0, 800.0, 427.5)}
+        )
         [(dso,)] = self._report(DSO)._read_group(
-            [("company_id", "=", self.company.id), ("week_offset", "=", 0), ("account_tier", "in", ("strategic", "small"))],
+            [
+                ("company_id", "=", self.company.id),
+                ("week_offset", "=", 0),
+                ("account_tier", "in", ("strategic", "small")),
+            ],
             [],
             ["dso:avg"],
         )
         self.assertAlmostEqual(dso, 12800 * 90 / 18800, msg="a ratio of sums, not the mean of 45 and 427.5")
 
     def test_dso_trend_over_8_weeks(self):
-        rows = self._report(DSO).search([("company_id", "=", self.company.id), ("account_tier", "=", "strategic")])
+        rows = self._report(DSO).search(
+            [("company_id", "=", self.company.id), ("account_tier", "=", "strategic")]
+        )
         self.assertEqual(sorted(rows.mapped("week_offset")), list(range(8)), "today and the 7 weeks before")
         self.assertEqual(
             {row.week_offset: row.date for row in rows},
             {k: self.today - timedelta(days=7 * k) for k in range(8)},
         )
-        self.assertEqual(self._dso(1), {"strategic": (9000.0, 18000.0, 45.0), "small": (4000.0, 1000.0, 360.0)})
+        self.assertEqual(
+            self._dso(1), {"strategic": (9000.0, 18000.0, 45.0), "small": (4000.0, 1000.0, 360.0)}
+        )
         self.assertEqual(self._dso(7), {"strategic": (9000.0, 9000.0, 90.0), "small": (3000.0, 3000.0, 90.0)})
 
     def test_no_sales_no_dso(self):
         """A tier with a balance but no sales in the window has no DSO rather than a division by zero."""
         old = self._customer("Old Debtor", "key", "old@example.com")
         self._invoice(old, 500, 200)
-        key = self._group(DSO, ["account_tier"], ["receivable:sum", "dso:avg"], [("week_offset", "=", 0)])["key"]
+        key = self._group(DSO, ["account_tier"], ["receivable:sum", "dso:avg"], [("week_offset", "=", 0)])[
+            "key"
+        ]
         self.assertEqual(key[0], 500.0)
         self.assertFalse(key[1])

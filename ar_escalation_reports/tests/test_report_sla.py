@@ -63,7 +63,7 @@ class TestSlaAdherence(ArReportsCommon):
             )
             return cls.cases[name], move
 
-        O, L, F, C = cls.user_operator, cls.user_lead, cls.user_finance, cls.user_cfo
+        O, L, F, C = cls.user_operator, cls.user_lead, cls.user_finance, cls.user_cfo  # noqa: E741
         x1, m1 = case("X1", cls.stage1, O, h(8), "acknowledged", h(2))
         m1b = cls._invoice(x1.partner_id, 500, 20)
         x2, m2 = case("X2", cls.stage1, L, h(17), "acknowledged", h(10))
@@ -149,7 +149,12 @@ class TestSlaAdherence(ArReportsCommon):
         }
         self.assertEqual(
             hours,
-            {("X1", "ar_operator"): 2.0, ("X2", "ar_lead"): 1.0, ("X3", "ar_finance"): 7.0, ("X7", "ar_operator"): 1.0},
+            {
+                ("X1", "ar_operator"): 2.0,
+                ("X2", "ar_lead"): 1.0,
+                ("X3", "ar_finance"): 7.0,
+                ("X7", "ar_operator"): 1.0,
+            },
         )
 
     def test_adherence_over_the_period(self):

@@ -46,15 +46,26 @@ class TestStageRecoveryAndVelocity(ArReportsCommon):
         s1, s2, s3, s4 = self.stage1, self.stage2, self.stage3, self.stage4
         self._enter(self.v1, s1, B, 1000)
         self._enter(self.v1, s2, B + 10 * d, 600, recovered=400, from_stage=s1, entry=2)
-        self._log(self.v1, "closed", B + 14 * d, s2, amount=600, amount_recovered=600, disposition="paid", entry=2)
+        self._log(
+            self.v1, "closed", B + 14 * d, s2, amount=600, amount_recovered=600, disposition="paid", entry=2
+        )
         self._enter(self.v2, s1, B, 2000)
         self._enter(self.v2, s2, B + 20 * d, 2000, from_stage=s1, entry=2)
         self._enter(self.v2, s3, B + 30 * d, 1500, recovered=500, from_stage=s2, entry=3)
         self._enter(self.v3, s1, B + 2 * d, 3000)
-        self._log(self.v3, "override", B + 8 * d, s3, from_stage_id=s1.id, to_stage_id=s3.id, amount=2500, entry=1)
+        self._log(
+            self.v3, "override", B + 8 * d, s3, from_stage_id=s1.id, to_stage_id=s3.id, amount=2500, entry=1
+        )
         self._enter(self.v3, s4, B + 20 * d, 2500, from_stage=s3, entry=3)
         self._log(
-            self.v3, "closed", B + 50 * d, s4, amount=1000, amount_recovered=1000, disposition="agency", entry=3
+            self.v3,
+            "closed",
+            B + 50 * d,
+            s4,
+            amount=1000,
+            amount_recovered=1000,
+            disposition="agency",
+            entry=3,
         )
         # events that do not open or end a stay change nothing
         self._log(self.v2, "external", B + 21 * d, s2, entry=2)
@@ -63,7 +74,15 @@ class TestStageRecoveryAndVelocity(ArReportsCommon):
     def test_stays(self):
         rows = self._report(STAYS).search([("company_id", "=", self.company.id)], order="date_in, id")
         got = [
-            (r.move_id, r.stage_id, r.amount_in, r.amount_recovered, r.outcome, r.next_stage_id, r.days_in_stage)
+            (
+                r.move_id,
+                r.stage_id,
+                r.amount_in,
+                r.amount_recovered,
+                r.outcome,
+                r.next_stage_id,
+                r.days_in_stage,
+            )
             for r in rows
         ]
         none = self.env["ar.escalation.stage"]
@@ -81,7 +100,9 @@ class TestStageRecoveryAndVelocity(ArReportsCommon):
                 (self.v3, s4, 2500.0, 1000.0, "closed", none, 30.0),
             ],
         )
-        self.assertEqual(rows.filtered(lambda r: r.move_id == self.v3 and r.stage_id == s3).entry_kind, "override")
+        self.assertEqual(
+            rows.filtered(lambda r: r.move_id == self.v3 and r.stage_id == s3).entry_kind, "override"
+        )
 
     def test_recovery_yield_by_stage(self):
         by_stage = self._group(
@@ -122,10 +143,15 @@ class TestStageRecoveryAndVelocity(ArReportsCommon):
             {self.stage1: 400.0, self.stage2: 1100.0, self.stage3: 0.0},
             "v1 left 1 at +10 (400), 2 at +14 (600); v2 left 1 at +20 (0), 2 at +30 (500); v3 left 3 at +20",
         )
-        closing = [("date_out", ">=", self.B + 50 * d - timedelta(hours=1)), ("date_out", "<", self.B + 50 * d)]
+        closing = [
+            ("date_out", ">=", self.B + 50 * d - timedelta(hours=1)),
+            ("date_out", "<", self.B + 50 * d),
+        ]
         self.assertEqual(self._group(STAYS, ["stage_id"], ["amount_recovered:sum"], closing), {})
         closing[1] = ("date_out", "<=", self.B + 50 * d)
-        self.assertEqual(self._group(STAYS, ["stage_id"], ["amount_recovered:sum"], closing), {self.stage4: 1000.0})
+        self.assertEqual(
+            self._group(STAYS, ["stage_id"], ["amount_recovered:sum"], closing), {self.stage4: 1000.0}
+        )
         self.assertEqual(self._total(STAYS, ["amount_recovered:sum"], [("date_out", "!=", False)]), 3000.0)
 
 

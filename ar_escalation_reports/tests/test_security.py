@@ -52,7 +52,9 @@ class TestReportSecurity(ArReportsCommon):
                     "invoice_date": self.today - timedelta(days=70),
                     "invoice_date_due": self.today - timedelta(days=70),
                     "invoice_line_ids": [
-                        Command.create({"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                        Command.create(
+                            {"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []}
+                        )
                     ],
                 }
             )
@@ -95,5 +97,7 @@ class TestReportSecurity(ArReportsCommon):
         self.assertEqual(len(menu.child_id), 10)
         for child in menu.child_id:
             action = child.action
-            views = self.env[action.res_model].get_views([(False, mode) for mode in action.view_mode.split(",")])
+            views = self.env[action.res_model].get_views(
+                [(False, mode) for mode in action.view_mode.split(",")]
+            )
             self.assertTrue(views["views"], f"{child.name}: its views load")
