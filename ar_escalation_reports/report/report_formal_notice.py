@@ -104,13 +104,15 @@ class ReportFormalNotice(models.AbstractModel):
     def _ar_attach_notice(self, moves, partner):
         """Render the notice for ``moves`` and store it beside the customer's escalation case."""
         report = self.env["ir.actions.report"]
-        if report.get_wkhtmltopdf_state() == "install":
+        if report.get_wkhtmltopdf_state() in ("install", "broken"):
+            # the customer still receives the notice itself, as a web page
             _logger.warning(
-                "AR escalation: wkhtmltopdf is not installed; the formal notice to %s goes without its PDF.",
+                "AR escalation: wkhtmltopdf is missing or broken; the formal notice to %s goes as HTML.",
                 partner.display_name,
             )
-            return self.env["ir.attachment"]
-        content, file_type = report._render_qweb_pdf(REPORT_XMLID, moves.ids)
+            content, file_type = report._render_qweb_html(REPORT_XMLID, moves.ids)
+        else:
+            content, file_type = report._render_qweb_pdf(REPORT_XMLID, moves.ids)
         case = moves.ar_case_id[:1]
         owner = case or moves[0]
         name = self.env._(

@@ -3,16 +3,30 @@
 import io
 from datetime import timedelta
 from unittest import skipIf
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import format_date
 from odoo.tools.pdf import PdfFileReader
 
-from odoo.addons.base.models.ir_actions_report import wkhtmltopdf_state
+from odoo.addons.base.models.ir_actions_report import IrActionsReport, wkhtmltopdf_state
 
 from .common import ArReportsCommon
 
 REPORT = "ar_escalation_reports.action_report_formal_notice"
+
+
+def no_styles(env):
+    """The test server cannot serve the report's stylesheets while the registry loads:
+    point wkhtmltopdf at a closed port so that it renders unstyled at once."""
+    env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+
+
+def pdf_text(test, content):
+    """The text of a PDF, whitespace collapsed."""
+    test.assertTrue(content.startswith(b"%PDF"), "a PDF")
+    reader = PdfFileReader(io.BytesIO(content), strict=False)
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 @tagged("post_install", "-at_install")
@@ -88,18 +102,14 @@ class TestFormalNotice(ArReportsCommon):
 
     @skipIf(wkhtmltopdf_state != "ok", "wkhtmltopdf is not installed: the HTML rendering is tested above")
     def test_pdf(self):
-        # the test server cannot serve the report's stylesheets while the registry loads:
-        # point wkhtmltopdf at a closed port so that it renders unstyled at once
-        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+        no_styles(self.env)
         content, file_type = (
             self.env["ir.actions.report"]
             .with_context(force_report_rendering=True)
             ._render_qweb_pdf(REPORT, self.n1.ids)
         )
         self.assertEqual(file_type, "pdf")
-        self.assertTrue(content.startswith(b"%PDF"))
-        reader = PdfFileReader(io.BytesIO(content), strict=False)
-        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+        text = pdf_text(self, content)
         for move in (self.n1, self.n2, self.n3):
             self.assertIn(move.name, text)
         self.assertNotIn(self.n4.name, text)
@@ -139,3 +149,35 @@ class TestNoticeAttachedToStage4Email(ArReportsCommon):
         self.assertEqual(move.ar_stage_id, self.stage3)
         [message] = self._customer_mails(self.customer)
         self.assertFalse(message.attachment_ids)
+
+    @skipIf(wkhtmltopdf_state != "ok", "wkhtmltopdf is not installed: the HTML attachment is tested above")
+    def test_stage_4_email_carries_the_real_pdf(self):
+        """Outside tests Odoo renders the PDF: force it and read the attached file's text."""
+        no_styles(self.env)
+        move = self._invoice(self.customer, 1500, 70)
+        self.runner = self.runner.with_context(force_report_rendering=True)
+        self._run(move)
+        self.assertEqual(move.ar_stage_id, self.stage4)
+        [message] = self._customer_mails(self.customer)
+        notice = message.attachment_ids
+        self.assertEqual(len(notice), 1)
+        self.assertEqual(notice.mimetype, "application/pdf")
+        self.assertTrue(notice.name.endswith(".pdf"))
+        text = pdf_text(self, notice.raw)
+        self.assertIn(move.name, text)
+        self.assertIn("1,500.00", text)
+        deadline = format_date(self.env, self.today + timedelta(days=self.stage4.notice_days))
+        self.assertIn(f"Final deadline: {deadline}", text)
+
+    def test_without_wkhtmltopdf_the_notice_goes_as_html(self):
+        move = self._invoice(self.customer, 1500, 70)
+        with patch.object(IrActionsReport, "get_wkhtmltopdf_state", return_value="install"):
+            self._run(move)
+        [message] = self._customer_mails(self.customer)
+        notice = message.attachment_ids
+        self.assertEqual(len(notice), 1, "the customer still receives the notice")
+        self.assertEqual(notice.mimetype, "text/html")
+        self.assertTrue(notice.name.endswith(".html"))
+        html = notice.raw.decode()
+        self.assertIn(move.name, html)
+        self.assertIn("Final deadline:", html)
