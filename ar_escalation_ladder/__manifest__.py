@@ -36,6 +36,7 @@
         "views/ar_escalation_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["ar_escalation_ladder/static/src/views/*.js"],
         "web.assets_tests": ["ar_escalation_ladder/static/tests/tours/*.js"],
     },
 }

@@ -96,6 +96,82 @@ class TestWizards(ArEscalationCommon):
         self.assertEqual(closed.disposition, "written_off")
         self.assertTrue(move.ar_closed_date)
 
+    def test_every_dialog_refuses_missing_input_and_changes_nothing(self):
+        move = self._invoice(self.customer, 900, 20)
+        self._run(move)
+        events = len(self._events(move))
+
+        # promise: nothing promised, or nothing at all
+        form = self._form("ar.escalation.promise.wizard", move)
+        form.amount = 0.0
+        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+
+        # dispute: the code and the note are required
+        form = self._form("ar.escalation.dispute.wizard", move, default_mode="log")
+        form.note = "Wrong price on line 2"
+        with self.assertRaises(AssertionError):
+            form.save()  # the code is required when logging
+        form = self._form("ar.escalation.dispute.wizard", move, default_mode="log")
+        form.code = "pricing"
+        with self.assertRaises(AssertionError):
+            form.save()  # the note is a required field of the dialog
+        # resolving needs an open dispute
+        form = self._form("ar.escalation.dispute.wizard", move, default_mode="resolve")
+        form.note = "Nothing to resolve"
+        wizard = form.save()
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+
+        # pause: a date to come and a reason
+        form = self._form("ar.escalation.action.wizard", move, default_action="pause")
+        form.until = self.today + timedelta(days=5)
+        with self.assertRaises(AssertionError):
+            form.save()  # no reason
+        form.reason = "   "
+        wizard = form.save()
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+
+        # override: a reason, not blanks
+        form = self._form("ar.escalation.action.wizard", move, default_action="override")
+        form.stage_id = self.stage3
+        with self.assertRaises(AssertionError):
+            form.save()
+        form.reason = "  "
+        wizard = form.save()
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+
+        # close: how the case closes
+        form = self._form("ar.escalation.action.wizard", move, default_action="close")
+        form.reason = "Settled"
+        with self.assertRaises(AssertionError):
+            form.save()  # the disposition is required when closing
+
+        self.assertEqual(move.ar_stage_id, self.stage2, "no stage change")
+        self.assertFalse(move.ar_pause_until or move.ar_promise_ids or move.ar_dispute_ids)
+        self.assertEqual(len(self._events(move)), events, "no event")
+
+    def test_board_drop_opens_the_override_dialog_preset_to_the_target_stage(self):
+        """The context the board's drag and drop passes (static/src/views/ar_board_kanban.js)."""
+        move = self._invoice(self.customer, 900, 20)
+        self._run(move)
+        form = Form(
+            self.env["ar.escalation.action.wizard"].with_context(
+                default_action="override", default_move_ids=move.ids, default_stage_id=self.stage1.id
+            )
+        )
+        self.assertEqual((form.action, form.stage_id), ("override", self.stage1))
+        self.assertEqual(form.move_ids[:], move)
+        form.reason = "Customer paid most of it by wire, the rest is on its way"
+        form.save().action_confirm()
+        self.assertEqual(move.ar_stage_id, self.stage1, "moved down by hand")
+        event = self._events(move, "override")
+        self.assertEqual((event.from_stage_id, event.to_stage_id), (self.stage2, self.stage1))
+        self.assertIn("Set by hand", move.ar_reason)
+
 
 @tagged("post_install", "-at_install")
 class TestBoard(ArEscalationCommon):
@@ -125,6 +201,19 @@ class TestBoard(ArEscalationCommon):
         self.assertEqual(self.customer.ar_open_escalations, 1)
         managed = next(g for g in groups if g["ar_stage_id"] and g["ar_stage_id"][0] == self.stage2.id)
         self.assertEqual(managed["amount_residual_signed"], 400.0, "column total in company currency")
+
+    def test_board_has_kanban_list_pivot_graph_and_activity_views(self):
+        action = self.env.ref("ar_escalation_ladder.account_move_action_ar_board")
+        views = self.env["account.move"].get_views(
+            [(view.view_id.id, view.view_mode) for view in action.view_ids]
+        )
+        self.assertEqual(set(views["views"]), {"kanban", "list", "pivot", "graph", "activity"})
+        kanban = views["views"]["kanban"]["arch"]
+        self.assertIn('js_class="ar_escalation_board"', kanban, "drop on a stage asks for a reason")
+        self.assertNotIn('records_draggable="false"', kanban)
+        self.assertIn("ar_stage_id", views["views"]["activity"]["arch"])
+        menu = self.env.ref("ar_escalation_ladder.menu_ar_escalation_board")
+        self.assertEqual(menu.parent_id.parent_id, self.env.ref("account.menu_finance"), "under Invoicing")
 
 
 @tagged("post_install", "-at_install")

@@ -2,9 +2,21 @@
 
 import { registry } from "@web/core/registry";
 
+const column = (stage) => `.o_kanban_group:has(.o_column_title:contains('${stage}'))`;
+
+// drop inside the column, under its header (the default "top" is just above it)
+const dropOn = (stage) =>
+    async function (helpers) {
+        await helpers.drag_and_drop(column(stage), { position: { top: 80 }, relative: true });
+    };
+
 // An AR clerk logs a promise to pay from the customer invoice form.
 registry.category("web_tour.tours").add("ar_escalation_log_promise", {
     steps: () => [
+        {
+            content: "The invoice says where it stands on the ladder, in words",
+            trigger: ".o_ar_escalation_banner:contains('Early'):contains('12 days overdue')",
+        },
         {
             content: "Open the promise dialog from the invoice",
             trigger: ".o_form_view .o_statusbar_buttons button:contains('Log promise')",
@@ -32,9 +44,18 @@ registry.category("web_tour.tours").add("ar_escalation_log_promise", {
     ],
 });
 
-// An administrator tightens a stage's SLA from Configuration > Escalation ladder.
+// An administrator tightens a stage's SLA, starting from the Invoicing settings.
 registry.category("web_tour.tours").add("ar_escalation_edit_stage", {
     steps: () => [
+        {
+            content: "The settings have an AR Escalation section",
+            trigger: ".o_setting_box:contains('Escalation ladder')",
+        },
+        {
+            content: "Follow the link to the stages",
+            trigger: ".o_setting_box:contains('Escalation ladder') button:contains('Stages')",
+            run: "click",
+        },
         {
             content: "Open the Managed stage",
             trigger: ".o_data_row td[name='name']:contains('Managed')",
@@ -60,4 +81,79 @@ registry.category("web_tour.tours").add("ar_escalation_edit_stage", {
             trigger: ".o_data_row:contains('Managed') td[name='sla_hours']:contains('5.00')",
         },
     ],
+});
+
+// An AR manager drags a card to another stage on the board: a reason is asked first.
+registry.category("web_tour.tours").add("ar_escalation_board_drag", {
+    steps: () => [
+        {
+            content: "Every stage is a column, the empty ones too",
+            trigger: `${column("Pre-default")}`,
+        },
+        {
+            content: "Drag the Managed invoice to Executive",
+            trigger: `${column("Managed")} .o_kanban_record:contains('Dragged Goods')`,
+            run: dropOn("Executive"),
+        },
+        {
+            content: "A reason is asked; think again and cancel",
+            trigger: ".modal:contains('Move to Executive') .modal-footer button:contains('Cancel')",
+            run: "click",
+        },
+        {
+            content: "Cancelled: the invoice has not moved",
+            trigger: `body:not(:has(.modal)) ${column("Managed")} .o_kanban_record:contains('Dragged Goods')`,
+        },
+        {
+            content: "Drag it again",
+            trigger: `${column("Managed")} .o_kanban_record:contains('Dragged Goods')`,
+            run: dropOn("Executive"),
+        },
+        {
+            content: "Give the reason",
+            trigger: ".modal:contains('Move to Executive') div[name='reason'] textarea",
+            run: "edit CFO takes it over after the call",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "The invoice is now in Executive",
+            trigger: `body:not(:has(.modal)) ${column("Executive")} .o_kanban_record:contains('Dragged Goods')`,
+        },
+    ],
+});
+
+// A customer commits to a payment date from the invoice's portal page (access token link).
+registry.category("web_tour.tours").add("ar_escalation_portal_promise", {
+    steps: () => {
+        const date = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+        return [
+            {
+                content: "Pick a date next week",
+                trigger: "#ar_escalation_portal input[name='date']",
+                run() {
+                    // a native date input takes its value as yyyy-mm-dd
+                    this.anchor.value = date;
+                    this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
+                },
+            },
+            {
+                content: "Pay part of it",
+                trigger: "#ar_escalation_portal input[name='amount']",
+                run: "edit 300",
+            },
+            {
+                content: "Commit",
+                trigger: "#ar_escalation_portal button:contains('Commit')",
+                run: "click",
+            },
+            {
+                content: "The page thanks the customer",
+                trigger: `#ar_escalation_portal .alert-info:contains('your payment of 300.0 by ${date}')`,
+            },
+        ];
+    },
 });
