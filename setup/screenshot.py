@@ -6,13 +6,16 @@
 
 Logs in through the login form, then opens each path and saves a PNG per path
 (out.png, out-2.png, ...). A path may end with ``|<javascript>`` to run in the
-page before the screenshot (to click a tab, say). Needs Debian's chromium and websocket-client.
-Chromium listens on loopback only.
+page before the screenshot (to click a tab, say), or with ``|drag <css>=><css>``
+to drag the first element onto the second with real mouse events (the ladder
+board's drag and drop). Needs Debian's chromium and websocket-client.
+Chromium listens on loopback only, on AR_SHOT_CDP_PORT (9333).
 """
 
 import base64
 import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,7 +24,7 @@ import urllib.request
 
 import websocket
 
-PORT = 9333
+PORT = int(os.environ.get("AR_SHOT_CDP_PORT", "9333"))
 
 
 class Page:
@@ -43,6 +46,24 @@ class Page:
 
     def js(self, expression):
         return self.call("Runtime.evaluate", expression=expression, awaitPromise=True)
+
+    def center(self, selector):
+        box = self.js(
+            f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+            " return JSON.stringify([r.x + r.width / 2, r.y + Math.min(r.height / 2, 40)]); })()"
+        )
+        return json.loads(box["result"]["value"])
+
+    def drag(self, source, target):
+        """Press on ``source``, move in steps to ``target`` and release, as a hand would."""
+        (x0, y0), (x1, y1) = self.center(source), self.center(target)
+        self.call("Input.dispatchMouseEvent", type="mouseMoved", x=x0, y=y0)
+        self.call("Input.dispatchMouseEvent", type="mousePressed", x=x0, y=y0, button="left", clickCount=1)
+        for step in range(1, 21):
+            x, y = x0 + (x1 - x0) * step / 20, y0 + (y1 - y0) * step / 20
+            self.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y, button="left", buttons=1)
+            time.sleep(0.03)
+        self.call("Input.dispatchMouseEvent", type="mouseReleased", x=x1, y=y1, button="left", clickCount=1)
 
     def shot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]
@@ -98,7 +119,11 @@ def main(base, login, password, out, *paths):
         for number, spec in enumerate(paths, 1):
             path, __, script = spec.partition("|")
             page.goto(base + path, wait=8)
-            if script:
+            if script.startswith("drag "):
+                source, __, target = script.removeprefix("drag ").partition("=>")
+                page.drag(source.strip(), target.strip())
+                time.sleep(3)
+            elif script:
                 page.js(script)
                 time.sleep(2)
             target = out if number == 1 else f"{stem}-{number}.png"
