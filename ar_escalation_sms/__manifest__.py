@@ -13,5 +13,16 @@
     "installable": True,
     "depends": ["ar_escalation_ladder", "sms", "phone_validation"],
     "external_dependencies": {"python": ["phonenumbers", "requests"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/ar_escalation_sms_rules.xml",
+        "data/ir_cron_data.xml",
+        "data/sms_template_data.xml",
+        "data/ar_escalation_stage_data.xml",
+        "views/ar_escalation_sms_views.xml",
+        "views/ar_escalation_stage_views.xml",
+        "views/sms_template_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
 }

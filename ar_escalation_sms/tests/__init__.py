@@ -1,1 +1,4 @@
 from . import test_install
+from . import test_sms_provider
+from . import test_sms_ladder
+from . import test_sms_webhooks

@@ -1,0 +1,123 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Provider callbacks: delivery receipts and inbound messages, signed.
+
+Anything unsigned, forged, stale or replayed gets 403 and changes nothing.
+"""
+
+import hashlib
+import json
+import logging
+import time
+
+from odoo import http
+from odoo.http import request
+
+from ..models.ar_escalation_sms_nonce import REPLAY_WINDOW
+from ..tools import keywords, numbers, signatures
+from ..tools.provider import TWILIO_TO_STATE, WEBHOOK_TO_STATE
+
+_logger = logging.getLogger(__name__)
+
+
+def _forbidden(why):
+    _logger.warning("AR escalation SMS callback refused: %s", why)
+    return request.make_response("Forbidden", status=403)
+
+
+def _ok(body="OK", content_type="text/plain"):
+    return request.make_response(body, headers=[("Content-Type", content_type)])
+
+
+class ArEscalationSmsController(http.Controller):
+    # ------------------------------------------------------------------
+    # Twilio
+    # ------------------------------------------------------------------
+    def _twilio_verify(self):
+        env = request.env
+        token = env["ar.escalation.sms"]._ar_param("twilio_auth_token")
+        given = request.httprequest.headers.get("X-Twilio-Signature", "")
+        params = request.httprequest.form.to_dict(flat=False)
+        expected = signatures.twilio_signature(request.httprequest.url, params, token) if token else ""
+        if not signatures.verify(expected, given):
+            return "missing or wrong signature"
+        # Twilio signs no timestamp: a callback seen before is a replay
+        # sudo: the replay guard is written by an unauthenticated provider request
+        if not env["ar.escalation.sms.nonce"].sudo()._ar_claim("twilio:" + given):
+            return "replayed callback"
+        return None
+
+    @http.route("/ar_escalation_sms/twilio/status", type="http", auth="public", methods=["POST"], csrf=False)
+    def twilio_status(self, **post):
+        problem = self._twilio_verify()
+        if problem:
+            return _forbidden(problem)
+        state = TWILIO_TO_STATE.get(post.get("MessageStatus", ""))
+        # sudo: the provider is not a user; the signature proved who it is
+        sms = (
+            request.env["ar.escalation.sms"]
+            .sudo()
+            .search([("provider_ref", "=", post.get("MessageSid"))], limit=1)
+        )
+        if sms and state:
+            error = ""
+            if post.get("ErrorCode"):
+                error = f"Twilio error {post['ErrorCode']}" + (
+                    f": {post['ErrorMessage']}" if post.get("ErrorMessage") else ""
+                )
+            sms._ar_receipt(state, error)
+        return _ok()
+
+    @http.route("/ar_escalation_sms/twilio/inbound", type="http", auth="public", methods=["POST"], csrf=False)
+    def twilio_inbound(self, **post):
+        problem = self._twilio_verify()
+        if problem:
+            return _forbidden(problem)
+        self._inbound(post.get("From", ""), post.get("Body", ""))
+        return _ok('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', "text/xml")
+
+    # ------------------------------------------------------------------
+    # generic JSON webhook
+    # ------------------------------------------------------------------
+    @http.route("/ar_escalation_sms/webhook", type="http", auth="public", methods=["POST"], csrf=False)
+    def webhook(self, **_kw):
+        env = request.env
+        raw = request.httprequest.get_data()
+        secret = env["ar.escalation.sms"]._ar_param("webhook_secret")
+        given = request.httprequest.headers.get("X-AR-Signature", "")
+        if not signatures.verify(signatures.webhook_signature(raw, secret) if secret else "", given):
+            return _forbidden("missing or wrong signature")
+        try:
+            payload = json.loads(raw)
+            stamp = float(payload["timestamp"])
+        except (ValueError, KeyError, TypeError):
+            return _forbidden("no timestamp in the signed body")
+        if abs(time.time() - stamp) > REPLAY_WINDOW.total_seconds():
+            return _forbidden("stale timestamp")
+        # sudo: the replay guard is written by an unauthenticated provider request
+        if not env["ar.escalation.sms.nonce"].sudo()._ar_claim("webhook:" + hashlib.sha256(raw).hexdigest()):
+            return _forbidden("replayed callback")
+        if payload.get("type") == "inbound":
+            self._inbound(payload.get("from", ""), payload.get("text", ""))
+        else:
+            state = WEBHOOK_TO_STATE.get(payload.get("status", ""))
+            domain = [("idempotency_key", "=", payload.get("reference"))]
+            if not payload.get("reference"):
+                domain = [("provider_ref", "=", str(payload.get("id", "")))]
+            # sudo: the provider is not a user; the signature proved who it is
+            sms = env["ar.escalation.sms"].sudo().search(domain, limit=1)
+            if sms and state:
+                sms._ar_receipt(state, payload.get("error") or "")
+        return _ok(json.dumps({"ok": True}), "application/json")
+
+    # ------------------------------------------------------------------
+    # opt-out
+    # ------------------------------------------------------------------
+    def _inbound(self, sender, body):
+        word = keywords.opt_keyword(body)
+        number = numbers.e164_or_none(sender)
+        if not word or not number:
+            return
+        # sudo: an unauthenticated provider request; the signature proved its origin
+        env = request.env(su=True)
+        env["ar.escalation.sms"]._ar_opt(number, word, body)

@@ -1,0 +1,368 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The durable queue of escalation SMS and WhatsApp messages.
+
+The ladder queues a message in the same transaction as the external events
+that record it; the cron sends it later. Each message carries an idempotency
+key derived from its first event (unique in the database), kept across
+retries: the generic provider receives it as ``Idempotency-Key``, and before
+resending to Twilio after an unknown outcome the queue asks Twilio whether
+the message is already there.
+"""
+
+import logging
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import quiet, segments
+from ..tools.provider import TWILIO_TO_STATE, WEBHOOK_TO_STATE, ProviderError, TwilioApi, WebhookApi
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("outgoing", "In queue"),
+    ("pending", "Sent"),
+    ("sent", "Delivered"),
+    ("error", "Error"),
+    ("canceled", "Cancelled"),
+]
+MAX_ATTEMPTS = 8
+PARAM = "ar_escalation_sms."
+
+
+def backoff(attempts):
+    """Wait before attempt ``attempts + 1``: 5 min, 10, 20, … up to 6 h."""
+    return timedelta(minutes=min(5 * 2 ** max(attempts - 1, 0), 360))
+
+
+class ArEscalationSms(models.Model):
+    _name = "ar.escalation.sms"
+    _description = "Escalation text message"
+    _order = "id desc"
+    _rec_name = "number"
+
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    case_id = fields.Many2one("ar.escalation.case", index="btree_not_null", ondelete="set null")
+    stage_id = fields.Many2one("ar.escalation.stage")
+    partner_id = fields.Many2one("res.partner", "Recipient", required=True, index=True)
+    customer_id = fields.Many2one("res.partner", index=True)
+    move_ids = fields.Many2many("account.move", string="Invoices")
+    event_ids = fields.One2many("ar.escalation.event", "sms_id")
+    channel = fields.Selection([("sms", "SMS"), ("whatsapp", "WhatsApp")], default="sms", required=True)
+    number = fields.Char(required=True, help="E.164")
+    body = fields.Text(required=True)
+    segments = fields.Integer(compute="_compute_segments", store=True)
+    provider = fields.Selection(
+        [("odoo", "Odoo SMS"), ("twilio", "Twilio"), ("webhook", "Webhook")], readonly=True
+    )
+    state = fields.Selection(STATES, default="outgoing", required=True, index=True)
+    idempotency_key = fields.Char(required=True, copy=False, readonly=True)
+    provider_ref = fields.Char("Provider id", index="btree_not_null", copy=False, readonly=True)
+    attempts = fields.Integer(readonly=True)
+    first_try = fields.Datetime(readonly=True)
+    next_try = fields.Datetime(default=fields.Datetime.now, index=True)
+    note = fields.Char(help="Why the message waits, or the provider's error.")
+    sms_sms_id = fields.Many2one("sms.sms", "Odoo SMS", readonly=True, ondelete="set null")
+
+    _sql_constraints = [
+        ("idempotency_key_uniq", "unique(idempotency_key)", "A message is queued only once."),
+    ]
+
+    @api.depends("body")
+    def _compute_segments(self):
+        for sms in self:
+            sms.segments = segments.count(sms.body).segments
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+    def action_retry(self):
+        """Put failed messages back in the queue (same key: never sent twice)."""
+        self.filtered(lambda s: s.state == "error").write(
+            {"state": "outgoing", "next_try": fields.Datetime.now(), "note": False}
+        )
+
+    def action_cancel(self):
+        self.filtered(lambda s: s.state == "outgoing").write({"state": "canceled"})
+
+    # ------------------------------------------------------------------
+    # provider
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_param(self, name, default=""):
+        # sudo: provider settings and credentials are system parameters,
+        # readable by administrators only; the cron and webhooks need them
+        return self.env["ir.config_parameter"].sudo().get_param(PARAM + name, default) or default
+
+    @api.model
+    def _ar_provider(self):
+        return self._ar_param("provider", "odoo")
+
+    @api.model
+    def _ar_api(self, provider=None):
+        provider = provider or self._ar_provider()
+        timeout = float(self._ar_param("timeout", "10"))
+        if provider == "twilio":
+            return TwilioApi(
+                self._ar_param("twilio_account_sid"),
+                self._ar_param("twilio_auth_token"),
+                self._ar_param("twilio_sender"),
+                endpoint=self._ar_param("twilio_endpoint", "https://api.twilio.com"),
+                whatsapp_sender=self._ar_param("twilio_whatsapp_sender"),
+                timeout=timeout,
+            )
+        if provider == "webhook":
+            return WebhookApi(
+                self._ar_param("webhook_url"), self._ar_param("webhook_secret"), timeout=timeout
+            )
+        return None
+
+    @api.model
+    def _ar_callback_url(self, provider):
+        base = self.get_base_url()
+        if provider == "twilio":
+            return f"{base}/ar_escalation_sms/twilio/status"
+        if provider == "webhook":
+            return f"{base}/ar_escalation_sms/webhook"
+        return None
+
+    # ------------------------------------------------------------------
+    # sending
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_send(self, limit=100, now=None):
+        """Send what is due, ``limit`` messages per transaction.
+
+        Rows are taken with ``FOR UPDATE SKIP LOCKED``: two workers never
+        send the same message. The cron commits between batches through
+        ``_notify_progress``.
+        """
+        now = now or fields.Datetime.now()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM ar_escalation_sms WHERE state = 'outgoing' AND next_try <= %s
+                   ORDER BY next_try, id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                now,
+                limit,
+            )
+        )
+        batch = self.browse([row[0] for row in self.env.cr.fetchall()])
+        batch._ar_send(now)
+        self.env.cr.execute(
+            SQL("SELECT count(*) FROM ar_escalation_sms WHERE state = 'outgoing' AND next_try <= %s", now)
+        )
+        remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+        if not remaining:
+            self._ar_schedule_next()
+            self.env["ar.escalation.sms.nonce"]._ar_vacuum()
+        return batch
+
+    @api.model
+    def _ar_schedule_next(self):
+        self.env.cr.execute(SQL("SELECT min(next_try) FROM ar_escalation_sms WHERE state = 'outgoing'"))
+        nxt = self.env.cr.fetchone()[0]
+        cron = self.env.ref("ar_escalation_sms.ir_cron_send", raise_if_not_found=False)
+        if nxt and cron:
+            cron._trigger(max(nxt, fields.Datetime.now()))
+
+    def _ar_send(self, now):
+        provider = self._ar_provider()
+        api_ = self._ar_api(provider)
+        blacklisted = set(
+            self.env["phone.blacklist"]
+            .sudo()
+            .search([("number", "in", self.mapped("number"))])
+            .mapped("number")
+        )  # sudo: the blacklist is marketing data a collector may not read; only membership is used
+        for sms in self:
+            try:
+                with self.env.cr.savepoint():
+                    sms._ar_send_one(now, provider, api_, blacklisted)
+            except Exception as exc:  # noqa: BLE001 - one message's bug must not stop the others
+                _logger.exception("AR escalation SMS %s could not be processed", sms.id)
+                sms._ar_fail(self.env._("Could not be sent: %s", exc))
+
+    def _ar_send_one(self, now, provider, api_, blacklisted):
+        self.ensure_one()
+        if self.number in blacklisted:
+            self.write({"state": "canceled", "note": self.env._("Opted out")})
+            self._ar_log(
+                "error",
+                self.env._("%(channel)s not sent: %(number)s has opted out (STOP).", **self._ar_words()),
+            )
+            return
+        company = self.company_id
+        partner = self.partner_id
+        tz = quiet.customer_timezone(
+            partner.tz or self.customer_id.tz,
+            (partner.country_id or self.customer_id.country_id).code,
+            pytz.country_timezones,
+        )
+        when = quiet.next_send_time(now, tz, company.ar_sms_window_start, company.ar_sms_window_end)
+        if when > now:
+            self.write(
+                {
+                    "next_try": when,
+                    "note": self.env._(
+                        "Quiet hours in %(tz)s: waits until %(when)s UTC",
+                        tz=tz,
+                        when=fields.Datetime.to_string(when),
+                    ),
+                }
+            )
+            return
+        vals = {"provider": provider, "first_try": self.first_try or now}
+        if provider == "odoo":
+            self._ar_send_odoo(vals)
+            return
+        if self.attempts and provider == "twilio":
+            try:
+                found = api_.find_sent(
+                    self.idempotency_key, self.number, self.body, self.channel, since=self.first_try
+                )
+            except ProviderError as exc:
+                self._ar_retry(now, vals, str(exc))
+                return
+            if found:
+                self.write({**vals, "state": "pending", "provider_ref": found, "note": False})
+                self._ar_log(
+                    "delivery",
+                    self.env._("%(channel)s to %(number)s accepted by the provider.", **self._ar_words()),
+                )
+                return
+        result = api_.send(
+            self.idempotency_key, self.number, self.body, self.channel, self._ar_callback_url(provider)
+        )
+        if result.outcome == "sent":
+            table = TWILIO_TO_STATE if provider == "twilio" else WEBHOOK_TO_STATE
+            state = table.get(result.status, "pending")
+            self.write(
+                {
+                    **vals,
+                    "state": state,
+                    "provider_ref": result.provider_ref,
+                    "attempts": self.attempts + 1,
+                    "note": False,
+                }
+            )
+            self._ar_log(
+                "delivery",
+                self.env._("%(channel)s to %(number)s accepted by the provider.", **self._ar_words()),
+            )
+        elif result.outcome == "retry":
+            self._ar_retry(now, vals, result.error)
+        else:
+            self.write({**vals, "attempts": self.attempts + 1})
+            self._ar_fail(result.error)
+
+    def _ar_send_odoo(self, vals):
+        if self.channel == "whatsapp":
+            self.write(vals)
+            self._ar_fail(self.env._("Odoo's SMS service does not carry WhatsApp messages."))
+            return
+        # sudo: sms.sms is Odoo's technical outbox, written as Odoo's own SMS composer does
+        sms = (
+            self.env["sms.sms"]
+            .sudo()
+            .create({"number": self.number, "body": self.body, "partner_id": self.partner_id.id})
+        )
+        self.write(
+            {**vals, "state": "pending", "sms_sms_id": sms.id, "provider_ref": sms.uuid, "attempts": 1}
+        )
+        self._ar_log(
+            "delivery",
+            self.env._("%(channel)s to %(number)s handed to Odoo's SMS service.", **self._ar_words()),
+        )
+
+    def _ar_retry(self, now, vals, error):
+        attempts = self.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            self.write({**vals, "attempts": attempts})
+            self._ar_fail(self.env._("Gave up after %(n)s attempts: %(error)s", n=attempts, error=error))
+            return
+        self.write({**vals, "attempts": attempts, "next_try": now + backoff(attempts), "note": error})
+
+    def _ar_fail(self, error):
+        self.write({"state": "error", "note": (error or "")[:500]})
+        self._ar_log(
+            "error",
+            self.env._("%(channel)s to %(number)s failed: %(error)s", error=error, **self._ar_words()),
+        )
+
+    def _ar_words(self):
+        return {"channel": dict(self._fields["channel"].selection)[self.channel], "number": self.number}
+
+    def _ar_log(self, kind, reason):
+        """An event and a chatter line on each invoice of the message."""
+        runner = self.env["ar.escalation.runner"]
+        vals = [
+            runner._event_vals(
+                move, kind, self.stage_id, reason, channel=self.channel, case_id=self.case_id.id
+            )
+            for move in self.move_ids
+        ]
+        events = self.env["ar.escalation.event"]._ar_log(vals)
+        if events:
+            events.write({"sms_id": self.id})
+        return events
+
+    # ------------------------------------------------------------------
+    # receipts
+    # ------------------------------------------------------------------
+    def _ar_receipt(self, state, error=""):
+        """Apply a provider's status callback."""
+        for sms in self:
+            if sms.state == state or sms.state in ("sent", "canceled"):
+                continue  # duplicates and late, out-of-order receipts change nothing
+            sms.write({"state": state, "note": error or sms.note})
+            if state == "sent":
+                sms._ar_log("delivery", self.env._("%(channel)s delivered to %(number)s.", **sms._ar_words()))
+            elif state == "error":
+                sms._ar_log(
+                    "error",
+                    self.env._(
+                        "%(channel)s to %(number)s not delivered: %(error)s",
+                        error=error or self.env._("no reason given"),
+                        **sms._ar_words(),
+                    ),
+                )
+
+    # ------------------------------------------------------------------
+    # opt-out
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_opt(self, number, word, body):
+        """STOP puts ``number`` on the phone blacklist, START takes it off; logged on the customers."""
+        blacklist = self.env["phone.blacklist"]
+        if word == "stop":
+            message = self.env._(
+                "Replied “%(body)s” by text message: %(number)s no longer receives SMS.",
+                body=body,
+                number=number,
+            )
+            blacklist._add([number], message=message)
+        else:
+            message = self.env._(
+                "Replied “%(body)s” by text message: %(number)s receives SMS again.", body=body, number=number
+            )
+            blacklist._remove([number], message=message)
+        partners = self.env["res.partner"].search(
+            ["|", ("phone_sanitized", "=", number), ("phone_mobile_search", "=", number)]
+        )
+        for customer in partners | partners.commercial_partner_id:
+            customer.message_post(body=message, subtype_xmlid="mail.mt_note")
+        if word == "stop":
+            pending = self.search([("number", "=", number), ("state", "=", "outgoing")])
+            pending.write({"state": "canceled", "note": self.env._("Opted out")})
+            for sms in pending:
+                sms._ar_log(
+                    "error",
+                    self.env._("%(channel)s not sent: %(number)s has opted out (STOP).", **sms._ar_words()),
+                )
+        return partners

@@ -1,0 +1,56 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+PROVIDERS = [
+    ("odoo", "Odoo SMS (in-app credits)"),
+    ("twilio", "Twilio Messages API"),
+    ("webhook", "Generic JSON webhook"),
+]
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    ar_sms_provider = fields.Selection(
+        PROVIDERS,
+        "SMS provider",
+        default="odoo",
+        config_parameter="ar_escalation_sms.provider",
+        groups="base.group_system",
+    )
+    # credentials: ir.config_parameter is readable by administrators only,
+    # and so are these fields
+    ar_sms_twilio_account_sid = fields.Char(
+        "Twilio account SID",
+        config_parameter="ar_escalation_sms.twilio_account_sid",
+        groups="base.group_system",
+    )
+    ar_sms_twilio_auth_token = fields.Char(
+        "Twilio auth token",
+        config_parameter="ar_escalation_sms.twilio_auth_token",
+        groups="base.group_system",
+    )
+    ar_sms_twilio_sender = fields.Char(
+        "Twilio sender",
+        config_parameter="ar_escalation_sms.twilio_sender",
+        groups="base.group_system",
+        help="E.164 number or messaging service sender the SMS come from.",
+    )
+    ar_sms_twilio_whatsapp_sender = fields.Char(
+        "WhatsApp sender",
+        config_parameter="ar_escalation_sms.twilio_whatsapp_sender",
+        groups="base.group_system",
+        help="The WhatsApp-enabled number (E.164, without the whatsapp: prefix); the SMS sender when empty.",
+    )
+    ar_sms_webhook_url = fields.Char(
+        "Webhook provider URL", config_parameter="ar_escalation_sms.webhook_url", groups="base.group_system"
+    )
+    ar_sms_webhook_secret = fields.Char(
+        "Webhook shared secret",
+        config_parameter="ar_escalation_sms.webhook_secret",
+        groups="base.group_system",
+    )
+    ar_sms_window_start = fields.Float(related="company_id.ar_sms_window_start", readonly=False)
+    ar_sms_window_end = fields.Float(related="company_id.ar_sms_window_end", readonly=False)
+    ar_sms_max_segments = fields.Integer(related="company_id.ar_sms_max_segments", readonly=False)
