@@ -6,3 +6,4 @@ from . import test_wizards
 from . import test_security
 from . import test_tours
 from . import test_portal
+from . import test_bad_input
