@@ -1,4 +1,4 @@
-"""Invariants of the engine over whole books, days of runs and broken policies (hypothesis).
+"""Invariants over whole books, days of runs, broken policies and odd phone numbers (hypothesis).
 
 ``test_engine_properties.py`` checks one invoice against one policy. Here the
 engine runs as the scheduled action uses it: a book of invoices of several
@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ar_escalation_ladder.engine import InvoiceFacts, PolicyError, decide, load_policy
+from ar_escalation_sms.tools import segments
+from ar_escalation_sms.tools.numbers import e164_or_none, normalize
 
 TODAY = date(2026, 11, 23)
 TIERS = ["strategic", "key", "standard", "small"]
@@ -299,3 +301,45 @@ def test_random_data_is_either_a_policy_or_a_policy_error(data):
 def test_the_default_policy_itself_loads():
     policy = load_policy(DEFAULT_POLICY)
     assert [s.sequence for s in policy.stages] == [0, 1, 2, 3, 4]
+
+
+# ----------------------------------------------------------------------
+# phone numbers: whatever a customer record holds, the SMS channel never raises
+# ----------------------------------------------------------------------
+PHONE_CHARS = "+0123456789 ()-./x#*ext"
+REGIONS = st.one_of(
+    st.none(),
+    st.just(""),
+    st.sampled_from(["FR", "BE", "DE", "GB", "US", "CA", "IN", "BR", "fr", "ZZ", "XX", "001"]),
+    st.text(max_size=3),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.text(alphabet=PHONE_CHARS, max_size=25),
+        st.builds(lambda body: "whatsapp:" + body, st.text(alphabet=PHONE_CHARS, max_size=20)),
+        st.builds(lambda n: f"+33 6 {n:08d}"[:17], st.integers(0, 99999999)),
+        st.none(),
+    ),
+    REGIONS,
+)
+def test_random_phone_strings_never_raise(raw, region):
+    check = normalize(raw, region)
+    if check.ok:
+        assert check.e164.startswith("+") and check.e164[1:].isdigit(), check
+        assert not check.problem
+        assert normalize(check.e164).e164 == check.e164, "E.164 is a fixed point"
+    else:
+        assert check.problem and not check.e164, check
+    found = e164_or_none(raw, region)
+    assert found is None or (found.startswith("+") and found[1:].isdigit())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_random_message_bodies_always_count_their_segments(body):
+    counted = segments.count(body)
+    assert counted.segments >= (1 if body else 0)
