@@ -203,7 +203,7 @@ def build_history(env, first_move):
                SELECT l.*, j AS step, (ARRAY[%(s1)s, %(s2)s, %(s3)s, %(s4)s])[j] AS stage_id,
                       CASE WHEN j > 1 THEN (ARRAY[%(s1)s, %(s2)s, %(s3)s, %(s4)s])[j - 1] END
                           AS from_stage_id,
-                      (l.due + (ARRAY[1, 16, 31, 61])[j])::timestamp + (l.move_id %% 10) * INTERVAL '1 hour'
+                      (l.due + (ARRAY[1, 16, 31, 61])[j])::timestamp + mod(l.move_id, 10) * INTERVAL '1 hour'
                           AS entered
                  FROM bench_level l, generate_series(1, l.level) AS j""",
             s1=stages[1],
@@ -221,10 +221,10 @@ def build_history(env, first_move):
                SELECT 'Bench case', e.partner_id, %(company)s, e.stage_id, %(admin)s, 'cfo',
                       MIN(e.entered) + INTERVAL '8 hours',
                       CASE WHEN BOOL_OR(e.step = e.level AND NOT e.paid)
-                           THEN (CASE WHEN e.partner_id %% 3 = 0 THEN 'acknowledged' ELSE 'open' END)
+                           THEN (CASE WHEN mod(e.partner_id, 3) = 0 THEN 'acknowledged' ELSE 'open' END)
                            ELSE 'closed' END,
                       'escalation', 0,
-                      CASE WHEN e.partner_id %% 3 = 0 THEN MIN(e.entered) + INTERVAL '2 hours' END,
+                      CASE WHEN mod(e.partner_id, 3) = 0 THEN MIN(e.entered) + INTERVAL '2 hours' END,
                       %(admin)s, %(now)s, %(admin)s, MAX(e.entered) + INTERVAL '20 days'
                  FROM bench_entry e GROUP BY e.partner_id, e.stage_id""",
             company=company,
@@ -245,7 +245,7 @@ def build_history(env, first_move):
                       ar_case_id = c.case_id, ar_sla_deadline = c.sla_deadline,
                       ar_acknowledged_at = c.acknowledged_at,
                       ar_closed_date = CASE WHEN e.paid THEN e.entered + INTERVAL '5 days' END,
-                      ar_promise_date = CASE WHEN m.id %% 11 = 0 THEN %(today)s::date + (m.id %% 9) END
+                      ar_promise_date = CASE WHEN mod(m.id, 11) = 0 THEN %(today)s::date + mod(m.id, 9) END
                  FROM bench_entry e
                  JOIN bench_case c ON c.partner_id = e.partner_id AND c.stage_id = e.stage_id
                 WHERE m.id = e.move_id AND e.step = e.level""",
@@ -263,7 +263,7 @@ def build_history(env, first_move):
         "stage": SQL(
             """SELECT e.entered, e.move_id, e.partner_id, %(company)s, c.case_id, 'stage', e.stage_id,
                       e.from_stage_id, e.stage_id, NULL::int, e.amount,
-                      CASE WHEN e.step > 1 AND e.move_id %% 10 = 0
+                      CASE WHEN e.step > 1 AND mod(e.move_id, 10) = 0
                            THEN round(e.amount * 0.2, 2) ELSE 0 END,
                       NULL::timestamp, NULL::timestamp, 'Bench', NULL, e.step, 0, %(common)s
                  FROM bench_entry e
@@ -288,7 +288,7 @@ def build_history(env, first_move):
                       e.step, 0, %(common)s
                  FROM bench_entry e
                  JOIN bench_case c ON c.partner_id = e.partner_id AND c.stage_id = e.stage_id
-                WHERE e.partner_id %% 5 = 0""",
+                WHERE mod(e.partner_id, 5) = 0""",
             company=company,
             admin=admin,
             common=common,
@@ -308,11 +308,11 @@ def build_history(env, first_move):
             """SELECT e.entered + INTERVAL '1 hour', e.move_id, e.partner_id, %(company)s, NULL::int,
                       'hygiene', e.stage_id, NULL::int, NULL::int, NULL::int, e.amount, 0, NULL::timestamp,
                       NULL::timestamp,
-                      CASE WHEN e.move_id %% 2 = 0 THEN 'no email address to reach the customer'
+                      CASE WHEN mod(e.move_id, 2) = 0 THEN 'no email address to reach the customer'
                            ELSE 'no email address to reach the customer; '
                                 'the customer''s reference (PO) is missing'
                       END, NULL, e.step, 0, %(common)s
-                 FROM bench_entry e WHERE e.move_id %% 50 = 0""",
+                 FROM bench_entry e WHERE mod(e.move_id, 50) = 0""",
             company=company,
             common=common,
         ),
@@ -325,9 +325,9 @@ def build_history(env, first_move):
                       create_uid, create_date, write_uid, write_date)
                SELECT l.move_id, l.partner_id, %(company)s,
                       (ARRAY['pricing','quantity','quality','not_received','missing_po','wrong_entity',
-                             'tax_error','duplicate','other'])[1 + l.move_id %% 9],
+                             'tax_error','duplicate','other'])[1 + mod(l.move_id, 9)],
                       'Bench', 'open', 'backoffice', %(admin)s, l.due + 20, %(admin)s, l.due + 20
-                 FROM bench_level l WHERE l.move_id %% 40 = 0""",
+                 FROM bench_level l WHERE mod(l.move_id, 40) = 0""",
             company=company,
             admin=admin,
         )
