@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Reliability drills against real Odoo 18 server processes on loopback:
+#   bash setup/drills.sh [crash] [two] [mail] [sms]      (all four by default)
+# Crash (SIGKILL midway through a 20,000-invoice run), two workers at once,
+# mail server down, SMS provider down. Prints a results table and exits 1 on any failure; see
+# setup/drills/run_drills.py for the knobs (DRILL_*). Takes about 10-15 min.
+set -euo pipefail
+
+# shellcheck source=setup/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+find_odoo || { log "setup/drills.sh needs Odoo 18 (see above)."; exit 1; }
+ensure_postgres
+ensure_project_python_deps "$ODOO_PYTHON"
+ADDONS_PATH=$(odoo_addons_path)
+export ODOO_SRC ODOO_PYTHON ADDONS_PATH
+exec "$ODOO_PYTHON" "$AR_ROOT/setup/drills/run_drills.py" "$@"
