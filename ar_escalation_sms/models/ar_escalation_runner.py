@@ -90,7 +90,10 @@ class ArEscalationRunner(models.AbstractModel):
                 }
             else:
                 results[case.id] = {"channel": channel, "summary": summary}
-        queued = self.env["ar.escalation.sms"].create(queue_vals)
+        # sudo: the queue is a technical outbox, like mail.mail for the ladder's
+        # emails; a payment or a promise logged by an accountant re-evaluates
+        # invoices as that user, who must not need rights on it
+        queued = self.env["ar.escalation.sms"].sudo().create(queue_vals)
         for sms in queued:
             self.env["ar.escalation.event"].browse([events[m.id] for m in sms.move_ids]).write(
                 {"sms_id": sms.id}

@@ -46,6 +46,16 @@ class TestSmsLadder(ArSmsCommon):
         self._send()
         self.assertEqual(len(self.provider.delivered()), 1)
 
+    def test_an_ar_user_running_the_ladder_queues_the_sms(self):
+        self.stage2.channel = "sms"
+        inv = self._invoice(self.customer_fr, 1000, 20)
+        self.runner.with_user(self.user_lead)._ar_process_safely(inv)
+        self.env.flush_all()
+        sms = self.queue.search([("customer_id", "=", self.customer_fr.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertEqual(sms.create_uid, self.user_lead)
+        self.assertFalse(self._events(inv, "error"))
+
     def test_single_invoice_message_links_its_portal_page(self):
         self.stage2.channel = "sms"
         inv = self._invoice(self.customer_fr, 1000, 20)
