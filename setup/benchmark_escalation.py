@@ -290,7 +290,7 @@ def profiled(env, label, floor_rate):
     profile.enable()
     rate = run_pass(env, label, floor_rate)
     profile.disable()
-    stats = pstats.Stats(profile).sort_stats("cumtime")
+    stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumtime"))
     stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
     return rate
 

@@ -106,7 +106,8 @@ elif ! { ensure_postgres && ensure_project_python_deps "$ODOO_PYTHON" &&
 else
   DB=${AR_TEST_DB:-ar_escalation_test}
   TAGS=${AR_TEST_TAGS:-$(printf '/%s,' "${AR_ADDONS[@]}")}
-  LOG=$AR_ROOT/var/log/odoo-test.log
+  # one log per database: two runs side by side (other DB and port) never mix their logs
+  LOG=$AR_ROOT/var/log/odoo-test-$DB.log
   mkdir -p "${LOG%/*}"
   echo "Odoo $ODOO_SRC ($ODOO_PYTHON), database $DB (new), tags ${TAGS%,}, log $LOG"
   dropdb --if-exists --force "$DB" || FAILED_STEPS+=(odoo-dropdb)

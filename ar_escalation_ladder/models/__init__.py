@@ -12,3 +12,4 @@ from . import account_partial_reconcile
 from . import mail_activity
 from . import ar_escalation_run
 from . import ar_escalation_runner
+from . import mail_render_mixin
