@@ -159,9 +159,30 @@ class ArEscalationSms(models.Model):
         remaining = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         if not remaining:
+            self._ar_sync_odoo()
             self._ar_schedule_next()
             self.env["ar.escalation.sms.nonce"]._ar_vacuum()
         return batch
+
+    @api.model
+    def _ar_sync_odoo(self, limit=1000):
+        """Carry the outcome of messages handed to Odoo's SMS service over to the queue.
+
+        Odoo's service reports failures (credit, number format, …) on its
+        ``sms.sms``; it deletes the sent ones, whose delivery receipts only
+        reach Odoo's own notifications.
+        """
+        handed = self.search(
+            [("provider", "=", "odoo"), ("state", "=", "pending"), ("sms_sms_id", "!=", False)], limit=limit
+        )
+        failures = dict(self.env["sms.sms"]._fields["failure_type"]._description_selection(self.env))
+        for sms in handed:
+            # sudo: Odoo's SMS outbox is technical, read here only for its state
+            odoo_sms = sms.sms_sms_id.sudo()
+            if odoo_sms.state == "error":
+                sms._ar_receipt("error", failures.get(odoo_sms.failure_type) or "")
+            elif odoo_sms.state in ("sent", "canceled"):
+                sms._ar_receipt(odoo_sms.state)
 
     @api.model
     def _ar_schedule_next(self):

@@ -163,6 +163,11 @@ class TestSmsLadder(ArSmsCommon):
         self.assertEqual(sms.sms_sms_id.number, "+33612345678")
         self.assertEqual(sms.sms_sms_id.body, "Via IAP")
         self.assertEqual(sms.sms_sms_id.state, "outgoing")
+        # Odoo's service reports no credit: the queue and the invoices say so
+        sms.sms_sms_id.write({"state": "error", "failure_type": "sms_credit"})
+        self._send()
+        self.assertEqual(sms.state, "error")
+        self.assertEqual(sms.note, "Insufficient Credit")
 
     def test_partner_form_shows_the_normalised_number_or_the_problem(self):
         with Form(self.env["res.partner"]) as form:
