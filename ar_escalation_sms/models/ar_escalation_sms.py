@@ -195,6 +195,18 @@ class ArEscalationSms(models.Model):
     def _ar_send(self, now):
         provider = self._ar_provider()
         api_ = self._ar_api(provider)
+        if api_ is not None and not api_.configured():
+            # nothing is sent, nothing is lost: the messages wait for the settings
+            _logger.warning(
+                "AR escalation SMS: the %s provider is not configured; %s waiting", provider, len(self)
+            )
+            self.write(
+                {
+                    "next_try": now + timedelta(hours=1),
+                    "note": self.env._("The SMS provider is not configured in Settings."),
+                }
+            )
+            return
         blacklisted = set(
             self.env["phone.blacklist"]
             .sudo()

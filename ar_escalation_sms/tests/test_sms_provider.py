@@ -127,3 +127,17 @@ class TestSmsProvider(ArSmsCommon):
                     sorted(m["body"] for m in delivered), sorted(messages.mapped("body")), "each exactly once"
                 )
                 self.assertEqual(sorted(m["sid"] for m in delivered), sorted(messages.mapped("provider_ref")))
+
+    def test_rate_limit_is_retried_and_missing_settings_keep_the_queue(self):
+        self._use_provider("twilio")
+        self.provider.script.append(("status", 429, {"message": "Too Many Requests", "code": 20429}))
+        sms = self._sms()
+        now = fields.Datetime.now()
+        self._send(now=now)
+        self.assertEqual((sms.state, sms.attempts), ("outgoing", 1))
+        self.assertIn("Too Many Requests", sms.note)
+        self.env["ir.config_parameter"].sudo().set_param("ar_escalation_sms.twilio_auth_token", "")
+        self._send(now=now + timedelta(minutes=6))
+        self.assertEqual((sms.state, sms.attempts), ("outgoing", 1), "not an attempt")
+        self.assertIn("not configured", sms.note)
+        self.assertEqual(self.provider.posts, 1)

@@ -6,10 +6,10 @@ All network traffic of the addon goes through :meth:`ProviderApi._request`,
 which always passes a timeout. The answer of every send is classified as:
 
 - ``sent``: the provider took the message (its id in ``provider_ref``);
-- ``retry``: a timeout, a connection error or a 5xx; the provider may or may
+- ``retry``: a timeout, a connection error, a 5xx, 408 or 429; the provider may or may
   not have the message, so the next attempt first asks it (Twilio) or sends
   the same idempotency key again (generic webhook);
-- ``failed``: a 4xx, final, with the provider's error text.
+- ``failed``: any other 4xx, final, with the provider's error text.
 """
 
 import json
@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import requests
 
 from .signatures import webhook_signature
+
+# client errors that are not the message's fault: rate limit, request timeout
+RETRY_STATUSES = (408, 429)
 
 # Twilio's message statuses → the queue's states (those of Odoo's sms.sms)
 TWILIO_TO_STATE = {
@@ -66,6 +69,10 @@ class ProviderApi:
     def __init__(self, timeout=10.0):
         self.timeout = timeout
 
+    def configured(self):
+        """Whether the settings needed to send are all filled in."""
+        return True
+
     def _request(self, method, url, **kwargs):
         """The one place that talks to the network."""
         return requests.request(method, url, timeout=self.timeout, **kwargs)
@@ -78,7 +85,7 @@ class ProviderApi:
             return None, SendResult("retry", error=f"No answer within {self.timeout:g} s (timeout)")
         except requests.RequestException as exc:
             return None, SendResult("retry", error=f"Provider unreachable: {exc.__class__.__name__}")
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
             return None, SendResult(
                 "retry", error=f"Provider error {response.status_code}: {_error_text(response)}"
             )
@@ -116,6 +123,9 @@ class TwilioApi(ProviderApi):
         self.sender = sender
         self.whatsapp_sender = whatsapp_sender or sender
         self.endpoint = endpoint.rstrip("/")
+
+    def configured(self):
+        return bool(self.account_sid and self.auth_token and self.sender)
 
     @property
     def _messages_url(self):
@@ -166,6 +176,9 @@ class WebhookApi(ProviderApi):
         super().__init__(**kw)
         self.url = url
         self.secret = secret
+
+    def configured(self):
+        return bool(self.url and self.secret)
 
     def send(self, key, to, body, channel="sms", callback_url=None):
         payload = {"reference": key, "to": to, "channel": channel, "body": body}
