@@ -40,9 +40,21 @@ class Page:
             if reply.get("id") == msg_id:
                 return reply.get("result", {})
 
-    def goto(self, url, wait=4.0):
+    def goto(self, url, wait=2.0, ready="document.readyState === 'complete'"):
+        """Open ``url``, wait until ``ready`` is true (a slow, shared server), then ``wait`` more."""
         self.call("Page.navigate", url=url)
+        time.sleep(0.5)
+        self.wait_for(ready)
         time.sleep(wait)
+
+    def wait_for(self, expression, timeout=90.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            reply = self.js(f"Boolean({expression})")
+            if reply.get("result", {}).get("value"):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"not ready after {timeout:.0f} s: {expression}")
 
     def js(self, expression):
         return self.call("Runtime.evaluate", expression=expression, awaitPromise=True)
@@ -50,8 +62,10 @@ class Page:
     def center(self, selector):
         box = self.js(
             f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
-            " return JSON.stringify([r.x + r.width / 2, r.y + Math.min(r.height / 2, 40)]); })()"
+            " return JSON.stringify([r.x + r.width / 2, r.y + Math.min(r.height / 2, 100)]); })()"
         )
+        if "value" not in box.get("result", {}):
+            raise LookupError(f"no element {selector}")
         return json.loads(box["result"]["value"])
 
     def drag(self, source, target):
@@ -108,17 +122,18 @@ def main(base, login, password, out, *paths):
         page.call(
             "Emulation.setDeviceMetricsOverride", width=1440, height=900, deviceScaleFactor=1, mobile=False
         )
-        page.goto(f"{base}/web/login", wait=2)
+        page.goto(f"{base}/web/login", wait=0.5, ready="document.querySelector('#login')")
         page.js(
             f"document.querySelector('#login').value = {json.dumps(login)};"
             f"document.querySelector('#password').value = {json.dumps(password)};"
             "document.querySelector('form.oe_login_form').submit();"
         )
-        time.sleep(4)
+        page.wait_for("!location.pathname.startsWith('/web/login')")
         stem = out.removesuffix(".png")
         for number, spec in enumerate(paths, 1):
             path, __, script = spec.partition("|")
-            page.goto(base + path, wait=8)
+            # the web client's view, or a portal page, is on screen
+            page.goto(base + path, wait=3, ready="document.querySelector('.o_view_controller, #wrap')")
             if script.startswith("drag "):
                 source, __, target = script.removeprefix("drag ").partition("=>")
                 page.drag(source.strip(), target.strip())

@@ -57,8 +57,11 @@ export class ArBoardKanbanRenderer extends KanbanRenderer {
                     default_stage_id: target.value,
                 },
             },
-            // confirmed or cancelled: show the invoices where the server has them
-            { onClose: () => list.model.load() }
+            {
+                // Cancel changed nothing: the card is back in its column. Otherwise
+                // (confirmed, or closed another way) show the invoices as the server has them.
+                onClose: (info) => (info?.special ? undefined : list.model.load()),
+            }
         );
     }
 }
