@@ -151,9 +151,10 @@ class ArEscalationReportStage(models.Model):
                    1 AS stay_count,
                    CASE WHEN st.outcome = 'open' THEN 0 ELSE 1 END AS done_count
               FROM stay st
-              JOIN res_company rc ON rc.id = st.company_id
+         -- left joins on primary keys: PostgreSQL skips those whose columns a query does not read
+         LEFT JOIN res_company rc ON rc.id = st.company_id
          LEFT JOIN res_partner cp ON cp.id = st.partner_id
-              JOIN ar_escalation_stage s ON s.id = st.to_stage_id
+         LEFT JOIN ar_escalation_stage s ON s.id = st.to_stage_id
             """,
             kinds=BOUNDARY_KINDS,
         )
