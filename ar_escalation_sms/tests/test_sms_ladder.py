@@ -56,6 +56,17 @@ class TestSmsLadder(ArSmsCommon):
         self.assertEqual(sms.create_uid, self.user_lead)
         self.assertFalse(self._events(inv, "error"))
 
+    def test_escalation_contact_gets_the_sms_at_stages_that_ask_for_it(self):
+        self.stage2.write({"channel": "sms", "contact": "escalation"})
+        boss = self.env["res.partner"].create(
+            {"name": "Mme Durand", "parent_id": self.customer_fr.id, "mobile": "+33 7 81 23 45 67"}
+        )
+        self.customer_fr.ar_escalation_contact_id = boss
+        inv = self._invoice(self.customer_fr, 1000, 20)
+        self._run(inv)
+        sms = self.queue.search([("customer_id", "=", self.customer_fr.id)])
+        self.assertEqual((sms.partner_id, sms.number), (boss, "+33781234567"))
+
     def test_single_invoice_message_links_its_portal_page(self):
         self.stage2.channel = "sms"
         inv = self._invoice(self.customer_fr, 1000, 20)

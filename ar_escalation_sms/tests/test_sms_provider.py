@@ -141,3 +141,19 @@ class TestSmsProvider(ArSmsCommon):
         self.assertEqual((sms.state, sms.attempts), ("outgoing", 1), "not an attempt")
         self.assertIn("not configured", sms.note)
         self.assertEqual(self.provider.posts, 1)
+
+    def test_provider_unreachable_is_retried(self):
+        self._use_provider("webhook")
+        # a port nothing listens on: connection refused
+        self.env["ir.config_parameter"].sudo().set_param(
+            "ar_escalation_sms.webhook_url", "http://127.0.0.1:9/send"
+        )
+        sms = self._sms()
+        now = fields.Datetime.now()
+        self._send(now=now)
+        self.assertEqual((sms.state, sms.attempts), ("outgoing", 1))
+        self.assertIn("unreachable", sms.note)
+        self._use_provider("webhook")
+        self._send(now=now + timedelta(minutes=6))
+        self.assertEqual(sms.state, "pending")
+        self.assertEqual(len(self.provider.delivered()), 1)
