@@ -11,5 +11,5 @@ class ArEscalationRunner(models.AbstractModel):
         attachments = super()._ar_external_attachments(stage, moves, partner)
         notice = self.env["report.ar_escalation_reports.report_formal_notice"]
         if moves and notice._ar_is_notice_stage(stage):
-            attachments |= notice._ar_attach_notice(moves, partner)
+            attachments |= notice._ar_attach_notice(moves, partner, stage)
         return attachments

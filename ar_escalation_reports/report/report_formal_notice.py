@@ -52,7 +52,9 @@ class ReportFormalNotice(models.AbstractModel):
         plus the pre-default stage's notice window, as its email says.
         """
         today = today or fields.Date.context_today(self)
-        stage = self._ar_notice_stage()
+        # the stage whose email carries the notice (context), else the pre-default stage
+        stage = self.env["ar.escalation.stage"].browse(self.env.context.get("ar_notice_stage_id"))
+        stage = stage.exists() or self._ar_notice_stage()
         deadline = today + timedelta(days=stage.notice_days or 0)
         groups = {}
         for move in moves:
@@ -101,9 +103,13 @@ class ReportFormalNotice(models.AbstractModel):
         return notices
 
     @api.model
-    def _ar_attach_notice(self, moves, partner):
-        """Render the notice for ``moves`` and store it beside the customer's escalation case."""
-        report = self.env["ir.actions.report"]
+    def _ar_attach_notice(self, moves, partner, stage=None):
+        """Render the notice for ``moves`` and store it beside the customer's escalation case.
+
+        ``stage``: the stage whose email carries it; its notice window sets the deadline,
+        as in the email.
+        """
+        report = self.env["ir.actions.report"].with_context(ar_notice_stage_id=stage.id if stage else None)
         if report.get_wkhtmltopdf_state() in ("install", "broken"):
             # the customer still receives the notice itself, as a web page
             _logger.warning(

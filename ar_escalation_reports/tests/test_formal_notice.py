@@ -134,6 +134,16 @@ class TestNoticeAttachedToStage4Email(ArReportsCommon):
             move.name, attachment.raw.decode(errors="ignore"), "rendered for its invoices (HTML under tests)"
         )
 
+    def test_a_custom_formal_stage_sets_its_own_deadline(self):
+        """A formal stage other than pre-default carries the notice with its own window, as its email."""
+        self.stage3.write({"tone": "formal", "notice_days": 5})
+        move = self._invoice(self.customer, 1000, 40)
+        attachment = self.runner._ar_external_attachments(self.stage3, move, self.customer)
+        self.assertEqual(len(attachment), 1)
+        html = attachment.raw.decode()
+        deadline = html[html.index("Final deadline:") :][:200]
+        self.assertIn(f">{format_date(self.env, self.today + timedelta(days=5))}</span>", deadline)
+
     def test_stage_4_email_carries_the_notice(self):
         move = self._invoice(self.customer, 1500, 70)
         self._run(move)
