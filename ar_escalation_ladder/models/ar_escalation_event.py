@@ -122,10 +122,14 @@ class ArEscalationEvent(models.Model):
         """
         if not vals_list:
             return self.browse()
-        self.env.flush_all()
+        # the rows inserted only refer to records that exist in the database
+        # (ORM creates are immediate); pending writes elsewhere, such as the
+        # invoices' escalation fields, are flushed together later
+        self.flush_model()
         now = fields.Datetime.now()
         uid = self.env.uid
         rows = []
+        placeholders = "(" + ", ".join(["%s"] * len(self._INSERT_COLUMNS)) + ")"
         for vals in vals_list:
             vals = dict(vals)
             vals.setdefault("date", now)
@@ -133,8 +137,12 @@ class ArEscalationEvent(models.Model):
             vals.setdefault("cycle", 0)
             vals.update(create_uid=uid, create_date=now, write_uid=uid, write_date=now)
             # the ORM's False for "no value" is SQL's NULL (no boolean column here)
-            values = (None if vals.get(c) is False else vals.get(c) for c in self._INSERT_COLUMNS)
-            rows.append(SQL("(%s)", SQL(", ").join(SQL("%s", v) for v in values)))
+            rows.append(
+                SQL(
+                    placeholders,
+                    *(None if vals.get(c) is False else vals.get(c) for c in self._INSERT_COLUMNS),
+                )
+            )
         self.env.cr.execute(
             SQL(
                 "INSERT INTO ar_escalation_event (%s) VALUES %s ON CONFLICT DO NOTHING RETURNING id",

@@ -437,9 +437,13 @@ class ArEscalationRunner(models.AbstractModel):
             # an invoice joining an open case: its owner's note lists it too
             # (one existence query for all; the notes are flushed in one UPDATE)
             live = set(joined.activity_ref_id.exists().ids)
-            for case in joined.with_context(ar_context_cache=context_cache):
-                if case.activity_ref_id.id in live:
-                    case.activity_ref_id.note = case._ar_activity_note()
+            self.env["ar.escalation.case"]._ar_set_activity_notes(
+                {
+                    case.activity_ref_id.id: case._ar_activity_note()
+                    for case in joined.with_context(ar_context_cache=context_cache)
+                    if case.activity_ref_id.id in live
+                }
+            )
         self.env["ar.escalation.event"]._ar_log(events)
         self._ar_close_empty_cases(self.env["ar.escalation.case"].browse(old_case_ids - set(new_cases.ids)))
 
@@ -577,21 +581,28 @@ class ArEscalationRunner(models.AbstractModel):
             )
         if not self.env.context.get("ar_defer_chatter"):
             events._ar_post_chatter()
+        by_channel = defaultdict(lambda: self.env["account.move"])
         for case, moves in todo:
-            self._ar_mark_contacted(moves, stage, results[case.id]["channel"], now)
+            by_channel[results[case.id]["channel"]] |= moves
+        for channel, moves in by_channel.items():
+            self._ar_mark_contacted(moves, stage, channel, now)
 
     def _ar_mark_contacted(self, moves, stage, channel, now):
+        """Count the contact on the invoices, one write per set of equal values."""
         today_str = fields.Date.to_string(now.date())
         level = str(stage.sequence)
+        groups = defaultdict(list)
         for move in moves:
             unanswered = dict(move.ar_unanswered_since or {})
             unanswered.setdefault(level, today_str)
-            move._ar_write(
+            groups[(move.ar_contact_attempts + 1, tuple(sorted(unanswered.items())))].append(move.id)
+        for (attempts, unanswered), ids in groups.items():
+            moves.browse(ids)._ar_write(
                 {
-                    "ar_contact_attempts": move.ar_contact_attempts + 1,
+                    "ar_contact_attempts": attempts,
                     "ar_last_contact_date": now,
                     "ar_last_contact_channel": channel,
-                    "ar_unanswered_since": unanswered,
+                    "ar_unanswered_since": dict(unanswered),
                 }
             )
 

@@ -87,6 +87,33 @@ class TestEscalationTracks(ArEscalationCommon):
             self.assertEqual(move.ar_contact_attempts, 1)
             self.assertEqual(move.ar_last_contact_channel, "email")
 
+    def test_messages_for_many_customers_in_one_run_match_the_template_rendered_one_by_one(self):
+        customers = [self.customer, self.customer_b] + [
+            self._customer(f"Gamma {i}", "small", f"ap{i}@gamma.example.com") for i in range(3)
+        ]
+        invoices = {c: self._invoice(c, 700 + 100 * i, 20) for i, c in enumerate(customers)}
+        self._run()
+        template = self.stage2.mail_template_id
+        cases = self.env["ar.escalation.case"].search(
+            [("partner_id", "in", [c.id for c in customers]), ("stage_id", "=", self.stage2.id)]
+        )
+        self.assertEqual(len(cases), 5)
+        # core's rendering, one record at a time, gives the same bodies as the run's batch
+        one_by_one = {case.id: template._render_field("body_html", case.ids)[case.id] for case in cases}
+        batch = template.with_context(ar_render_batch=True)._render_field("body_html", cases.ids)
+        self.assertEqual(batch, one_by_one)
+        for customer in customers:
+            message = self._customer_mails(customer)
+            self.assertEqual(len(message), 1)
+            self.assertEqual(message.partner_ids, customer, "the customer is the recipient")
+            self.assertEqual(message.model, "ar.escalation.case")
+            self.assertIn(invoices[customer].name, message.body)
+            self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"))
+            self.assertIn(message, cases.filtered(lambda c, p=customer: c.partner_id == p).message_ids)
+            mail = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+            self.assertEqual(mail.body_html, message.body, "what is sent is what the chatter shows")
+            self.assertEqual(mail.recipient_ids, customer)
+
     def test_cadence_repeats_every_n_days_up_to_the_maximum(self):
         move = self._invoice(self.customer, 1000, 18)
         self._run(move)
