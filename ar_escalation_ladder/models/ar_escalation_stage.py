@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import PolicyError, load_policy
+from .res_config_settings import DEFAULT_CADENCE_DAYS, DEFAULT_CADENCE_MAX
 
 OWNER_ROLES = [
     ("ar_operator", "AR operator"),
@@ -83,8 +84,12 @@ class ArEscalationStage(models.Model):
     mail_template_id = fields.Many2one(
         "mail.template", "Email template", domain=[("model", "=", "ar.escalation.case")]
     )
-    cadence_days = fields.Integer("Repeat every (days)", default=7)
-    cadence_max = fields.Integer("Messages at most", default=3)
+    cadence_days = fields.Integer(
+        "Repeat every (days)", default=lambda self: self._ar_default_cadence("days", DEFAULT_CADENCE_DAYS)
+    )
+    cadence_max = fields.Integer(
+        "Messages at most", default=lambda self: self._ar_default_cadence("max", DEFAULT_CADENCE_MAX)
+    )
     pause_on_promise = fields.Boolean("Hold while a promise holds", default=True)
     notice_days = fields.Integer(
         "Notice window (days)",
@@ -96,6 +101,15 @@ class ArEscalationStage(models.Model):
     _sql_constraints = [
         ("sequence_uniq", "unique(sequence)", "Two stages cannot share a level."),
     ]
+
+    @api.model
+    def _ar_default_cadence(self, which, fallback):
+        # sudo: the default cadence is a setting every stage editor may apply
+        value = self.env["ir.config_parameter"].sudo().get_param(f"ar_escalation.default_cadence_{which}")
+        try:
+            return int(value) if value else fallback
+        except ValueError:
+            return fallback
 
     def _compute_case_count(self):
         data = self.env["ar.escalation.case"]._read_group(

@@ -1,6 +1,9 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
+
+DEFAULT_CADENCE_DAYS = 7
+DEFAULT_CADENCE_MAX = 3
 
 
 class ResConfigSettings(models.TransientModel):
@@ -16,3 +19,57 @@ class ResConfigSettings(models.TransientModel):
     ar_hygiene_require_ref = fields.Boolean(related="company_id.ar_hygiene_require_ref", readonly=False)
     ar_late_payer_days = fields.Float(related="company_id.ar_late_payer_days", readonly=False)
     ar_worsening_days = fields.Float(related="company_id.ar_worsening_days", readonly=False)
+    ar_predue_window_days = fields.Integer(
+        "Pre-due window (days)",
+        help="How many days before the due date an invoice of a risky customer can enter the "
+        "pre-due stage: the lower bound of that stage's days-overdue rule (the ladder is shared "
+        "by all companies).",
+    )
+    ar_default_cadence_days = fields.Integer(
+        "Repeat every (days)",
+        config_parameter="ar_escalation.default_cadence_days",
+        default=DEFAULT_CADENCE_DAYS,
+        help="Default cadence of a new stage: its customer message is repeated every N days.",
+    )
+    ar_default_cadence_max = fields.Integer(
+        "Messages at most",
+        config_parameter="ar_escalation.default_cadence_max",
+        default=DEFAULT_CADENCE_MAX,
+        help="Default number of messages a new stage sends while an invoice stays in it.",
+    )
+
+    @api.model
+    def _ar_predue_rule(self):
+        """The days-overdue rule that lets not-yet-due invoices in: the pre-due stage's."""
+        return self.env["ar.escalation.rule"].search(
+            [
+                ("kind", "=", "days_overdue"),
+                ("use_min", "=", True),
+                ("min_value", "<", 0),
+                ("stage_id.active", "=", True),
+            ],
+            order="min_value",
+            limit=1,
+        )
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        rule = self._ar_predue_rule()
+        res["ar_predue_window_days"] = int(-rule.min_value) if rule else 0
+        return res
+
+    def set_values(self):
+        super().set_values()
+        rule = self._ar_predue_rule()
+        if rule and self.ar_predue_window_days > 0 and -rule.min_value != self.ar_predue_window_days:
+            rule.min_value = -self.ar_predue_window_days
+
+    def action_ar_apply_default_cadence(self):
+        """Give every stage the default cadence (after saving the settings)."""
+        self.ensure_one()
+        self.set_values()
+        self.env["ar.escalation.stage"].search([]).write(
+            {"cadence_days": self.ar_default_cadence_days, "cadence_max": self.ar_default_cadence_max}
+        )
+        return True
