@@ -60,10 +60,11 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         rule = self._ar_predue_rule()
         if rule and self.ar_predue_window_days > 0 and -rule.min_value != self.ar_predue_window_days:
             rule.min_value = -self.ar_predue_window_days
+        return res
 
     def action_ar_apply_default_cadence(self):
         """Give every stage the default cadence (after saving the settings)."""
