@@ -132,3 +132,10 @@ ensure_browser() {
     "$py" -m pip install -q websocket-client || return 1
   fi
 }
+
+# ensure_wkhtmltopdf: Debian's wkhtmltopdf, which Odoo's QWeb reports render
+# PDFs with (the formal notice tests render the real PDF where it is present).
+ensure_wkhtmltopdf() {
+  command -v wkhtmltopdf >/dev/null 2>&1 && return 0
+  apt_install wkhtmltopdf || { log "Could not install wkhtmltopdf (PDF tests will be skipped)"; return 0; }
+}

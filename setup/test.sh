@@ -100,7 +100,7 @@ elif ! find_odoo; then
     "ODOO_PYTHON=/path/to/its/python; tried: ${ODOO_TRIED:-})"
   [ "${AR_REQUIRE_ODOO:-0}" = 1 ] && FAILED_STEPS+=(odoo-missing)
 elif ! { ensure_postgres && ensure_project_python_deps "$ODOO_PYTHON" &&
-  ensure_browser "$ODOO_PYTHON"; }; then
+  ensure_browser "$ODOO_PYTHON" && ensure_wkhtmltopdf; }; then
   echo "ODOO SUITE FAILED: could not prepare PostgreSQL, Python deps or the browser"
   FAILED_STEPS+=(odoo-setup)
 else
