@@ -14,7 +14,12 @@ import logging
 from collections import defaultdict
 from datetime import date, timedelta
 
+import psycopg2
+from psycopg2 import errorcodes
+
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -36,9 +41,12 @@ class ArEscalationRunner(models.AbstractModel):
     def _cron_run(self, batch_size=None):
         """One batch of the daily sweep; the cron framework calls again while work remains.
 
-        The day's sweep walks open invoices by id from the cursor kept in
-        ``ar.escalation.run``; an invoice already done today is not taken again
-        by the scheduled action (what changes an invoice re-evaluates it at once).
+        The day's sweep walks the book customer by customer (by commercial
+        partner id) from the cursor kept in ``ar.escalation.run``, taking whole
+        customers into a batch, so that a customer's invoices at a stage are
+        always evaluated together and get one message; a customer already done
+        today is not taken again by the scheduled action (what changes an
+        invoice re-evaluates it at once).
         """
         batch_size = batch_size or int(
             self.env["ir.config_parameter"].sudo().get_param("ar_escalation.batch_size", 1000)
@@ -48,42 +56,66 @@ class ArEscalationRunner(models.AbstractModel):
         self.env["ar.escalation.promise"]._cron_settle(today)
         self.env["ar.escalation.case"]._cron_rollup(now)
         run, cursor = self.env["ar.escalation.run"]._ar_today(today)
-        ids = self._select_batch(cursor, batch_size)
+        ids, last = self._select_batch(cursor, batch_size)
         if ids:
             self._ar_process_safely(self.env["account.move"].browse(ids), today, now)
-        last = ids[-1] if ids else cursor
         # counting what is left would scan the rest of the book at every batch:
         # the run knows its total, and one probe says whether anything is left
-        more = len(ids) == batch_size and self._has_more(last)
-        run._ar_advance(last, len(ids), not more)
+        more = last is not None and self._has_more(last)
+        run._ar_advance(last if last is not None else cursor, len(ids), not more)
         remaining = max(run.total - run.evaluated, 1) if more else 0
         self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
         if not remaining:
             self._schedule_next(now)
         return len(ids)
 
-    def _open_invoices_where(self, after_id):
+    def _open_invoices_where(self, after_partner):
+        """Open customer invoices of the customers after ``after_partner`` (a commercial partner id)."""
         return SQL(
-            """m.id > %s AND m.move_type = 'out_invoice' AND m.state = 'posted'
+            """m.commercial_partner_id > %s AND m.move_type = 'out_invoice' AND m.state = 'posted'
                AND (m.payment_state NOT IN %s
                     OR (m.ar_stage_id IS NOT NULL AND m.ar_closed_date IS NULL))
                AND m.company_id IN (SELECT id FROM res_company WHERE ar_escalation_enabled)""",
-            after_id,
+            after_partner,
             PAID_STATES,
         )
 
     @api.model
-    def _select_batch(self, after_id, limit):
-        """Take the next batch of invoices no other worker holds (FOR UPDATE SKIP LOCKED)."""
+    def _select_batch(self, after_partner, limit):
+        """Take the next customers' invoices, about ``limit`` of them, whole customers only.
+
+        Returns (invoice ids, last customer id taken), or ([], None) at the end
+        of the book. A customer with more open invoices than ``limit`` makes a
+        batch of its own. Invoices another worker holds are skipped (FOR UPDATE
+        SKIP LOCKED): that worker evaluates them.
+        """
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT m.id FROM account_move m WHERE %s ORDER BY m.id LIMIT %s FOR UPDATE OF m SKIP LOCKED",
-                self._open_invoices_where(after_id),
+                """SELECT m.commercial_partner_id, COUNT(*) FROM account_move m WHERE %s
+                    GROUP BY m.commercial_partner_id ORDER BY m.commercial_partner_id LIMIT %s""",
+                self._open_invoices_where(after_partner),
                 limit,
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        partners, total = [], 0
+        for partner_id, count in self.env.cr.fetchall():
+            if partners and total + count > limit:
+                break
+            partners.append(partner_id)
+            total += count
+        if not partners:
+            return [], None
+        self.env.cr.execute(
+            SQL(
+                """SELECT m.id FROM account_move m
+                    WHERE %s AND m.commercial_partner_id IN %s
+                    ORDER BY m.id FOR UPDATE OF m SKIP LOCKED""",
+                self._open_invoices_where(0),
+                tuple(partners),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()], partners[-1]
 
     @api.model
     def _count_remaining(self, after_id):
@@ -120,6 +152,11 @@ class ArEscalationRunner(models.AbstractModel):
                 self._ar_process(moves, today, now)
             return
         except Exception as exc:  # noqa: BLE001 - isolate the faulty record below
+            if self._ar_is_concurrency_error(exc):
+                # another transaction is escalating the same customers: not bad
+                # data; the whole transaction must be retried (Odoo retries a
+                # request on serialization failures, the cron its next call)
+                raise self._ar_concurrency_error(exc) from exc
             if len(moves) == 1:
                 self._ar_record_error(moves, exc)
                 return
@@ -130,6 +167,29 @@ class ArEscalationRunner(models.AbstractModel):
         parts = [moves.browse(ids) for ids in groups.values()] if len(groups) > 1 else list(moves)
         for part in parts:
             self._ar_process_safely(part, today, now)
+
+    @api.model
+    def _ar_is_concurrency_error(self, exc):
+        """A conflict with a concurrent transaction: lock, serialization, deadlock,
+        or the other transaction opening the same case or recording the same event."""
+        if not isinstance(exc, psycopg2.Error):
+            return False
+        if exc.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+            return True
+        constraint = getattr(getattr(exc, "diag", None), "constraint_name", None)
+        return exc.pgcode == errorcodes.UNIQUE_VIOLATION and constraint in (
+            "ar_escalation_case_open_uniq",
+            "ar_escalation_event_once",
+        )
+
+    @api.model
+    def _ar_concurrency_error(self, exc):
+        if exc.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+            return exc  # Odoo retries the request as it is
+        _logger.info("AR escalation: concurrent run on the same customers, retried later: %s", exc)
+        return UserError(
+            self.env._("These invoices are being escalated by another run right now. Try again in a moment.")
+        )
 
     def _ar_record_error(self, move, exc):
         _logger.warning("AR escalation failed for %s: %s", move.display_name, exc, exc_info=True)

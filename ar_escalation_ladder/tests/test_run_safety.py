@@ -2,7 +2,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from unittest.mock import patch
 
+import psycopg2
+
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import ArEscalationCommon
 
@@ -62,6 +66,58 @@ class TestRunSafety(ArEscalationCommon):
             ]
         )
         self.assertFalse(again, "same invoice, stage, kind, entry and cycle: not recorded twice")
+
+    def test_sweep_takes_whole_customers_so_each_gets_one_message_per_stage(self):
+        # two customers' invoices interleaved by id; batches of 2 invoices
+        a1 = self._invoice(self.customer, 1000, 20)
+        b1 = self._invoice(self.customer_b, 500, 20)
+        a2 = self._invoice(self.customer, 800, 22)
+        b2 = self._invoice(self.customer_b, 300, 25)
+        a3 = self._invoice(self.customer, 100, 18)
+        batches = 0
+        while self.runner._cron_run(batch_size=2):
+            batches += 1
+        self.env.flush_all()
+        self.assertEqual(batches, 2, "one batch per customer (3 invoices make a batch of their own)")
+        for customer, moves in ((self.customer, a1 | a2 | a3), (self.customer_b, b1 | b2)):
+            self.assertEqual(set(moves.mapped("ar_stage_id")), {self.stage2})
+            mails = self._customer_mails(customer)
+            self.assertEqual(len(mails), 1, f"{customer.name}: one message listing all its invoices")
+            for move in moves:
+                self.assertIn(move.name, mails.body)
+        run = self.env["ar.escalation.run"].search([("date", "=", self.today)])
+        self.assertEqual(run.evaluated, 5)
+        self.assertTrue(run.finished_at)
+
+    def test_a_concurrent_run_is_retried_not_reported_as_bad_data(self):
+        move = self._invoice(self.customer, 100, 20)
+        self._run(move)
+        case = move.ar_case_id
+        # what a second transaction opening the same case meets: the unique index
+        with self.assertRaises(psycopg2.IntegrityError) as caught, self.env.cr.savepoint():
+            self.env.cr.execute(
+                SQL(
+                    """INSERT INTO ar_escalation_case (name, partner_id, company_id, stage_id, kind,
+                                                       state, owner_id)
+                       VALUES ('dup', %s, %s, %s, %s, 'open', %s)""",
+                    case.partner_id.id,
+                    case.company_id.id,
+                    case.stage_id.id,
+                    case.kind,
+                    case.owner_id.id,
+                )
+            )
+        self.assertTrue(self.runner._ar_is_concurrency_error(caught.exception))
+        self.assertFalse(self.runner._ar_is_concurrency_error(ValueError("bad data")))
+        # through the run: no error written on the invoice, the caller retries
+        other = self._invoice(self.customer_b, 100, 20)
+        with (
+            patch.object(type(self.runner), "_ar_process", side_effect=caught.exception),
+            self.assertRaises(UserError),
+        ):
+            self.runner._ar_process_safely(other)
+        self.assertFalse(other.ar_error)
+        self.assertFalse(self._events(other, "error"))
 
     def test_crash_midway_then_rerun_completes_everything_once(self):
         moves = self.env["account.move"]
