@@ -54,11 +54,16 @@ class ArEscalationSmsController(http.Controller):
             return _forbidden(problem)
         state = TWILIO_TO_STATE.get(post.get("MessageStatus", ""))
         # sudo: the provider is not a user; the signature proved who it is
-        sms = (
-            request.env["ar.escalation.sms"]
-            .sudo()
-            .search([("provider_ref", "=", post.get("MessageSid"))], limit=1)
-        )
+        queue = request.env["ar.escalation.sms"].sudo()
+        sms = queue.search([("provider_ref", "=", post.get("MessageSid"))], limit=1)
+        ref = request.httprequest.args.get("ref")
+        if not sms and ref and post.get("MessageSid"):
+            # a worker died after Twilio took the message: the key in the
+            # signed callback URL names it, its id is adopted
+            domain = [("idempotency_key", "=", ref), ("provider", "=", "twilio"), ("state", "=", "sending")]
+            sms = queue.search(domain, limit=1)
+            if sms:
+                sms._ar_adopt(post["MessageSid"])
         if sms and state:
             error = ""
             if post.get("ErrorCode"):
@@ -106,6 +111,8 @@ class ArEscalationSmsController(http.Controller):
                 domain = [("provider_ref", "=", str(payload.get("id", "")))]
             # sudo: the provider is not a user; the signature proved who it is
             sms = env["ar.escalation.sms"].sudo().search(domain, limit=1)
+            if sms.state == "sending" and payload.get("id"):
+                sms._ar_adopt(str(payload["id"]))  # its worker died after the provider took it
             if sms and state:
                 sms._ar_receipt(state, payload.get("error") or "")
         return _ok(json.dumps({"ok": True}), "application/json")

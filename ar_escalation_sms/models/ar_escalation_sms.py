@@ -8,14 +8,23 @@ key derived from its first event (unique in the database), kept across
 retries: the generic provider receives it as ``Idempotency-Key``, and before
 resending to Twilio after an unknown outcome the queue asks Twilio whether
 the message is already there.
+
+A message is recorded as *sending* in a committed transaction of its own
+before the provider is called, and its outcome in another: a killed worker
+leaves it *sending*, and the next run resolves it (adopts, sends once, or
+sends it to review) before anything is resent.
 """
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytz
 
 from odoo import api, fields, models
+from odoo.modules import module
 from odoo.tools import SQL
 
 from ..tools import quiet, segments
@@ -25,6 +34,7 @@ _logger = logging.getLogger(__name__)
 
 STATES = [
     ("outgoing", "In queue"),
+    ("sending", "Sending"),
     ("pending", "Sent"),
     ("sent", "Delivered"),
     ("error", "Error"),
@@ -64,6 +74,9 @@ class ArEscalationSms(models.Model):
     provider_ref = fields.Char("Provider id", index="btree_not_null", copy=False, readonly=True)
     attempts = fields.Integer(readonly=True)
     first_try = fields.Datetime(readonly=True)
+    last_try = fields.Datetime(
+        "Last attempt", readonly=True, help="When the provider was last called for this message."
+    )
     next_try = fields.Datetime(default=fields.Datetime.now, index=True)
     note = fields.Char(help="Why the message waits, or the provider's error.")
     sms_sms_id = fields.Many2one("sms.sms", "Odoo SMS", readonly=True, ondelete="set null")
@@ -122,10 +135,13 @@ class ArEscalationSms(models.Model):
         return None
 
     @api.model
-    def _ar_callback_url(self, provider):
+    def _ar_callback_url(self, provider, key=None):
         base = self.get_base_url()
         if provider == "twilio":
-            return f"{base}/ar_escalation_sms/twilio/status"
+            # the message's key in the callback URL: a status callback names
+            # its message even when a crash lost the provider's id
+            query = f"?{urlencode({'ref': key})}" if key else ""
+            return f"{base}/ar_escalation_sms/twilio/status{query}"
         if provider == "webhook":
             return f"{base}/ar_escalation_sms/webhook"
         return None
@@ -133,35 +149,80 @@ class ArEscalationSms(models.Model):
     # ------------------------------------------------------------------
     # sending
     # ------------------------------------------------------------------
+    @contextmanager
+    def _ar_transaction(self):
+        """An environment on a short transaction of its own, committed on exit.
+
+        Each message is claimed, marked *sending* and given its outcome in
+        transactions of its own, never in the job's: a worker killed after the
+        provider took a message leaves that one message in *sending*, not a
+        batch rolled back to *In queue*. Under a test that runs in a single
+        uncommitted transaction (``TransactionCase``, registry not in test
+        mode) a second connection would not see the test's data: there, and
+        only there, a savepoint of the job's cursor stands in for it. A test
+        with the registry in test mode gets Odoo's ``TestCursor``: the same
+        code path as production.
+        """
+        registry = self.env.registry
+        testing = getattr(threading.current_thread(), "testing", False) or module.current_test
+        if testing and not registry.in_test_mode():
+            with self.env.cr.savepoint():
+                yield self.env
+            return
+        try:
+            with registry.cursor() as cr:
+                yield self.env(cr=cr)
+        finally:
+            self.env.invalidate_all()  # what the other transaction wrote is not in this cache
+
+    @api.model
+    def _ar_stale_after(self):
+        """How long a message may stay *sending* before its worker is presumed dead.
+
+        A live worker is in a provider call for at most one timeout.
+        """
+        return max(timedelta(minutes=5), timedelta(seconds=3 * float(self._ar_param("timeout", "10"))))
+
+    @api.model
+    def _ar_due_domain_sql(self, now):
+        return SQL(
+            """(state = 'outgoing' AND next_try <= %(now)s)
+               OR (state = 'sending' AND next_try <= %(now)s AND last_try <= %(stale)s)""",
+            now=now,
+            stale=now - self._ar_stale_after(),
+        )
+
     @api.model
     def _cron_send(self, limit=100, now=None):
-        """Send what is due, ``limit`` messages per transaction.
+        """Send what is due, ``limit`` messages per call.
 
-        Rows are taken with ``FOR UPDATE SKIP LOCKED``: two workers never
-        send the same message. The cron commits between batches through
-        ``_notify_progress``.
+        Each message is claimed with ``FOR UPDATE SKIP LOCKED`` in a
+        transaction of its own (two workers never send the same message) and
+        recorded as *sending* before the provider is called; a message found
+        *sending* from a dead worker is resolved before any resend.
         """
         now = now or fields.Datetime.now()
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                """SELECT id FROM ar_escalation_sms WHERE state = 'outgoing' AND next_try <= %s
-                   ORDER BY next_try, id LIMIT %s FOR UPDATE SKIP LOCKED""",
-                now,
+                "SELECT id FROM ar_escalation_sms WHERE %s ORDER BY next_try, id LIMIT %s",
+                self._ar_due_domain_sql(now),
                 limit,
             )
         )
         batch = self.browse([row[0] for row in self.env.cr.fetchall()])
         batch._ar_send(now)
-        self.env.cr.execute(
-            SQL("SELECT count(*) FROM ar_escalation_sms WHERE state = 'outgoing' AND next_try <= %s", now)
-        )
-        remaining = self.env.cr.fetchone()[0]
+        with self._ar_transaction() as env:
+            env.cr.execute(
+                SQL("SELECT count(*) FROM ar_escalation_sms WHERE %s", self._ar_due_domain_sql(now))
+            )
+            remaining = env.cr.fetchone()[0]
+            if not remaining:
+                queue = self.with_env(env)
+                queue._ar_sync_odoo()
+                queue._ar_schedule_next()
+                env["ar.escalation.sms.nonce"]._ar_vacuum()
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
-        if not remaining:
-            self._ar_sync_odoo()
-            self._ar_schedule_next()
-            self.env["ar.escalation.sms.nonce"]._ar_vacuum()
         return batch
 
     @api.model
@@ -186,7 +247,15 @@ class ArEscalationSms(models.Model):
 
     @api.model
     def _ar_schedule_next(self):
-        self.env.cr.execute(SQL("SELECT min(next_try) FROM ar_escalation_sms WHERE state = 'outgoing'"))
+        # a message left *sending* is due again once its worker is presumed dead
+        self.env.cr.execute(
+            SQL(
+                """SELECT min(CASE WHEN state = 'sending' THEN greatest(next_try, last_try + %s)
+                                   ELSE next_try END)
+                     FROM ar_escalation_sms WHERE state IN ('outgoing', 'sending')""",
+                self._ar_stale_after(),
+            )
+        )
         nxt = self.env.cr.fetchone()[0]
         cron = self.env.ref("ar_escalation_sms.ir_cron_send", raise_if_not_found=False)
         if nxt and cron:
@@ -200,12 +269,13 @@ class ArEscalationSms(models.Model):
             _logger.warning(
                 "AR escalation SMS: the %s provider is not configured; %s waiting", provider, len(self)
             )
-            self.write(
-                {
-                    "next_try": now + timedelta(hours=1),
-                    "note": self.env._("The SMS provider is not configured in Settings."),
-                }
-            )
+            with self._ar_transaction() as env:
+                self.with_env(env).filtered(lambda s: s.state in ("outgoing", "sending")).write(
+                    {
+                        "next_try": now + timedelta(hours=1),
+                        "note": self.env._("The SMS provider is not configured in Settings."),
+                    }
+                )
             return
         blacklisted = set(
             self.env["phone.blacklist"]
@@ -213,23 +283,55 @@ class ArEscalationSms(models.Model):
             .search([("number", "in", self.mapped("number"))])
             .mapped("number")
         )  # sudo: the blacklist is marketing data a collector may not read; only membership is used
-        for sms in self:
+        for sms_id in self.ids:
             try:
-                with self.env.cr.savepoint():
-                    sms._ar_send_one(now, provider, api_, blacklisted)
+                self._ar_process(sms_id, now, provider, api_, blacklisted)
             except Exception as exc:  # noqa: BLE001 - one message's bug must not stop the others
-                _logger.exception("AR escalation SMS %s could not be processed", sms.id)
-                sms._ar_fail(self.env._("Could not be sent: %s", exc))
+                _logger.exception("AR escalation SMS %s could not be processed", sms_id)
+                with self._ar_transaction() as env:
+                    sms = self.with_env(env).browse(sms_id)
+                    if sms.state == "sending":
+                        sms._ar_review(self.env._("Error after the provider was called: %s", exc))
+                    else:
+                        sms._ar_fail(self.env._("Could not be sent: %s", exc))
 
-    def _ar_send_one(self, now, provider, api_, blacklisted):
+    @api.model
+    def _ar_process(self, sms_id, now, provider, api_, blacklisted):
+        """Claim, mark *sending*, call the provider, record: three short transactions."""
+        with self._ar_transaction() as env:
+            env.cr.execute(
+                SQL(
+                    "SELECT id FROM ar_escalation_sms WHERE id = %s AND (%s) FOR UPDATE SKIP LOCKED",
+                    sms_id,
+                    self._ar_due_domain_sql(now),
+                )
+            )
+            if not env.cr.fetchone():
+                return  # another worker has it, or it is no longer due
+            sms = self.with_env(env).browse(sms_id)
+            if not sms._ar_prepare(now, provider, api_, blacklisted):
+                return
+            # durable before the provider is called: a crash from here on
+            # leaves the message *sending*, resolved before any resend
+            sms.write({"state": "sending", "last_try": now, "provider": provider})
+            key, number, body, channel = sms.idempotency_key, sms.number, sms.body, sms.channel
+            callback = sms._ar_callback_url(provider, key)
+        result = api_.send(key, number, body, channel, callback)
+        with self._ar_transaction() as env:
+            self.with_env(env).browse(sms_id)._ar_record(now, provider, result)
+
+    def _ar_prepare(self, now, provider, api_, blacklisted):
+        """Everything before the provider call; True when the message must be sent."""
         self.ensure_one()
+        if self.state == "sending":
+            return self._ar_resolve_sending(now, provider, api_)
         if self.number in blacklisted:
             self.write({"state": "canceled", "note": self.env._("Opted out")})
             self._ar_log(
                 "error",
                 self.env._("%(channel)s not sent: %(number)s has opted out (STOP).", **self._ar_words()),
             )
-            return
+            return False
         company = self.company_id
         partner = self.partner_id
         tz = quiet.customer_timezone(
@@ -249,29 +351,107 @@ class ArEscalationSms(models.Model):
                     ),
                 }
             )
-            return
+            return False
         vals = {"provider": provider, "first_try": self.first_try or now}
         if provider == "odoo":
+            # handed to Odoo's outbox in this same transaction: no unknown outcome
             self._ar_send_odoo(vals)
-            return
+            return False
+        self.write(vals)
         if self.attempts and provider == "twilio":
-            try:
-                found = api_.find_sent(
-                    self.idempotency_key, self.number, self.body, self.channel, since=self.first_try
-                )
-            except ProviderError as exc:
-                self._ar_retry(now, vals, str(exc))
-                return
-            if found:
-                self.write({**vals, "state": "pending", "provider_ref": found, "note": False})
-                self._ar_log(
-                    "delivery",
-                    self.env._("%(channel)s to %(number)s accepted by the provider.", **self._ar_words()),
-                )
-                return
-        result = api_.send(
-            self.idempotency_key, self.number, self.body, self.channel, self._ar_callback_url(provider)
+            return self._ar_lookup(now, api_)
+        return True
+
+    def _ar_lookup(self, now, api_):
+        """Ask Twilio whether it holds the message; adopt it, or True to send."""
+        try:
+            found = api_.find_sent(
+                self.idempotency_key,
+                self.number,
+                self.body,
+                self.channel,
+                since=self.first_try,
+                exclude=self._ar_known_refs(),
+            )
+        except ProviderError as exc:
+            if self.state == "sending":
+                self._ar_retry_lookup(now, str(exc))
+            else:
+                self._ar_retry(now, {}, str(exc))
+            return False
+        if found:
+            self._ar_adopt(found)
+            return False
+        return True
+
+    def _ar_known_refs(self):
+        """Provider ids already held by other messages to the same number: never adopted twice."""
+        others = self.search(
+            [("number", "=", self.number), ("provider_ref", "!=", False), ("id", "!=", self.id)]
         )
+        return set(others.mapped("provider_ref"))
+
+    def _ar_adopt(self, provider_ref):
+        self.write(
+            {"state": "pending", "provider_ref": provider_ref, "attempts": self.attempts + 1, "note": False}
+        )
+        self._ar_log(
+            "delivery",
+            self.env._("%(channel)s to %(number)s accepted by the provider.", **self._ar_words()),
+        )
+
+    def _ar_resolve_sending(self, now, provider, api_):
+        """A message a dead worker left *sending*: did the provider take it?
+
+        Twilio is asked (the messages to the number since the first attempt);
+        the webhook provider is sent the same ``Idempotency-Key``, which it
+        answers without sending twice. Anything else cannot be established:
+        the message goes to review, never resent blindly.
+        """
+        self.ensure_one()
+        if self.provider != provider:
+            self._ar_review(
+                self.env._(
+                    "it was being sent through %(was)s and the provider is now %(now)s",
+                    was=self.provider or "?",
+                    now=provider,
+                )
+            )
+            return False
+        if provider == "webhook":
+            return True
+        if provider == "twilio":
+            return self._ar_lookup(now, api_)
+        self._ar_review(self.env._("the %s provider cannot be asked", provider))
+        return False
+
+    def _ar_retry_lookup(self, now, error):
+        """The provider could not be asked: ask again later, never resend blindly."""
+        attempts = self.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            self.write({"attempts": attempts})
+            self._ar_review(self.env._("the provider could not be asked: %s", error))
+            return
+        self.write({"attempts": attempts, "next_try": now + backoff(attempts), "note": error})
+
+    def _ar_review(self, why):
+        """Outcome unknown: an error to review, on the message and the invoices."""
+        self._ar_fail(
+            self.env._(
+                "Outcome unknown, not resent: %(why)s. Check the provider's log for %(number)s "
+                "since %(since)s before retrying.",
+                why=why,
+                number=self.number,
+                since=fields.Datetime.to_string(self.last_try or self.first_try),
+            )
+        )
+
+    def _ar_record(self, now, provider, result):
+        """The provider's answer to a send, in a transaction of its own."""
+        self.ensure_one()
+        if self.state != "sending":
+            return  # already resolved meanwhile (a status callback adopted it)
+        vals = {"provider": provider}
         if result.outcome == "sent":
             table = TWILIO_TO_STATE if provider == "twilio" else WEBHOOK_TO_STATE
             state = table.get(result.status, "pending")
@@ -289,7 +469,7 @@ class ArEscalationSms(models.Model):
                 self.env._("%(channel)s to %(number)s accepted by the provider.", **self._ar_words()),
             )
         elif result.outcome == "retry":
-            self._ar_retry(now, vals, result.error)
+            self._ar_retry(now, {**vals, "state": "outgoing"}, result.error)
         else:
             self.write({**vals, "attempts": self.attempts + 1})
             self._ar_fail(result.error)

@@ -7,6 +7,10 @@ from .fake_provider import ACCOUNT_SID, AUTH_TOKEN, SECRET, FakeProvider
 SENDER = "+15005550006"
 
 
+class WorkerKilled(BaseException):
+    """Stands for a killed worker (SIGKILL): no ``except Exception`` catches it."""
+
+
 class ArSmsCommon(ArEscalationCommon):
     """The ladder's fixtures, a French customer with a mobile, and a fake provider."""
 
@@ -34,6 +38,7 @@ class ArSmsCommon(ArEscalationCommon):
         self.provider.by_key.clear()
         self.provider.script.clear()
         self.provider.posts = 0
+        self.provider.lookups = 0
         self.provider.abandoned = 0
         self.provider.down = False
         self.provider.down_after = None
@@ -60,10 +65,24 @@ class ArSmsCommon(ArEscalationCommon):
         self.env.flush_all()
         return batch
 
+    def _until_killed(self, run, **kwargs):
+        """Call ``run`` until the worker is killed (``WorkerKilled``).
+
+        Not ``assertRaises``: Odoo's rolls back to a savepoint, and what a
+        killed worker had committed before dying must stay.
+        """
+        killed = False
+        try:
+            run(**kwargs)
+        except WorkerKilled:
+            killed = True
+        self.assertTrue(killed, "the worker was killed")
+
     def _reset_provider(self):
         self.provider.messages.clear()
         self.provider.by_key.clear()
         self.provider.posts = 0
+        self.provider.lookups = 0
 
     def _sms(self, partner=None, number="+33612345678", body="Reminder", **vals):
         partner = partner or self.customer_fr

@@ -20,6 +20,8 @@ from odoo.addons.ar_escalation_sms.tools.signatures import verify, webhook_signa
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "test-auth-token"
 SECRET = "test-shared-secret"
+# what Twilio's list of messages shows of a message (not its status callback URL)
+TWILIO_FIELDS = ("sid", "to", "from", "body", "status", "date_created")
 
 
 class FakeProvider:
@@ -28,6 +30,7 @@ class FakeProvider:
         self.messages = []  # accepted messages, in order
         self.by_key = {}  # idempotency key -> message (webhook provider)
         self.posts = 0  # send requests received, whatever the answer
+        self.lookups = 0  # Twilio list requests received
         self.script = []  # answers for the next send requests: ("status", code, body) or ("slow", s)
         self.down = False
         self.down_after = None  # accept this many more messages, then be down
@@ -52,8 +55,9 @@ class FakeProvider:
         return [m for m in self.messages if to is None or m["to"] == to]
 
     # ------------------------------------------------------------------
-    def _accept(self, to, sender, body, key=None):
+    def _accept(self, to, sender, body, key=None, callback=None):
         message = {
+            "callback": callback,
             "sid": "SM" + uuid.uuid4().hex,
             "to": to,
             "from": sender,
@@ -108,8 +112,11 @@ class FakeProvider:
                     return self._reply(401, {"message": "Authenticate", "code": 20003})
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 with provider.lock:
+                    provider.lookups += 1
+                    if provider.down:
+                        return self._reply(503, {"message": "Service Unavailable", "code": 20503})
                     found = [
-                        m
+                        {field: m[field] for field in TWILIO_FIELDS}
                         for m in provider.messages
                         if m["to"] == query.get("To")
                         and (not query.get("From") or m["from"] == query["From"])
@@ -155,7 +162,8 @@ class FakeProvider:
 
                 def accept():
                     with provider.lock:
-                        return provider._accept(to, form.get("From", ""), form.get("Body", ""))
+                        sender, body = form.get("From", ""), form.get("Body", "")
+                        return provider._accept(to, sender, body, callback=form.get("StatusCallback"))
 
                 if answer:
                     return self._scripted(answer, accept)

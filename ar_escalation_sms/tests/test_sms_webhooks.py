@@ -5,12 +5,15 @@
 import json
 import time
 import uuid
+from datetime import timedelta
+from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.ar_escalation_sms.tools.signatures import twilio_signature, webhook_signature
 
-from .common import ArSmsCommon
+from .common import ArSmsCommon, WorkerKilled
 from .fake_provider import AUTH_TOKEN, SECRET
 
 STATUS = "/ar_escalation_sms/twilio/status"
@@ -97,6 +100,37 @@ class TestSmsWebhooks(ArSmsCommon, HttpCase):
         self.sms.write({"state": "pending"})
         self.assertEqual(self._twilio_post(STATUS, params).status_code, 403, "replayed")
         self.assertEqual(self.sms.state, "pending", "the replay changed nothing")
+
+    def test_twilio_callback_names_the_message_a_dead_worker_left_sending(self):
+        """The key in the callback URL adopts Twilio's id when the worker died before recording it."""
+        self.sms.write(
+            {"state": "sending", "provider_ref": False, "idempotency_key": f"ar-1-{uuid.uuid4().hex}-sms"}
+        )
+        sid = "SM" + uuid.uuid4().hex
+        path = f"{STATUS}?ref={self.sms.idempotency_key}"
+        params = {"MessageSid": sid, "MessageStatus": "delivered", "To": self.sms.number}
+        self.assertEqual(self._twilio_post(path, params).status_code, 200)
+        self.assertEqual((self.sms.state, self.sms.provider_ref), ("sent", sid))
+        events = self._events(self.invoice, "delivery").filtered(lambda e: e.sms_id == self.sms)
+        self.assertEqual(len(events), 2, "accepted, then delivered")
+
+    def test_crash_recovery_through_odoo_test_cursor(self):
+        """With the registry in test mode the separate transactions run on Odoo's TestCursor."""
+        self.assertTrue(self.registry.in_test_mode())
+        sms = self._sms(body="Crash under TestCursor", key="testcursor", move_ids=[(6, 0, self.invoice.ids)])
+        now = fields.Datetime.now()
+        queue_class = type(self.env["ar.escalation.sms"])
+        with patch.object(queue_class, "_ar_record", side_effect=WorkerKilled):
+            self._until_killed(self.env["ar.escalation.sms"]._cron_send, now=now)
+        sms.invalidate_recordset()
+        self.assertEqual(sms.state, "sending")
+        self.assertEqual(len(self.provider.delivered()), 1)
+        self.env["ar.escalation.sms"]._cron_send(now=now + timedelta(minutes=10))
+        sms.invalidate_recordset()
+        self.assertEqual(sms.state, "pending")
+        self.assertEqual(sms.provider_ref, self.provider.delivered()[0]["sid"])
+        counts = (len(self.provider.delivered()), self.provider.posts, self.provider.lookups)
+        self.assertEqual(counts, (1, 1, 1), "one message, one send, one lookup")
 
     def test_inbound_stop_blacklists_and_start_lifts(self):
         queued = self._sms(body="Waiting", key="inbound")

@@ -14,6 +14,8 @@ which always passes a timeout. The answer of every send is classified as:
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 import requests
 
@@ -21,6 +23,9 @@ from .signatures import webhook_signature
 
 # client errors that are not the message's fault: rate limit, request timeout
 RETRY_STATUSES = (408, 429)
+
+# tolerated difference between Odoo's clock and Twilio's when matching a message's creation date
+CLOCK_SKEW = timedelta(minutes=2)
 
 # Twilio's message statuses → the queue's states (those of Odoo's sms.sms)
 TWILIO_TO_STATE = {
@@ -94,7 +99,7 @@ class ProviderApi:
     def send(self, key, to, body, channel="sms", callback_url=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def find_sent(self, key, to, body, channel="sms", since=None):
+    def find_sent(self, key, to, body, channel="sms", since=None, exclude=()):
         """The provider's id of a message already sent under ``key``, if it can tell."""
         return None
 
@@ -151,22 +156,49 @@ class TwilioApi(ProviderApi):
         payload = response.json()
         return SendResult("sent", provider_ref=payload.get("sid", ""), status=payload.get("status", ""))
 
-    def find_sent(self, key, to, body, channel="sms", since=None):
-        """Twilio has no idempotency key: look for the same body to the same
-        number since the first attempt (``since``, a date) before resending."""
+    def find_sent(self, key, to, body, channel="sms", since=None, exclude=()):
+        """Twilio has no idempotency key: before resending, look for the message.
+
+        A match is the same body, to the same number from the same sender,
+        created by Twilio no earlier than the first attempt (``since``, a
+        naive UTC datetime, less ``CLOCK_SKEW``), not failed, and not a
+        message the queue already knows (``exclude``: the ids other messages
+        adopted). Twilio's ``DateSent`` filter is not used: a message still
+        queued at Twilio has no send date yet. The 100 newest messages to the
+        number are read.
+        """
         to_addr, from_addr = self._addresses(to, channel)
         params = {"To": to_addr, "From": from_addr, "PageSize": 100}
-        if since:
-            params["DateSent>"] = since.strftime("%Y-%m-%d")
         response, retry = self._call(
             "GET", self._messages_url, params=params, auth=(self.account_sid, self.auth_token)
         )
         if retry or response.status_code >= 400:
             raise ProviderError(retry.error if retry else _error_text(response))
+        earliest = since - CLOCK_SKEW if since else None
         for message in response.json().get("messages", []):
-            if message.get("body") == body and message.get("status") not in ("failed", "canceled"):
-                return message.get("sid")
+            if message.get("body") != body or message.get("status") in ("failed", "canceled"):
+                continue
+            if message.get("sid") in exclude:
+                continue
+            if earliest is not None:
+                created = _twilio_date(message.get("date_created"))
+                if created is None or created < earliest:
+                    continue
+            return message.get("sid")
         return None
+
+
+def _twilio_date(value):
+    """Twilio's RFC 2822 dates (``Mon, 23 Nov 2026 06:47:53 +0000``) as naive UTC."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
 
 
 class WebhookApi(ProviderApi):
