@@ -22,6 +22,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytz
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.modules import module
@@ -41,6 +42,8 @@ STATES = [
     ("canceled", "Cancelled"),
 ]
 MAX_ATTEMPTS = 8
+# the claim of a message lost a race with another worker
+CONCURRENCY_ERRORS = (errors.SerializationFailure, errors.LockNotAvailable, errors.DeadlockDetected)
 PARAM = "ar_escalation_sms."
 
 
@@ -286,6 +289,9 @@ class ArEscalationSms(models.Model):
         for sms_id in self.ids:
             try:
                 self._ar_process(sms_id, now, provider, api_, blacklisted)
+            except CONCURRENCY_ERRORS:
+                # another worker took or changed the message meanwhile: it is theirs
+                _logger.info("AR escalation SMS %s: taken by another worker, skipped", sms_id)
             except Exception as exc:  # noqa: BLE001 - one message's bug must not stop the others
                 _logger.exception("AR escalation SMS %s could not be processed", sms_id)
                 with self._ar_transaction() as env:
@@ -324,7 +330,7 @@ class ArEscalationSms(models.Model):
         """Everything before the provider call; True when the message must be sent."""
         self.ensure_one()
         if self.state == "sending":
-            return self._ar_resolve_sending(now, provider, api_)
+            return self._ar_resolve_sending(now, provider, api_, self.number in blacklisted)
         if self.number in blacklisted:
             self.write({"state": "canceled", "note": self.env._("Opted out")})
             self._ar_log(
@@ -400,15 +406,29 @@ class ArEscalationSms(models.Model):
             self.env._("%(channel)s to %(number)s accepted by the provider.", **self._ar_words()),
         )
 
-    def _ar_resolve_sending(self, now, provider, api_):
+    def _ar_resolve_sending(self, now, provider, api_, opted_out=False):
         """A message a dead worker left *sending*: did the provider take it?
 
         Twilio is asked (the messages to the number since the first attempt);
         the webhook provider is sent the same ``Idempotency-Key``, which it
         answers without sending twice. Anything else cannot be established:
-        the message goes to review, never resent blindly.
+        the message goes to review, never resent blindly. A number that
+        opted out (STOP) meanwhile is not sent to again.
         """
         self.ensure_one()
+        if opted_out:
+            if provider == "twilio" and self.provider == provider and not self._ar_lookup(now, api_):
+                return False  # Twilio had it (adopted), or could not be asked (asked again later)
+            self.write({"state": "canceled", "note": self.env._("Opted out")})
+            self._ar_log(
+                "error",
+                self.env._(
+                    "%(channel)s not sent again: %(number)s has opted out (STOP) while it was being "
+                    "sent; the provider may have received it before.",
+                    **self._ar_words(),
+                ),
+            )
+            return False
         if self.provider != provider:
             self._ar_review(
                 self.env._(

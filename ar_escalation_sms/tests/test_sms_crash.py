@@ -14,6 +14,8 @@ from datetime import timedelta
 from unittest.mock import patch
 from urllib.parse import urlencode
 
+from psycopg2 import errors
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -177,3 +179,34 @@ class TestSmsCrash(ArSmsCommon):
         self.assertTrue(sms.sms_sms_id)
         self._send(now=fields.Datetime.now() + timedelta(hours=1))
         self.assertEqual(self.env["sms.sms"].sudo().search_count([("body", "=", sms.body)]), 1)
+
+    def test_opted_out_while_sending_is_not_sent_again(self):
+        for provider in ("twilio", "webhook"):
+            with self.subTest(provider=provider):
+                self._reset_provider()
+                self._use_provider(provider)
+                sms = self._queued(provider)
+                now = fields.Datetime.now()
+                self._kill_before_the_provider_got_it(provider, now)
+                blacklist = self.env["phone.blacklist"].sudo()
+                blacklist._add([sms.number])
+                self._send(now=now + timedelta(minutes=10))
+                self.assertEqual(sms.state, "canceled")
+                self.assertEqual(self.provider.posts, 0, "STOP is respected")
+                self.assertEqual(self.provider.lookups, 1 if provider == "twilio" else 0)
+                event = sms.event_ids.filtered(lambda e: e.kind == "error")
+                self.assertEqual(event.move_id, self.invoice)
+                self.assertIn("opted out (STOP) while it was being sent", str(event.message_id.body))
+                blacklist._remove([sms.number])
+
+    def test_a_message_another_worker_holds_is_skipped_not_failed(self):
+        self._use_provider("twilio")
+        sms = self._queued("twilio")
+        race = errors.SerializationFailure("could not serialize access due to concurrent update")
+        with patch.object(type(self.queue), "_ar_prepare", side_effect=race):
+            self._send()
+        self.assertEqual((sms.state, sms.note, sms.attempts), ("outgoing", False, 0), "left to the other")
+        self.assertEqual(self.provider.posts, 0)
+        self._send()
+        self.assertEqual(sms.state, "pending")
+        self.assertEqual(len(self.provider.delivered()), 1)
