@@ -1,5 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from collections import defaultdict
 from datetime import timedelta
 
 import pytz
@@ -9,6 +10,9 @@ from odoo.osv import expression
 
 from .ar_escalation_dispute import DISPUTE_CODES
 from .ar_escalation_event import DISPOSITIONS
+
+# plain stored values, which an ORM write only puts in the cache for the next flush
+AR_PLAIN_TYPES = ("char", "integer", "float", "monetary", "datetime", "date", "selection", "boolean")
 
 
 class AccountMove(models.Model):
@@ -186,16 +190,64 @@ class AccountMove(models.Model):
         return True
 
     def _ar_write(self, vals):
-        """Write escalation bookkeeping only (``ar_*`` fields).
+        """Write escalation bookkeeping only (``ar_*`` fields, and the portal ``access_token``).
 
         These fields carry no accounting meaning, so the checks of
         ``account.move.write`` (balance, dynamic lines, lock dates — several
         queries per invoice) do not apply; the plain ORM write keeps a batch at
-        a constant number of queries.
+        a constant number of queries. The access token goes with them so that
+        an invoice escalated and messaged in one run is updated once.
         """
-        if any(not name.startswith("ar_") for name in vals):
+        if any(not name.startswith("ar_") and name != "access_token" for name in vals):
             raise ValueError(f"_ar_write only writes escalation fields, not {sorted(vals)}")
         return models.Model.write(self, vals)
+
+    @api.model
+    def _ar_write_many(self, vals_by_id):
+        """Write escalation fields with values per invoice (``{invoice id: vals}``).
+
+        The same rules as :meth:`_ar_write`, without one ORM write per invoice
+        (access checks, cache, triggers: more than the whole evaluation of the
+        invoice when a first escalation writes each its open amount, reason
+        and access token). Values of relational fields are written by
+        :meth:`_ar_write` per set of equal values, which also checks access
+        and stamps ``write_date`` on every invoice; plain stored values go to
+        the cache in one update per field, marked for the next flush, with the
+        same recomputation triggers as an ORM write. The values must be
+        hashable.
+        """
+        if not vals_by_id:
+            return
+        names = {name for vals in vals_by_id.values() for name in vals}
+        if any(not name.startswith("ar_") and name != "access_token" for name in names):
+            raise ValueError(f"_ar_write only writes escalation fields, not {sorted(names)}")
+        plain = []
+        for name in names:
+            field = self._fields[name]
+            if (
+                field.type in AR_PLAIN_TYPES
+                and field.store
+                and field.column_type
+                and not (field.compute or field.inverse or field.translate or field.company_dependent)
+            ):
+                plain.append(field)
+        plain_names = {field.name for field in plain}
+        groups = defaultdict(list)
+        for move_id, vals in vals_by_id.items():
+            groups[tuple(sorted((k, v) for k, v in vals.items() if k not in plain_names))].append(move_id)
+        for key, ids in groups.items():
+            self.browse(ids)._ar_write(dict(key))
+        cache = self.env.cache
+        for field in sorted(plain, key=lambda f: f.write_sequence):
+            ids = [move_id for move_id, vals in vals_by_id.items() if field.name in vals]
+            records = self.browse(ids)
+            if field.type == "monetary":
+                # rounding reads each invoice's currency: read them all at once
+                records.mapped(field.get_currency_field(records))
+            self.env.remove_to_compute(field, records)
+            values = [field.convert_to_cache(vals_by_id[record.id][field.name], record) for record in records]
+            cache.update(records, field, values, dirty=True)
+            records.modified([field.name])
 
     def _ar_escalation_scope(self):
         return self.filtered(

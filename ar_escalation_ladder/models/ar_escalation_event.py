@@ -128,32 +128,61 @@ class ArEscalationEvent(models.Model):
         self.flush_model()
         now = fields.Datetime.now()
         uid = self.env.uid
-        rows = []
-        placeholders = "(" + ", ".join(["%s"] * len(self._INSERT_COLUMNS)) + ")"
-        for vals in vals_list:
-            vals = dict(vals)
-            vals.setdefault("date", now)
-            vals.setdefault("entry", 0)
-            vals.setdefault("cycle", 0)
-            vals.update(create_uid=uid, create_date=now, write_uid=uid, write_date=now)
-            # the ORM's False for "no value" is SQL's NULL (no boolean column here)
-            rows.append(
-                SQL(
-                    placeholders,
-                    *(None if vals.get(c) is False else vals.get(c) for c in self._INSERT_COLUMNS),
-                )
-            )
+        defaults = {"date": now, "entry": 0, "cycle": 0}
+        magic = {"create_uid": uid, "create_date": now, "write_uid": uid, "write_date": now}
+        # one array per column (not one SQL object per row): the ORM's False
+        # for "no value" is SQL's NULL (no boolean column here)
+        arrays = []
+        for column in self._INSERT_COLUMNS:
+            if column in magic:
+                values = [magic[column]] * len(vals_list)
+            else:
+                default = defaults.get(column)
+                values = [vals.get(column, default) for vals in vals_list]
+                values = [None if value is False else value for value in values]
+            arrays.append(SQL("%s::%s[]", values, SQL(self._fields[column].column_type[1])))
         self.env.cr.execute(
             SQL(
-                "INSERT INTO ar_escalation_event (%s) VALUES %s ON CONFLICT DO NOTHING RETURNING id",
+                "INSERT INTO ar_escalation_event (%s) SELECT * FROM unnest(%s) "
+                "ON CONFLICT DO NOTHING RETURNING id",
                 SQL(", ").join(SQL.identifier(c) for c in self._INSERT_COLUMNS),
-                SQL(", ").join(rows),
+                SQL(", ").join(arrays),
             )
         )
         events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
         if post and events and not self.env.context.get("ar_defer_chatter"):
             events._ar_post_chatter()
         return events
+
+    def _ar_record_delivery(self, results):
+        """Record on external events what their delivery did, in one statement.
+
+        ``results`` maps an event id to its delivery result (``channel``,
+        ``summary`` in words, the queued ``mail_id`` if any). The events are
+        the run's own rows, just inserted by :meth:`_ar_log`; an ORM write per
+        event cost more than the delivery itself on a first escalation.
+        """
+        if not results:
+            return
+        self.flush_model(["reason", "channel", "mail_id"])
+        ids = list(results)
+        self.env.cr.execute(
+            SQL(
+                """UPDATE ar_escalation_event e
+                      SET reason = v.reason, channel = v.channel, mail_id = v.mail_id,
+                          write_uid = %s, write_date = %s
+                     FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[])
+                          AS v(id, reason, channel, mail_id)
+                    WHERE e.id = v.id""",
+                self.env.uid,
+                fields.Datetime.now(),
+                ids,
+                [results[i]["summary"] or None for i in ids],
+                [results[i]["channel"] or None for i in ids],
+                [results[i].get("mail_id") or None for i in ids],
+            )
+        )
+        self.browse(ids).invalidate_recordset(["reason", "channel", "mail_id", "write_uid", "write_date"])
 
     def _ar_post_chatter(self):
         """Write the events in their invoices' chatter: one note per invoice, in bulk.
@@ -165,49 +194,60 @@ class ArEscalationEvent(models.Model):
         invoices per second. These are internal notes with no recipients and
         no attachments, whose body is built here from escaped values, so
         nothing that ``create`` does is needed.
+
+        The lines of this module's kinds are built from the events' columns
+        read in one query, with the labels, names and links they cite read
+        once per call (:meth:`_ar_chatter_line`); a kind added by another
+        module is written by its override of :meth:`_ar_chatter_body`.
         """
-        events = self.filtered("move_id").sorted("id")
-        if not events:
+        if not self:
             return
-        events.fetch(
-            [
-                "move_id",
-                "kind",
-                "stage_id",
-                "from_stage_id",
-                "to_stage_id",
-                "reason",
-                "owner_id",
-                "sla_deadline",
-                "channel",
-                "case_id",
-            ]
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id, move_id, kind, stage_id, from_stage_id, to_stage_id, reason, owner_id,
+                          sla_deadline, channel, case_id
+                     FROM ar_escalation_event WHERE id IN %s AND move_id IS NOT NULL ORDER BY id""",
+                tuple(self.ids),
+            )
         )
+        rows = self.env.cr.dictfetchall()
+        if not rows:
+            return
+        events = self.browse([row["id"] for row in rows])
         by_move = defaultdict(list)
-        for event in events:
-            by_move[event.move_id.id].append(event)
+        for row in rows:
+            by_move[row["move_id"]].append(row)
+        labels = self._ar_chatter_labels(rows)
+        own_kinds = dict(EVENT_KINDS)
         moves = self.env["account.move"].browse(list(by_move)).with_prefetch(list(by_move))
         moves.fetch(["name", "company_id"])
         note = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
         reply_to = moves.sudo()._notify_get_reply_to(default=author.email_formatted)  # sudo: as mail does
+        email_from = author.email_formatted
         now = fields.Datetime.now()
         uid = self.env.uid
-        rows = []
+        separator = Markup("<br/>")
+        values = []
         for move in moves:
-            body = Markup("<br/>").join(event._ar_chatter_body() for event in by_move[move.id])
-            rows.append(
-                SQL(
-                    "(%s, %s, %s, %s, 'notification', %s, %s, %s, %s, %s, %s, %s, TRUE, %s, %s, %s, %s)",
+            lines = [
+                self._ar_chatter_line(row, labels)
+                if row["kind"] in own_kinds
+                else self.browse(row["id"])._ar_chatter_body()
+                for row in by_move[move.id]
+            ]
+            values.append(
+                (
                     "account.move",
                     move.id,
                     move.name,
                     move.company_id.id,
                     note.id,
                     author.id,
-                    author.email_formatted,
-                    reply_to.get(move.id),
-                    str(body),
+                    email_from,
+                    reply_to.get(move.id) or None,
+                    str(separator.join(lines)),
                     now,
                     generate_tracking_message_id(f"{move.id}-account.move"),
                     uid,
@@ -221,21 +261,78 @@ class ArEscalationEvent(models.Model):
                 """INSERT INTO mail_message (model, res_id, record_name, record_company_id, message_type,
                        subtype_id, author_id, email_from, reply_to, body, date, message_id,
                        email_add_signature, create_uid, create_date, write_uid, write_date)
-                   VALUES %s RETURNING id, res_id""",
-                SQL(", ").join(rows),
+                   SELECT v.model, v.res_id, v.record_name, v.record_company_id, 'notification',
+                          v.subtype_id, v.author_id, v.email_from, v.reply_to, v.body, v.date,
+                          v.message_id, TRUE, v.create_uid, v.create_date, v.write_uid, v.write_date
+                     FROM unnest(%s::varchar[], %s::int[], %s::varchar[], %s::int[], %s::int[],
+                                 %s::int[], %s::varchar[], %s::varchar[], %s::text[], %s::timestamp[],
+                                 %s::varchar[], %s::int[], %s::timestamp[], %s::int[], %s::timestamp[])
+                       AS v(model, res_id, record_name, record_company_id, subtype_id, author_id,
+                            email_from, reply_to, body, date, message_id, create_uid, create_date,
+                            write_uid, write_date)
+                   RETURNING id, res_id""",
+                *(list(column) for column in zip(*values, strict=True)),
             )
         )
         message_of = {res_id: message_id for message_id, res_id in self.env.cr.fetchall()}
         moves.invalidate_recordset(["message_ids"])
-        pairs = [SQL("(%s, %s)", event.id, message_of[event.move_id.id]) for event in events]
         self.env.cr.execute(
             SQL(
-                "UPDATE ar_escalation_event e SET message_id = v.message_id FROM (VALUES %s) "
-                "AS v(id, message_id) WHERE e.id = v.id",
-                SQL(", ").join(pairs),
+                "UPDATE ar_escalation_event e SET message_id = v.message_id "
+                "FROM unnest(%s::int[], %s::int[]) AS v(id, message_id) WHERE e.id = v.id",
+                [row["id"] for row in rows],
+                [message_of[row["move_id"]] for row in rows],
             )
         )
         events.invalidate_recordset(["message_id"])
+
+    def _ar_chatter_labels(self, rows):
+        """What the chatter lines of ``rows`` cite, read once: translated phrases, names, links."""
+        _ = self.env._
+        stage_ids = {row[key] for row in rows for key in ("stage_id", "from_stage_id", "to_stage_id")}
+        stage_ids.discard(None)
+        owner_ids = {row["owner_id"] for row in rows} - {None}
+        case_ids = {row["case_id"] for row in rows} - {None}
+        stages = self.env["ar.escalation.stage"].browse(stage_ids)
+        owners = self.env["res.users"].browse(owner_ids)
+        cases = self.env["ar.escalation.case"].browse(case_ids)
+        return {
+            "kinds": dict(EVENT_KINDS),
+            "stage": {stage.id: stage.name for stage in stages},
+            "owner": {owner.id: owner.name for owner in owners},
+            "case": {case.id: case._ar_link_markup() for case in cases},
+            "move": _("%(kind)s: %(old)s → %(new)s"),
+            "none": _("none"),
+            "owner_fmt": _("Owner: %s"),
+            "sla_fmt": _("SLA: %s"),
+            "channel_fmt": _("Channel: %s"),
+            "case_label": _("Case:"),
+        }
+
+    @staticmethod
+    def _ar_chatter_line(row, labels):
+        """The chatter line of one event row: the same text as :meth:`_ar_chatter_body`."""
+        head = labels["kinds"][row["kind"]]
+        if row["kind"] in ("stage", "override") and row["to_stage_id"]:
+            head = labels["move"] % {
+                "kind": head,
+                "old": labels["stage"].get(row["from_stage_id"]) or labels["none"],
+                "new": labels["stage"][row["to_stage_id"]],
+            }
+        elif row["stage_id"]:
+            head = f"{head} ({labels['stage'][row['stage_id']]})"
+        parts = [Markup("<b>%s</b>") % head]
+        if row["reason"]:
+            parts.append(escape(row["reason"]))
+        if row["owner_id"]:
+            parts.append(escape(labels["owner_fmt"] % labels["owner"][row["owner_id"]]))
+        if row["sla_deadline"]:
+            parts.append(escape(labels["sla_fmt"] % fields.Datetime.to_string(row["sla_deadline"])))
+        if row["channel"]:
+            parts.append(escape(labels["channel_fmt"] % row["channel"]))
+        if row["case_id"]:
+            parts.append(Markup("%s %s") % (labels["case_label"], labels["case"][row["case_id"]]))
+        return Markup(" — ").join(parts)
 
     def _ar_chatter_body(self):
         self.ensure_one()

@@ -11,6 +11,7 @@ index, so a rerun — after a crash, or beside another worker — repeats nothin
 """
 
 import logging
+import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -240,6 +241,7 @@ class ArEscalationRunner(models.AbstractModel):
                        m.ar_broken_promise_count, m.ar_dispute_state, m.ar_promise_date, m.ar_pause_until,
                        m.ar_contact_attempts, m.ar_last_contact_date, m.ar_unanswered_since,
                        m.ar_closed_date, m.ar_reason, m.ar_hygiene, m.ar_error, m.ar_stage_residual,
+                       m.access_token IS NOT NULL AS has_access_token,
                        s.sequence AS stage_level, cp.ar_account_tier,
                        cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
                        COALESCE(ip.email, '') <> '' OR COALESCE(cp.email, '') <> ''
@@ -324,12 +326,15 @@ class ArEscalationRunner(models.AbstractModel):
         Event = self.env["ar.escalation.event"]
         rows = data["rows"]
         events = []
-        move_updates = defaultdict(list)  # values -> invoice ids
+        move_updates = {}  # invoice id -> values
         entering = defaultdict(list)  # (partner, stage) -> moves
         sending = defaultdict(list)  # (partner, stage) -> (move, cycle)
         fixing = defaultdict(list)  # partner -> moves not payable as sent
         closing = []
         by_id = {move.id: move for move in moves}  # records that share the batch's prefetch
+        # writing the stage's open amount (Monetary) reads each invoice's
+        # currency: one read of their company for the batch, not one per write
+        moves.fetch(["company_id"])
         for decision in decisions:
             row = rows[decision.invoice_id]
             move = by_id[decision.invoice_id]
@@ -362,30 +367,36 @@ class ArEscalationRunner(models.AbstractModel):
                 previous = stages[level].id if level in stages else False
                 recovered = max((row["ar_stage_residual"] or 0.0) - residual, 0.0) if previous else 0.0
                 events.append(
-                    self._event_vals(
-                        move,
-                        "stage",
-                        stage,
-                        decision.reason,
-                        from_stage_id=previous,
-                        to_stage_id=stage.id,
-                        entry=entry,
-                        amount_recovered=recovered,
-                    )
+                    {
+                        "kind": "stage",
+                        "move_id": move.id,
+                        "partner_id": pid,
+                        "company_id": row["company_id"],
+                        "stage_id": stage.id,
+                        "amount": residual,
+                        "reason": decision.reason,
+                        "from_stage_id": previous,
+                        "to_stage_id": stage.id,
+                        "entry": entry,
+                        "amount_recovered": recovered,
+                    }
                 )
             elif decision.action == "stay" and decision.reason != row["ar_reason"]:
                 vals["ar_reason"] = decision.reason
             if decision.stage is not None and decision.send_external:
                 stage = stages[decision.stage]
                 sending[(pid, stage.id)].append((move, decision.external_cycle))
+                if not row["has_access_token"]:
+                    # the portal link of the message needs it: written with the
+                    # stage's values rather than by an UPDATE of its own later
+                    vals["access_token"] = str(uuid.uuid4())
             elif decision.stage is not None and decision.hold == "not payable as sent":
                 fixing[pid].append(move)
             if vals:
-                move_updates[tuple(sorted(vals.items()))].append(decision.invoice_id)
-        # only what changed is written, grouped by identical values: an
-        # unchanged rerun writes nothing
-        for key, ids in move_updates.items():
-            moves.browse(ids)._ar_write(dict(key))
+                move_updates[decision.invoice_id] = vals
+        # only what changed is written (values shared by invoices together,
+        # the others in one cache update per field): an unchanged rerun writes nothing
+        moves._ar_write_many(move_updates)
         Event._ar_log(events)
         if entering:
             self._ar_enter_cases(company, entering, today, now)
@@ -472,13 +483,14 @@ class ArEscalationRunner(models.AbstractModel):
                     "ar_sla_deadline": case.sla_deadline,
                 }
             )
+            reason = self.env._("Escalated to %s", case.owner_id.name)
             for move in moves:
                 events.append(
                     self._event_vals(
                         move,
                         "activity",
                         case.stage_id,
-                        self.env._("Escalated to %s", case.owner_id.name),
+                        reason,
                         case_id=case.id,
                         owner_id=case.owner_id.id,
                         sla_deadline=case.sla_deadline,
@@ -634,11 +646,7 @@ class ArEscalationRunner(models.AbstractModel):
                 todo.append((kept[0].ar_case_id, kept))
         results = self._ar_deliver(stage, todo)
         case_of = {move.id: case.id for case, moves in todo for move in moves}
-        for event in events:
-            result = results[case_of[event.move_id.id]]
-            event.write(
-                {"reason": result["summary"], "channel": result["channel"], "mail_id": result.get("mail_id")}
-            )
+        events._ar_record_delivery({event.id: results[case_of[event.move_id.id]] for event in events})
         if not self.env.context.get("ar_defer_chatter"):
             events._ar_post_chatter()
         by_channel = defaultdict(lambda: self.env["account.move"])

@@ -9,8 +9,26 @@ from markupsafe import Markup
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import safe_eval
+from odoo.tools.misc import get_lang
 
 _logger = logging.getLogger(__name__)
+
+
+def _ar_memoized(function):
+    """``function`` remembering its results by arguments (for pure formatting helpers)."""
+    memo = {}
+
+    def memoized(*args, **kwargs):
+        try:
+            key = (args, tuple(sorted(kwargs.items())))
+            return memo[key]
+        except KeyError:
+            memo[key] = result = function(*args, **kwargs)
+            return result
+        except TypeError:  # an argument that cannot be a key: no memory
+            return function(*args, **kwargs)
+
+    return memoized
 
 
 class MailRenderMixin(models.AbstractModel):
@@ -46,6 +64,13 @@ class MailRenderMixin(models.AbstractModel):
         variables = self._render_eval_context()
         if add_context:
             variables.update(**add_context)
+        # the same dates and amounts come back in many messages of a batch
+        # (rendered in one language): formatting each once is enough, and the
+        # language of the amounts is read once
+        if "format_amount" in variables:
+            variables["format_amount"] = _ar_memoized(self._ar_amount_formatter())
+        if callable(variables.get("format_date")):
+            variables["format_date"] = _ar_memoized(variables["format_date"])
         qweb = self.env["ir.qweb"].with_context(**(options or {}))._prepare_environment(variables)
         safe_eval.check_values(variables)
         results = dict.fromkeys(res_ids, "")
@@ -62,6 +87,32 @@ class MailRenderMixin(models.AbstractModel):
             # drop the <div> that wraps the template's nodes, as core does
             results[record.id] = result[5:-6]
         return results
+
+    @api.model
+    def _ar_amount_formatter(self):
+        """The render context's ``format_amount``, reading the language once per language code.
+
+        The very steps of :func:`odoo.tools.format_amount`, whose language
+        lookup (installed languages, context, company) costs more than the
+        formatting itself when an invoice table prints thousands of amounts.
+        """
+        langs = {}
+
+        def format_amount(amount, currency, lang_code=False):
+            lang = langs.get(lang_code)
+            if lang is None:
+                lang = langs[lang_code] = self.env["res.lang"].browse(get_lang(self.env, lang_code).id)
+            fmt = f"%.{currency.decimal_places}f"
+            formatted = (
+                lang.format(fmt, currency.round(amount), grouping=True)
+                .replace(" ", "\N{NO-BREAK SPACE}")
+                .replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
+            )
+            if currency.position == "before":
+                return f"{currency.symbol or ''}\N{NO-BREAK SPACE}{formatted}"
+            return f"{formatted}\N{NO-BREAK SPACE}{currency.symbol or ''}"
+
+        return format_amount
 
     @api.model
     def _ar_render_failed(self, template_src, exc):
