@@ -119,6 +119,16 @@ class TestRunSafety(ArEscalationCommon):
             self.runner._ar_process_safely(other)
         self.assertFalse(other.ar_error)
         self.assertFalse(self._events(other, "error"))
+        # the scheduled sweep keeps its place and asks to be called again at once
+        with patch.object(type(self.runner), "_ar_process", side_effect=caught.exception):
+            self.assertEqual(self.runner._cron_run(batch_size=10), 0)
+        run = self.env["ar.escalation.run"].search([("date", "=", self.today)])
+        self.assertEqual(run.cursor, 0, "the customers of the conflicting batch are taken again")
+        self.assertFalse(self._events(other, "error"))
+        while self.runner._cron_run(batch_size=10):
+            pass
+        self.env.flush_all()
+        self.assertEqual(other.ar_stage_id, self.stage2, "the next call escalates them")
 
     def test_crash_midway_then_rerun_completes_everything_once(self):
         moves = self.env["account.move"]
