@@ -59,13 +59,26 @@ class ArEscalationRunner(models.AbstractModel):
         run, cursor = self.env["ar.escalation.run"]._ar_today(today)
         ids, last = self._select_batch(cursor, batch_size)
         if ids:
-            self._ar_process_safely(self.env["account.move"].browse(ids), today, now)
+            try:
+                with self.env.cr.savepoint():
+                    self._ar_process_safely(self.env["account.move"].browse(ids), today, now)
+            except Exception as exc:
+                if not self._ar_is_concurrency_error(exc.__cause__ or exc):
+                    raise
+                # another run holds these customers right now: the cursor stays
+                # here and the cron framework calls again at once, in a new
+                # transaction that sees what the other run committed
+                _logger.info("AR escalation: batch after customer %s retried: %s", cursor, exc)
+                self.env["ir.cron"]._notify_progress(done=1, remaining=max(run.total - run.evaluated, 1))
+                return 0
         # counting what is left would scan the rest of the book at every batch:
         # the run knows its total, and one probe says whether anything is left
         more = last is not None and self._has_more(last)
         run._ar_advance(last if last is not None else cursor, len(ids), not more)
         remaining = max(run.total - run.evaluated, 1) if more else 0
-        self.env["ir.cron"]._notify_progress(done=len(ids), remaining=remaining)
+        # a batch whose customers were all held by another worker took nothing
+        # but moved on: "nothing done" would end the cron job, so count it as a step
+        self.env["ir.cron"]._notify_progress(done=len(ids) or int(more), remaining=remaining)
         if not remaining:
             self._schedule_next(now)
         return len(ids)
@@ -157,6 +170,8 @@ class ArEscalationRunner(models.AbstractModel):
                 # another transaction is escalating the same customers: not bad
                 # data; the whole transaction must be retried (Odoo retries a
                 # request on serialization failures, the cron its next call)
+                if exc.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                    raise  # Odoo retries a request on these as they are
                 raise self._ar_concurrency_error(exc) from exc
             if len(moves) == 1:
                 self._ar_record_error(moves, exc)
@@ -185,8 +200,6 @@ class ArEscalationRunner(models.AbstractModel):
 
     @api.model
     def _ar_concurrency_error(self, exc):
-        if exc.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
-            return exc  # Odoo retries the request as it is
         _logger.info("AR escalation: concurrent run on the same customers, retried later: %s", exc)
         return UserError(
             self.env._("These invoices are being escalated by another run right now. Try again in a moment.")
