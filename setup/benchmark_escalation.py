@@ -171,8 +171,10 @@ def build_book(env, n):
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id >= %s", [first_partner])
     cr.execute("SELECT COALESCE(MAX(id), 0) FROM account_move")
     first_move = cr.fetchone()[0] + 1
-    # due dates spread over 95 days overdue .. 5 days ahead; amounts 100..5,000
-    due = f"DATE '{today}' - ((g * 37) %% 100 - 5)"
+    # due dates spread over 95 days overdue .. 5 days ahead, and within each
+    # customer too (a customer's ten invoices are at 4-5 stages, as in a real
+    # book of monthly invoices); amounts 100..5,000
+    due = f"DATE '{today}' - ((g * 37 + (g / {n_customers}) * 29) %% 100 - 5)"
     amount = "(100 + (g * 131) %% 4900)::numeric"
     partner = f"{first_partner} + (g %% {n_customers})"
     clone_rows(

@@ -181,8 +181,24 @@ class AccountMove(models.Model):
         }
 
     def action_ar_escalate_now(self):
-        """Evaluate these invoices right away instead of waiting for the scheduled run."""
-        self.env["ar.escalation.runner"]._ar_process_safely(self._ar_escalation_scope())
+        """Evaluate these invoices right away instead of waiting for the scheduled run.
+
+        Their customers' other open invoices are evaluated with them, as the
+        scheduled run does: a customer gets one message per stage listing all
+        its invoices there, not one per selection.
+        """
+        scope = self._ar_escalation_scope()
+        if scope:
+            scope |= self.search(
+                [
+                    ("commercial_partner_id", "in", scope.commercial_partner_id.ids),
+                    ("company_id", "in", scope.company_id.ids),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ]
+            )._ar_escalation_scope()
+        self.env["ar.escalation.runner"]._ar_process_safely(scope)
         return True
 
     def action_ar_acknowledge(self):

@@ -114,6 +114,18 @@ class TestEscalationTracks(ArEscalationCommon):
             self.assertEqual(mail.body_html, message.body, "what is sent is what the chatter shows")
             self.assertEqual(mail.recipient_ids, customer)
 
+    def test_escalate_now_on_one_invoice_messages_the_customer_once_for_all_its_invoices(self):
+        inv1 = self._invoice(self.customer, 1000, 18)
+        inv2 = self._invoice(self.customer, 2000, 22)
+        inv1.action_ar_escalate_now()
+        self.assertEqual(inv2.ar_stage_id, self.stage2, "the customer's other invoice is evaluated too")
+        mails = self._customer_mails(self.customer)
+        self.assertEqual(len(mails), 1, "one message for the customer's invoices at the stage")
+        self.assertIn(inv1.name, mails.body)
+        self.assertIn(inv2.name, mails.body)
+        inv2.action_ar_escalate_now()
+        self.assertEqual(len(self._customer_mails(self.customer)), 1, "nothing is sent twice")
+
     def test_cadence_repeats_every_n_days_up_to_the_maximum(self):
         move = self._invoice(self.customer, 1000, 18)
         self._run(move)
