@@ -16,10 +16,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 import psycopg2
+import psycopg2.errors
 from psycopg2 import errorcodes
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
@@ -29,6 +29,17 @@ from ..engine import InvoiceFacts, decide, risk_signals
 _logger = logging.getLogger(__name__)
 
 PAID_STATES = ("paid", "in_payment", "reversed")
+
+
+class ArConcurrentRun(psycopg2.errors.SerializationFailure):
+    """Another transaction opened the same customer's case, or recorded the same event, meanwhile.
+
+    Not bad data but a serialization conflict, raised as one: Odoo retries the
+    request in a new transaction that sees the other one's work, and the daily
+    sweep calls the batch again.
+    """
+
+    pgcode = errorcodes.SERIALIZATION_FAILURE
 
 
 class ArEscalationRunner(models.AbstractModel):
@@ -200,10 +211,8 @@ class ArEscalationRunner(models.AbstractModel):
 
     @api.model
     def _ar_concurrency_error(self, exc):
-        _logger.info("AR escalation: concurrent run on the same customers, retried later: %s", exc)
-        return UserError(
-            self.env._("These invoices are being escalated by another run right now. Try again in a moment.")
-        )
+        _logger.info("AR escalation: concurrent run on the same customers, retried: %s", exc)
+        return ArConcurrentRun(str(exc))
 
     def _ar_record_error(self, move, exc):
         _logger.warning("AR escalation failed for %s: %s", move.display_name, exc, exc_info=True)

@@ -3,8 +3,8 @@
 from unittest.mock import patch
 
 import psycopg2
+import psycopg2.errors
 
-from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -114,7 +114,7 @@ class TestRunSafety(ArEscalationCommon):
         other = self._invoice(self.customer_b, 100, 20)
         with (
             patch.object(type(self.runner), "_ar_process", side_effect=caught.exception),
-            self.assertRaises(UserError),
+            self.assertRaises(psycopg2.errors.SerializationFailure),
         ):
             self.runner._ar_process_safely(other)
         self.assertFalse(other.ar_error)
