@@ -359,6 +359,12 @@ def main(env):
     env.cr.execute("SELECT kind, COUNT(*) FROM ar_escalation_event GROUP BY kind ORDER BY kind")
     print(f"invoices that changed stage in pass 3: {moved}")
     print("events by kind: " + ", ".join(f"{k} {c}" for k, c in env.cr.fetchall()))
+    env.cr.execute(
+        "SELECT (SELECT COUNT(*) FROM mail_mail), (SELECT COUNT(*) FROM ar_escalation_case),"
+        " (SELECT COUNT(*) FROM mail_activity)"
+    )
+    mails, cases, activities = env.cr.fetchone()
+    print(f"customer emails queued {mails}, cases {cases}, activities {activities}")
 
 
 main(env)  # noqa: F821 - ``env`` is provided by odoo shell
