@@ -115,20 +115,20 @@ class ArEscalationRunner(models.AbstractModel):
         SKIP LOCKED): that worker evaluates them.
         """
         self.env.flush_all()
+        # the next limit + 1 open invoices in customer order: an index range
+        # scan that stops there (grouping the rest of the book would read it all)
         self.env.cr.execute(
             SQL(
-                """SELECT m.commercial_partner_id, COUNT(*) FROM account_move m WHERE %s
-                    GROUP BY m.commercial_partner_id ORDER BY m.commercial_partner_id LIMIT %s""",
+                """SELECT m.commercial_partner_id FROM account_move m WHERE %s
+                    ORDER BY m.commercial_partner_id, m.id LIMIT %s""",
                 self._open_invoices_where(after_partner),
-                limit,
+                limit + 1,
             )
         )
-        partners, total = [], 0
-        for partner_id, count in self.env.cr.fetchall():
-            if partners and total + count > limit:
-                break
-            partners.append(partner_id)
-            total += count
+        rows = [row[0] for row in self.env.cr.fetchall()]
+        partners = list(dict.fromkeys(rows[:limit]))
+        if len(rows) > limit and rows[limit] == rows[limit - 1] and len(partners) > 1:
+            partners.pop()  # that customer goes on past the batch: it starts the next one
         if not partners:
             return [], None
         self.env.cr.execute(
