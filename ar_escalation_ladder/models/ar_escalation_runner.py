@@ -876,30 +876,26 @@ class ArEscalationRunner(models.AbstractModel):
             )
         )
         message_of = {res_id: message_id for message_id, res_id in cr.fetchall()}
-        partners = [
-            SQL("(%s, %s)", message_of[vals["res_id"]], pid)
-            for vals in vals_list
-            for pid in vals["partner_ids"]
-        ]
-        if partners:
-            cr.execute(
-                SQL(
-                    "INSERT INTO mail_message_res_partner_rel (mail_message_id, res_partner_id) VALUES %s",
-                    SQL(", ").join(partners),
+        # recipients and attachments: the two many2many tables of mail.message
+        for table, message_column, other_column, key in (
+            ("mail_message_res_partner_rel", "mail_message_id", "res_partner_id", "partner_ids"),
+            ("message_attachment_rel", "message_id", "attachment_id", "attachment_ids"),
+        ):
+            pairs = [
+                SQL("(%s, %s)", message_of[vals["res_id"]], other_id)
+                for vals in vals_list
+                for other_id in vals[key]
+            ]
+            if pairs:
+                cr.execute(
+                    SQL(
+                        "INSERT INTO %s (%s, %s) VALUES %s",
+                        SQL.identifier(table),
+                        SQL.identifier(message_column),
+                        SQL.identifier(other_column),
+                        SQL(", ").join(pairs),
+                    )
                 )
-            )
-        attachments = [
-            SQL("(%s, %s)", message_of[vals["res_id"]], aid)
-            for vals in vals_list
-            for aid in vals["attachment_ids"]
-        ]
-        if attachments:
-            cr.execute(
-                SQL(
-                    "INSERT INTO message_attachment_rel (message_id, attachment_id) VALUES %s",
-                    SQL(", ").join(attachments),
-                )
-            )
         self.env[model].browse(list(message_of)).invalidate_recordset(["message_ids"])
         return message_of
 
