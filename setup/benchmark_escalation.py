@@ -317,6 +317,8 @@ def profiled(env, label, floor_rate):
     profile.enable()
     rate = run_pass(env, label, floor_rate)
     profile.disable()
+    if os.environ.get("BENCH_PROFILE_OUT"):
+        profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])
     stats = pstats.Stats(profile).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumtime"))
     stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 60)
     return rate

@@ -36,6 +36,9 @@ DISPOSITIONS = [
 # Kinds whose (invoice, stage, kind, entry, cycle) key is unique: doing them
 # twice is what a rerun after a crash must never do.
 IDEMPOTENT_KINDS = ("stage", "external", "activity", "rollup", "hygiene", "closed")
+# The link of an event to its chatter line, checked at the end of a run (see
+# ArEscalationEvent._ar_reserve_chatter_ids) rather than row by row.
+CHATTER_FKEY = "ar_escalation_event_message_id_fkey"
 
 
 class ArEscalationEvent(models.Model):
@@ -81,6 +84,66 @@ class ArEscalationEvent(models.Model):
                 IDEMPOTENT_KINDS,
             )
         )
+        self._ar_init_chatter_fkey()
+
+    def _ar_init_chatter_fkey(self):
+        """Make the foreign key of ``message_id`` deferrable (still checked at once by default).
+
+        A run records the events of its invoices as it goes and writes one
+        chatter line per invoice at the end; the events are inserted with the
+        id their line will have (reserved from the sequence) and the key is
+        checked when the lines exist, instead of updating every event row
+        afterwards (each update rewrites the row and all its indexes). Odoo
+        creates the key after ``init`` on a new database, and compares only the
+        referenced table, column and ``ON DELETE`` of an existing one, so the
+        key made here is kept.
+        """
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """SELECT c.conname, c.condeferrable FROM pg_constraint c
+                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                    WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND a.attname = 'message_id'""",
+                self._table,
+            )
+        )
+        existing = cr.fetchall()
+        if existing == [(CHATTER_FKEY, True)]:
+            return
+        for name, __ in existing:
+            cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(self._table), SQL.identifier(name)))
+        cr.execute(
+            SQL(
+                """ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (message_id) REFERENCES mail_message (id)
+                   ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE""",
+                SQL.identifier(self._table),
+                SQL.identifier(CHATTER_FKEY),
+            )
+        )
+
+    def _ar_reserve_chatter_ids(self, move_ids):
+        """Reserve chatter line ids for the invoices of a run: ``{invoice id: message id}``.
+
+        The ids come from ``mail_message``'s own sequence; events inserted with
+        them wait for their line until :meth:`_ar_check_chatter_links` (the key
+        is deferred meanwhile). An id whose invoice gets no event is simply
+        never used.
+        """
+        if not move_ids:
+            return {}
+        cr = self.env.cr
+        cr.execute(SQL("SET CONSTRAINTS %s DEFERRED", SQL.identifier(CHATTER_FKEY)))
+        cr.execute(
+            SQL(
+                "SELECT nextval(pg_get_serial_sequence('mail_message', 'id')) FROM generate_series(1, %s)",
+                len(move_ids),
+            )
+        )
+        return dict(zip(move_ids, (row[0] for row in cr.fetchall()), strict=True))
+
+    def _ar_check_chatter_links(self):
+        """Check the deferred chatter links now: every event's line must exist."""
+        self.env.cr.execute(SQL("SET CONSTRAINTS %s IMMEDIATE", SQL.identifier(CHATTER_FKEY)))
 
     # ------------------------------------------------------------------
     # writing the audit trail
@@ -106,6 +169,7 @@ class ArEscalationEvent(models.Model):
         "entry",
         "cycle",
         "mail_id",
+        "message_id",
         "create_uid",
         "create_date",
         "write_uid",
@@ -119,9 +183,21 @@ class ArEscalationEvent(models.Model):
         kind, entry and cycle) are skipped by the database itself, so a rerun
         or a concurrent run cannot record, or post, anything twice. A constant
         number of queries whatever the number of events.
+
+        Inside a run (``ar_chatter_ids`` in the context, see
+        :meth:`_ar_reserve_chatter_ids`) each event carries the id of the
+        chatter line its invoice gets at the end of the run.
         """
         if not vals_list:
             return self.browse()
+        reserved = self.env.context.get("ar_chatter_ids")
+        if reserved is not None:
+            missing = list({vals["move_id"] for vals in vals_list if vals.get("move_id")} - set(reserved))
+            reserved.update(self._ar_reserve_chatter_ids(missing))
+            vals_list = [
+                dict(vals, message_id=reserved[vals["move_id"]]) if vals.get("move_id") else vals
+                for vals in vals_list
+            ]
         # the rows inserted only refer to records that exist in the database
         # (ORM creates are immediate); pending writes elsewhere, such as the
         # invoices' escalation fields, are flushed together later
@@ -206,7 +282,7 @@ class ArEscalationEvent(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT id, move_id, kind, stage_id, from_stage_id, to_stage_id, reason, owner_id,
-                          sla_deadline, channel, case_id
+                          sla_deadline, channel, case_id, message_id
                      FROM ar_escalation_event WHERE id IN %s AND move_id IS NOT NULL ORDER BY id""",
                 tuple(self.ids),
             )
@@ -239,6 +315,7 @@ class ArEscalationEvent(models.Model):
             ]
             values.append(
                 (
+                    next((row["message_id"] for row in by_move[move.id] if row["message_id"]), None),
                     "account.move",
                     move.id,
                     move.name,
@@ -256,18 +333,21 @@ class ArEscalationEvent(models.Model):
                     now,
                 )
             )
+        # the lines of a run have their ids already (the events carry them);
+        # others get theirs from the sequence, and their events are linked after
         self.env.cr.execute(
             SQL(
-                """INSERT INTO mail_message (model, res_id, record_name, record_company_id, message_type,
+                """INSERT INTO mail_message (id, model, res_id, record_name, record_company_id, message_type,
                        subtype_id, author_id, email_from, reply_to, body, date, message_id,
                        email_add_signature, create_uid, create_date, write_uid, write_date)
-                   SELECT v.model, v.res_id, v.record_name, v.record_company_id, 'notification',
+                   SELECT COALESCE(v.id, nextval(pg_get_serial_sequence('mail_message', 'id'))),
+                          v.model, v.res_id, v.record_name, v.record_company_id, 'notification',
                           v.subtype_id, v.author_id, v.email_from, v.reply_to, v.body, v.date,
                           v.message_id, TRUE, v.create_uid, v.create_date, v.write_uid, v.write_date
-                     FROM unnest(%s::varchar[], %s::int[], %s::varchar[], %s::int[], %s::int[],
+                     FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::varchar[], %s::int[], %s::int[],
                                  %s::int[], %s::varchar[], %s::varchar[], %s::text[], %s::timestamp[],
                                  %s::varchar[], %s::int[], %s::timestamp[], %s::int[], %s::timestamp[])
-                       AS v(model, res_id, record_name, record_company_id, subtype_id, author_id,
+                       AS v(id, model, res_id, record_name, record_company_id, subtype_id, author_id,
                             email_from, reply_to, body, date, message_id, create_uid, create_date,
                             write_uid, write_date)
                    RETURNING id, res_id""",
@@ -276,14 +356,16 @@ class ArEscalationEvent(models.Model):
         )
         message_of = {res_id: message_id for message_id, res_id in self.env.cr.fetchall()}
         moves.invalidate_recordset(["message_ids"])
-        self.env.cr.execute(
-            SQL(
-                "UPDATE ar_escalation_event e SET message_id = v.message_id "
-                "FROM unnest(%s::int[], %s::int[]) AS v(id, message_id) WHERE e.id = v.id",
-                [row["id"] for row in rows],
-                [message_of[row["move_id"]] for row in rows],
+        unlinked = [row for row in rows if not row["message_id"]]
+        if unlinked:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE ar_escalation_event e SET message_id = v.message_id "
+                    "FROM unnest(%s::int[], %s::int[]) AS v(id, message_id) WHERE e.id = v.id",
+                    [row["id"] for row in unlinked],
+                    [message_of[row["move_id"]] for row in unlinked],
+                )
             )
-        )
         events.invalidate_recordset(["message_id"])
 
     def _ar_chatter_labels(self, rows):

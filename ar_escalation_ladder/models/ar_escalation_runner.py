@@ -233,10 +233,10 @@ class ArEscalationRunner(models.AbstractModel):
             by_company[row["company_id"]][move_id] = row
         moves = moves.browse(list(rows))
         # the events of a run are written to the chatter at the end, one line
-        # per invoice for all that happened to it in this run
-        runner = self.with_context(ar_defer_chatter=True)
-        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM ar_escalation_event")
-        last_event_id = self.env.cr.fetchone()[0]
+        # per invoice for all that happened to it in this run; the events
+        # carry the id of that line from the start (ar_chatter_ids)
+        chatter_ids = {}
+        runner = self.with_context(ar_defer_chatter=True, ar_chatter_ids=chatter_ids)
         for company_id, company_rows in by_company.items():
             company = self.env["res.company"].browse(company_id)
             company_moves = moves.browse(list(company_rows))
@@ -244,9 +244,10 @@ class ArEscalationRunner(models.AbstractModel):
             facts, data = runner._ar_collect(company_moves, company, policy, today, company_rows)
             decisions = [decide(policy, fact, today) for fact in facts]
             runner._ar_apply(company, company_moves, decisions, stages, data, today, now)
-        self.env["ar.escalation.event"].search(
-            [("id", ">", last_event_id), ("move_id", "in", moves.ids), ("message_id", "=", False)]
-        )._ar_post_chatter()
+        Event = self.env["ar.escalation.event"]
+        if chatter_ids:
+            Event.search([("message_id", "in", list(chatter_ids.values()))])._ar_post_chatter()
+            Event._ar_check_chatter_links()
 
     def _ar_read_rows(self, moves):
         """The invoice and customer columns the rules need, for a whole batch, in one query.
