@@ -111,7 +111,9 @@ class ArEscalationEvent(models.Model):
         if existing == [(CHATTER_FKEY, True)]:
             return
         for name, __ in existing:
-            cr.execute(SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(self._table), SQL.identifier(name)))
+            cr.execute(
+                SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(self._table), SQL.identifier(name))
+            )
         cr.execute(
             SQL(
                 """ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (message_id) REFERENCES mail_message (id)
