@@ -1,6 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from collections import defaultdict
+import json
 from datetime import timedelta
 
 import pytz
@@ -248,11 +248,18 @@ class AccountMove(models.Model):
             ):
                 plain.append(field)
         plain_names = {field.name for field in plain}
-        groups = defaultdict(list)
+        groups = {}
         for move_id, vals in vals_by_id.items():
-            groups[tuple(sorted((k, v) for k, v in vals.items() if k not in plain_names))].append(move_id)
-        for key, ids in groups.items():
-            self.browse(ids)._ar_write(dict(key))
+            other = {k: v for k, v in vals.items() if k not in plain_names}
+            # a Json value (dict) is compared by its content
+            key = tuple(
+                sorted(
+                    (k, json.dumps(v, sort_keys=True) if isinstance(v, dict) else v) for k, v in other.items()
+                )
+            )
+            groups.setdefault(key, (other, []))[1].append(move_id)
+        for other, ids in groups.values():
+            self.browse(ids)._ar_write(other)
         cache = self.env.cache
         for field in sorted(plain, key=lambda f: f.write_sequence):
             ids = [move_id for move_id, vals in vals_by_id.items() if field.name in vals]

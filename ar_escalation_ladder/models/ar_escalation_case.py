@@ -20,7 +20,7 @@ class ArEscalationCase(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sla_deadline, id"
 
-    name = fields.Char(compute="_compute_name", store=True)
+    name = fields.Char(compute="_compute_name", store=True, precompute=True)
     partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id")
@@ -217,6 +217,11 @@ class ArEscalationCase(models.Model):
                     "summary": summary.get(case.id) or case.name,
                     "date_deadline": fields.Date.context_today(case, deadline),
                     "automated": True,
+                    # the stored values core would compute and write in an
+                    # UPDATE of every new activity, known here already
+                    "res_name": case.display_name,
+                    "user_tz": case.owner_id.tz,
+                    "date_done": False,
                 }
             )
         # no "assigned to you" email per activity: an owner with hundreds of

@@ -262,7 +262,8 @@ class ArEscalationRunner(models.AbstractModel):
                 SELECT m.id, m.company_id, m.commercial_partner_id, m.invoice_date_due,
                        m.amount_residual_signed, m.payment_state, m.ref, m.ar_stage_entries,
                        m.ar_broken_promise_count, m.ar_dispute_state, m.ar_promise_date, m.ar_pause_until,
-                       m.ar_contact_attempts, m.ar_last_contact_date, m.ar_unanswered_since,
+                       m.ar_contact_attempts, m.ar_last_contact_date, m.ar_last_contact_channel,
+                       m.ar_unanswered_since,
                        m.ar_closed_date, m.ar_reason, m.ar_hygiene, m.ar_error, m.ar_stage_residual,
                        m.access_token IS NOT NULL AS has_access_token,
                        s.sequence AS stage_level, cp.ar_account_tier,
@@ -354,6 +355,8 @@ class ArEscalationRunner(models.AbstractModel):
         sending = defaultdict(list)  # (partner, stage) -> (move, cycle)
         fixing = defaultdict(list)  # partner -> moves not payable as sent
         closing = []
+        # invoice id -> (channel, values to restore if no message goes out)
+        contact_plan = {}
         by_id = {move.id: move for move in moves}  # records that share the batch's prefetch
         # writing the stage's open amount (Monetary) reads each invoice's
         # currency: one read of their company for the batch, not one per write
@@ -413,6 +416,21 @@ class ArEscalationRunner(models.AbstractModel):
                     # the portal link of the message needs it: written with the
                     # stage's values rather than by an UPDATE of its own later
                     vals["access_token"] = str(uuid.uuid4())
+                # the contact is counted with the stage's values too (one
+                # update of the invoice row, not two); an invoice whose message
+                # does not go out gets its values back below
+                attempts = vals.get("ar_contact_attempts", row["ar_contact_attempts"] or 0)
+                unanswered = row["ar_unanswered_since"] or {}
+                contact_plan[move.id] = (
+                    stage.channel,
+                    {
+                        "ar_contact_attempts": attempts,
+                        "ar_last_contact_date": row["ar_last_contact_date"] or False,
+                        "ar_last_contact_channel": row["ar_last_contact_channel"] or False,
+                        "ar_unanswered_since": unanswered or False,
+                    },
+                )
+                vals.update(self._ar_contact_values(attempts, unanswered, stage, stage.channel, now))
             elif decision.stage is not None and decision.hold == "not payable as sent":
                 fixing[pid].append(move)
             if vals:
@@ -422,17 +440,30 @@ class ArEscalationRunner(models.AbstractModel):
         moves._ar_write_many(move_updates)
         Event._ar_log(events)
         if entering:
-            self._ar_enter_cases(company, entering, today, now)
+            self._ar_enter_cases(company, entering, today, now, history=data["history"])
         if closing:
             self._ar_close(self.env["account.move"].concat(*closing), "paid", "")
         if fixing:
-            self._ar_raise_fixits(company, fixing, today, now)
+            self._ar_raise_fixits(company, fixing, today, now, history=data["history"])
         by_stage = defaultdict(list)
         for (__, stage_id), items in sending.items():
             group = self.env["account.move"].concat(*(move for move, __ in items))
             by_stage[stage_id].append((group, {move.id: cycle for move, cycle in items}))
+        contacted = {}
         for stage_id, groups in by_stage.items():
-            self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
+            contacted.update(
+                self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
+            )
+        # what went otherwise than planned: no message (failed, or sent by an
+        # earlier run), or another channel than the stage's (SMS fallbacks)
+        corrections = {}
+        for move_id, (channel, restore) in contact_plan.items():
+            used = contacted.get(move_id)
+            if used is None:
+                corrections[move_id] = restore
+            elif used != channel:
+                corrections[move_id] = {"ar_last_contact_channel": used}
+        moves._ar_write_many(corrections)
 
     @api.model
     def _event_vals(self, move, kind, stage, reason, **vals):
@@ -451,7 +482,7 @@ class ArEscalationRunner(models.AbstractModel):
     # ------------------------------------------------------------------
     # internal track
     # ------------------------------------------------------------------
-    def _ar_enter_cases(self, company, entering, today, now):
+    def _ar_enter_cases(self, company, entering, today, now, history=None):
         """Put entering invoices in their customer's open case for the stage.
 
         One case (and one activity for its owner) per customer and stage.
@@ -526,7 +557,9 @@ class ArEscalationRunner(models.AbstractModel):
         )
         touched = new_cases | joined
         if touched:
-            context_cache = self.env["res.partner"]._ar_context_batch(touched.partner_id.ids, company, today)
+            context_cache = self.env["res.partner"]._ar_context_batch(
+                touched.partner_id.ids, company, today, history=history
+            )
             if new_cases:
                 new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity({})
             # an invoice joining an open case: its owner's note lists it too
@@ -556,7 +589,7 @@ class ArEscalationRunner(models.AbstractModel):
             empty.activity_ref_id.exists().with_context(ar_escalation_ack=True).unlink()
             empty.write({"state": "closed"})
 
-    def _ar_raise_fixits(self, company, fixing, today, now):
+    def _ar_raise_fixits(self, company, fixing, today, now, history=None):
         """Not payable as sent: an internal task to fix the invoice instead of a reminder."""
         Case = self.env["ar.escalation.case"].with_context(mail_create_nosubscribe=True)
         events = []
@@ -596,7 +629,7 @@ class ArEscalationRunner(models.AbstractModel):
         if vals:
             new_cases = Case.create(vals)
             context_cache = self.env["res.partner"]._ar_context_batch(
-                new_cases.partner_id.ids, company, today
+                new_cases.partner_id.ids, company, today, history=history
             )
             new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity(
                 {
@@ -615,16 +648,21 @@ class ArEscalationRunner(models.AbstractModel):
         stage is delivered in bulk inside one savepoint; if anything fails,
         each customer is retried alone so that the error lands on its own
         invoices and the other customers still get their message.
+
+        Returns the channel each invoice was contacted on (``{invoice id:
+        channel}``); the caller counts the contacts.
         """
         try:
             with self.env.cr.savepoint():
-                self._ar_deliver_groups(stage, groups, now)
+                contacted = self._ar_deliver_groups(stage, groups, now)
         except Exception as exc:  # noqa: BLE001 - isolated per customer, reported on its invoices
+            contacted = {}
             if len(groups) > 1:
                 for group in groups:
-                    self._ar_send_stage(stage, [group], now)
+                    contacted.update(self._ar_send_stage(stage, [group], now))
             else:
                 self._ar_report_failure(stage, groups[0][0], exc)
+        return contacted
 
     def _ar_report_failure(self, stage, moves, exc):
         partner = moves[0].commercial_partner_id
@@ -641,7 +679,10 @@ class ArEscalationRunner(models.AbstractModel):
             )
 
     def _ar_deliver_groups(self, stage, groups, now):
-        """Record the external events (skipping any already recorded) and deliver."""
+        """Record the external events (skipping any already recorded) and deliver.
+
+        Returns ``{invoice id: channel}`` for the invoices a message went to.
+        """
         vals = []
         for moves, cycles in groups:
             for move in moves:
@@ -658,7 +699,7 @@ class ArEscalationRunner(models.AbstractModel):
                 )
         events = self.env["ar.escalation.event"]._ar_log(vals, post=False)
         if not events:
-            return  # already sent by an earlier or concurrent run
+            return {}  # already sent by an earlier or concurrent run
         sent = events.move_id
         todo = []
         for moves, __ in groups:
@@ -672,30 +713,23 @@ class ArEscalationRunner(models.AbstractModel):
         events._ar_record_delivery({event.id: results[case_of[event.move_id.id]] for event in events})
         if not self.env.context.get("ar_defer_chatter"):
             events._ar_post_chatter()
-        by_channel = defaultdict(lambda: self.env["account.move"])
-        for case, moves in todo:
-            by_channel[results[case.id]["channel"]] |= moves
-        for channel, moves in by_channel.items():
-            self._ar_mark_contacted(moves, stage, channel, now)
+        return {move.id: results[case.id]["channel"] for case, moves in todo for move in moves}
 
-    def _ar_mark_contacted(self, moves, stage, channel, now):
-        """Count the contact on the invoices, one write per set of equal values."""
-        today_str = fields.Date.to_string(now.date())
-        level = str(stage.sequence)
-        groups = defaultdict(list)
-        for move in moves:
-            unanswered = dict(move.ar_unanswered_since or {})
-            unanswered.setdefault(level, today_str)
-            groups[(move.ar_contact_attempts + 1, tuple(sorted(unanswered.items())))].append(move.id)
-        for (attempts, unanswered), ids in groups.items():
-            moves.browse(ids)._ar_write(
-                {
-                    "ar_contact_attempts": attempts,
-                    "ar_last_contact_date": now,
-                    "ar_last_contact_channel": channel,
-                    "ar_unanswered_since": dict(unanswered),
-                }
-            )
+    @api.model
+    def _ar_contact_values(self, attempts, unanswered, stage, channel, now):
+        """An invoice's contact fields once a message at ``stage`` went out on ``channel``.
+
+        ``attempts`` and ``unanswered`` are its values before: the count goes
+        up and the stage's level starts waiting for an answer (unless it was).
+        """
+        unanswered = dict(unanswered or {})
+        unanswered.setdefault(str(stage.sequence), fields.Date.to_string(now.date()))
+        return {
+            "ar_contact_attempts": attempts + 1,
+            "ar_last_contact_date": now,
+            "ar_last_contact_channel": channel,
+            "ar_unanswered_since": unanswered,
+        }
 
     def _ar_deliver(self, stage, todo):
         """Send on the stage's channel; the SMS addon extends this for SMS and WhatsApp.

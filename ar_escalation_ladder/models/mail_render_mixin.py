@@ -1,5 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import ast
 import logging
 import traceback
 
@@ -8,8 +9,11 @@ from markupsafe import Markup
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import safe_eval
+from odoo.tools import float_round, safe_eval
 from odoo.tools.misc import get_lang
+from odoo.tools.rendering_tools import parse_inline_template
+
+from odoo.addons.base.models.res_lang import intersperse
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +38,83 @@ def _ar_memoized(function):
 class MailRenderMixin(models.AbstractModel):
     _inherit = "mail.render.mixin"
 
+    def _ar_batch_rendering(self, template_src, res_ids, has_unsafe_expression):
+        """Whether this rendering may compile the template once for all records.
+
+        Only the escalation's batches (``ar_render_batch``) of several records,
+        for users whom core lets render any expression (template editors and
+        administrators: restricted rendering keeps core's path and its checks).
+        """
+        if not self.env.context.get("ar_render_batch") or len(res_ids) < 2 or not template_src:
+            return False
+        restricted = (
+            not self._unrestricted_rendering
+            and not self.env.is_admin()
+            and not self.env.user.has_group("mail.group_mail_template_editor")
+        )
+        return not restricted and has_unsafe_expression(template_src)
+
+    @api.model
+    def _render_template_inline_template(self, template_txt, model, res_ids, add_context=None, options=None):
+        """Evaluate each expression of an inline template (a subject, a sender) once compiled.
+
+        Core's ``safe_eval`` parses, checks and compiles every expression anew
+        for every record. In an escalation batch each expression is checked
+        and compiled once, with the same opcode check and the same evaluation
+        context (restricted builtins, checked values), then evaluated per
+        record; an error is reported as core reports it.
+        """
+        if not self._ar_batch_rendering(
+            template_txt,
+            res_ids,
+            lambda src: self._has_unsafe_expression_template_inline_template(str(src), model),
+        ):
+            return super()._render_template_inline_template(
+                template_txt, model, res_ids, add_context=add_context, options=options
+            )
+        variables = self._render_eval_context()
+        if add_context:
+            variables.update(**add_context)
+        safe_eval.check_values(variables)
+        results = dict.fromkeys(res_ids, "")
+        try:
+            parts = [
+                (
+                    literal,
+                    safe_eval.test_expr(expression, safe_eval._SAFE_OPCODES, mode="eval")
+                    if expression
+                    else None,
+                    default,
+                )
+                for literal, expression, default in parse_inline_template(str(template_txt))
+            ]
+        except Exception as exc:  # noqa: BLE001 - reported as core reports it
+            return self._ar_inline_failed(template_txt, exc)
+        builtins = dict(safe_eval._BUILTINS)
+        for record in self.env[model].browse(res_ids):
+            scope = dict(variables, object=record, __builtins__=builtins)
+            out = []
+            try:
+                for literal, code, default in parts:
+                    out.append(literal)
+                    if code is not None:
+                        value = safe_eval.unsafe_eval(code, dict(scope)) or default
+                        if value:
+                            out.append(str(value))
+            except Exception as exc:  # noqa: BLE001 - reported as core reports it
+                return self._ar_inline_failed(template_txt, exc)
+            results[record.id] = "".join(out)
+        return results
+
+    @api.model
+    def _ar_inline_failed(self, template_txt, exc):
+        _logger.info("Failed to render inline_template: \n%s", str(template_txt), exc_info=True)
+        raise UserError(
+            self.env._(
+                "Failed to render inline_template template: %(template_txt)s", template_txt=template_txt
+            )
+        ) from exc
+
     @api.model
     def _render_template_qweb(self, template_src, model, res_ids, add_context=None, options=None):
         """Compile a QWeb template once for all records when the escalation renders a batch.
@@ -46,17 +127,8 @@ class MailRenderMixin(models.AbstractModel):
         evaluation context and the same error handling as core. Restricted
         rendering (users outside the template editors) keeps core's path.
         """
-        restricted = (
-            not self._unrestricted_rendering
-            and not self.env.is_admin()
-            and not self.env.user.has_group("mail.group_mail_template_editor")
-        )
-        if (
-            not self.env.context.get("ar_render_batch")
-            or len(res_ids) < 2
-            or not template_src
-            or restricted
-            or not self._has_unsafe_expression_template_qweb(template_src, model)
+        if not self._ar_batch_rendering(
+            template_src, res_ids, lambda src: self._has_unsafe_expression_template_qweb(src, model)
         ):
             return super()._render_template_qweb(
                 template_src, model, res_ids, add_context=add_context, options=options
@@ -90,27 +162,45 @@ class MailRenderMixin(models.AbstractModel):
 
     @api.model
     def _ar_amount_formatter(self):
-        """The render context's ``format_amount``, reading the language once per language code.
+        """The render context's ``format_amount``, reading languages and currencies once.
 
-        The very steps of :func:`odoo.tools.format_amount`, whose language
-        lookup (installed languages, context, company) costs more than the
-        formatting itself when an invoice table prints thousands of amounts.
+        The very steps of :func:`odoo.tools.format_amount` and
+        ``res.lang.format`` (rounding, grouping, separators, symbol), whose
+        lookups (installed languages, context, company, the language's
+        separators) cost more than the formatting itself when an invoice table
+        prints thousands of amounts.
         """
-        langs = {}
+        langs, currencies = {}, {}
 
         def format_amount(amount, currency, lang_code=False):
             lang = langs.get(lang_code)
             if lang is None:
-                lang = langs[lang_code] = self.env["res.lang"].browse(get_lang(self.env, lang_code).id)
-            fmt = f"%.{currency.decimal_places}f"
+                data = get_lang(self.env, lang_code)
+                lang = langs[lang_code] = (
+                    ast.literal_eval(data.grouping),
+                    data.thousands_sep or "",
+                    data.decimal_point,
+                )
+            money = currencies.get(currency.id)
+            if money is None:
+                money = currencies[currency.id] = (
+                    currency.decimal_places,
+                    currency.rounding,
+                    currency.position,
+                    currency.symbol or "",
+                )
+            grouping, thousands_sep, decimal_point = lang
+            digits, rounding, position, symbol = money
+            parts = (f"%.{digits}f" % float_round(amount, precision_rounding=rounding)).split(".")
+            parts[0] = intersperse(parts[0], grouping, thousands_sep)[0]
             formatted = (
-                lang.format(fmt, currency.round(amount), grouping=True)
+                decimal_point.join(parts)
                 .replace(" ", "\N{NO-BREAK SPACE}")
                 .replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
             )
-            if currency.position == "before":
-                return f"{currency.symbol or ''}\N{NO-BREAK SPACE}{formatted}"
-            return f"{formatted}\N{NO-BREAK SPACE}{currency.symbol or ''}"
+            if position == "before":
+                return f"{symbol}\N{NO-BREAK SPACE}{formatted}"
+            return f"{formatted}\N{NO-BREAK SPACE}{symbol}"
 
         return format_amount
 

@@ -261,15 +261,18 @@ class ResPartner(models.Model):
         return out
 
     @api.model
-    def _ar_context_batch(self, partner_ids, company, today):
+    def _ar_context_batch(self, partner_ids, company, today, history=None):
         """Account context per customer for the owners' activity notes.
 
         Open invoices with their aging bucket, payment behaviour, the last
         outreach, promises and disputes — read with a fixed number of queries.
+        ``history`` is the customers' payment behaviour when the caller read it
+        already (:meth:`_ar_history_batch`).
         """
         if not partner_ids:
             return {}
-        history = self._ar_history_batch(partner_ids, company, today)
+        if history is None or any(pid not in history for pid in partner_ids):
+            history = self._ar_history_batch(partner_ids, company, today)
         moves = self.env["account.move"].search_fetch(
             [
                 ("move_type", "=", "out_invoice"),
