@@ -8,7 +8,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, safe_eval
 
 from ..engine import ROLLUP_CHAIN
 from .ar_escalation_stage import OWNER_ROLES
@@ -43,7 +43,12 @@ class ArEscalationCase(models.Model):
     acknowledged_at = fields.Datetime()
     acknowledged_by_id = fields.Many2one("res.users")
     rollup_count = fields.Integer()
-    activity_ref_id = fields.Many2one("mail.activity", "Current activity", ondelete="set null")
+    activity_ref_id = fields.Many2one(
+        "mail.activity",
+        "Current activity",
+        compute="_compute_activity_ref_id",
+        help="The owner's open escalation activity on the case (the latest one).",
+    )
     invoice_ids = fields.One2many("account.move", "ar_case_id", "Invoices")
     message_invoice_ids = fields.Many2many(
         "account.move",
@@ -93,6 +98,29 @@ class ArEscalationCase(models.Model):
                 if message.author_id.commercial_partner_id == case.partner_id:
                     case.invoice_ids._ar_customer_responded()
         return result
+
+    def _compute_activity_ref_id(self):
+        # found from the activities themselves: storing the link would update
+        # every new case right after its activity is created
+        activity_type = self.env.ref(
+            "ar_escalation_ladder.mail_activity_type_escalation", raise_if_not_found=False
+        )
+        latest = {}
+        case_ids = [case_id for case_id in self.ids if case_id]
+        if activity_type and case_ids:
+            latest = dict(
+                self.env["mail.activity"]._read_group(
+                    [
+                        ("res_model", "=", self._name),
+                        ("res_id", "in", case_ids),
+                        ("activity_type_id", "=", activity_type.id),
+                    ],
+                    ["res_id"],
+                    ["id:max"],
+                )
+            )
+        for case in self:
+            case.activity_ref_id = latest.get(case.id, False)
 
     def _compute_notice_deadline(self):
         today = fields.Date.context_today(self)
@@ -196,10 +224,28 @@ class ArEscalationCase(models.Model):
     def _ar_activity_note(self):
         """The account context an owner needs, as HTML for the activity note."""
         self.ensure_one()
-        return self.env["ir.qweb"]._render(
-            "ar_escalation_ladder.activity_note",
-            {"case": self, "context": self.partner_id._ar_account_context(self.company_id)},
-        )
+        return self._ar_activity_notes()[self.id]
+
+    def _ar_activity_notes(self):
+        """The activity notes of the cases, ``{case id: HTML}``, the template compiled once.
+
+        The very steps of ``ir.qweb._render`` (environment, checked values,
+        compiled template) done once for all the cases of a run rather than
+        once per case; each note gets its own values.
+        """
+        if not self:
+            return {}
+        qweb = self.env["ir.qweb"]
+        base = {}
+        qweb = qweb._prepare_environment(base)
+        functions, name = qweb._compile("ar_escalation_ladder.activity_note")
+        render = functions[name]
+        notes = {}
+        for case in self:
+            values = dict(base, case=case, context=case.partner_id._ar_account_context(case.company_id))
+            safe_eval.check_values(values)
+            notes[case.id] = Markup("".join(render(qweb, values)))
+        return notes
 
     def _ar_schedule_activity(self, summary):
         """Create the owner's activity for each case (in one create)."""
@@ -227,9 +273,11 @@ class ArEscalationCase(models.Model):
         # no "assigned to you" email per activity: an owner with hundreds of
         # escalations sees them in the activity menu and My Activities
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals)
-        for case, activity in zip(self, activities, strict=True):
-            case.activity_ref_id = activity
-        self._ar_set_activity_notes({case.activity_ref_id.id: case._ar_activity_note() for case in self})
+        notes = self._ar_activity_notes()
+        self._ar_set_activity_notes(
+            {activity.id: notes[case.id] for case, activity in zip(self, activities, strict=True)}
+        )
+        self.invalidate_recordset(["activity_ref_id"])
         return activities
 
     @api.model

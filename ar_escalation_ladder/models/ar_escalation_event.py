@@ -232,6 +232,31 @@ class ArEscalationEvent(models.Model):
             events._ar_post_chatter()
         return events
 
+    def _ar_unrecorded(self, vals_list):
+        """The events of ``vals_list`` not recorded yet (by their unique key), in one query."""
+        keyed = [vals for vals in vals_list if vals.get("kind") in IDEMPOTENT_KINDS]
+        if not keyed:
+            return list(vals_list)
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT v.i FROM unnest(%s::int[], %s::int[], %s::varchar[], %s::int[], %s::int[])
+                          WITH ORDINALITY AS v(move_id, stage_id, kind, entry, cycle, i)
+                     JOIN ar_escalation_event e
+                       ON e.move_id = v.move_id AND e.stage_id = v.stage_id AND e.kind = v.kind
+                      AND e.entry = v.entry AND e.cycle = v.cycle
+                    WHERE e.kind IN %s""",
+                [vals["move_id"] for vals in keyed],
+                [vals.get("stage_id") or None for vals in keyed],
+                [vals["kind"] for vals in keyed],
+                [vals.get("entry", 0) for vals in keyed],
+                [vals.get("cycle", 0) for vals in keyed],
+                IDEMPOTENT_KINDS,
+            )
+        )
+        recorded = {id(keyed[row[0] - 1]) for row in self.env.cr.fetchall()}
+        return [vals for vals in vals_list if id(vals) not in recorded]
+
     def _ar_record_delivery(self, results):
         """Record on external events what their delivery did, in one statement.
 
@@ -395,9 +420,14 @@ class ArEscalationEvent(models.Model):
 
     @staticmethod
     def _ar_chatter_line(row, labels):
-        """The chatter line of one event row: the same text as :meth:`_ar_chatter_body`."""
-        head = labels["kinds"][row["kind"]]
-        if row["kind"] in ("stage", "override") and row["to_stage_id"]:
+        """The chatter line of one event row: the same text as :meth:`_ar_chatter_body`.
+
+        Built as a string of escaped values (the case link is markup already):
+        tens of thousands of lines on a first escalation.
+        """
+        kind = row["kind"]
+        head = labels["kinds"][kind]
+        if kind in ("stage", "override") and row["to_stage_id"]:
             head = labels["move"] % {
                 "kind": head,
                 "old": labels["stage"].get(row["from_stage_id"]) or labels["none"],
@@ -405,18 +435,18 @@ class ArEscalationEvent(models.Model):
             }
         elif row["stage_id"]:
             head = f"{head} ({labels['stage'][row['stage_id']]})"
-        parts = [Markup("<b>%s</b>") % head]
+        parts = [f"<b>{escape(head)}</b>"]
         if row["reason"]:
-            parts.append(escape(row["reason"]))
+            parts.append(str(escape(row["reason"])))
         if row["owner_id"]:
-            parts.append(escape(labels["owner_fmt"] % labels["owner"][row["owner_id"]]))
+            parts.append(str(escape(labels["owner_fmt"] % labels["owner"][row["owner_id"]])))
         if row["sla_deadline"]:
-            parts.append(escape(labels["sla_fmt"] % fields.Datetime.to_string(row["sla_deadline"])))
+            parts.append(str(escape(labels["sla_fmt"] % fields.Datetime.to_string(row["sla_deadline"]))))
         if row["channel"]:
-            parts.append(escape(labels["channel_fmt"] % row["channel"]))
+            parts.append(str(escape(labels["channel_fmt"] % row["channel"])))
         if row["case_id"]:
-            parts.append(Markup("%s %s") % (labels["case_label"], labels["case"][row["case_id"]]))
-        return Markup(" — ").join(parts)
+            parts.append(f"{escape(labels['case_label'])} {labels['case'][row['case_id']]}")
+        return Markup(" — ".join(parts))
 
     def _ar_chatter_body(self):
         self.ensure_one()

@@ -19,7 +19,7 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import errorcodes
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
@@ -567,8 +567,12 @@ class ArEscalationRunner(models.AbstractModel):
             live = set(joined.activity_ref_id.exists().ids)
             self.env["ar.escalation.case"]._ar_set_activity_notes(
                 {
-                    case.activity_ref_id.id: case._ar_activity_note()
-                    for case in joined.with_context(ar_context_cache=context_cache)
+                    case.activity_ref_id.id: note
+                    for case, note in zip(
+                        joined,
+                        joined.with_context(ar_context_cache=context_cache)._ar_activity_notes().values(),
+                        strict=True,
+                    )
                     if case.activity_ref_id.id in live
                 }
             )
@@ -656,6 +660,8 @@ class ArEscalationRunner(models.AbstractModel):
             with self.env.cr.savepoint():
                 contacted = self._ar_deliver_groups(stage, groups, now)
         except Exception as exc:  # noqa: BLE001 - isolated per customer, reported on its invoices
+            if self._ar_is_concurrency_error(exc):
+                raise  # not this customer's fault: the whole batch is retried
             contacted = {}
             if len(groups) > 1:
                 for group in groups:
@@ -679,7 +685,7 @@ class ArEscalationRunner(models.AbstractModel):
             )
 
     def _ar_deliver_groups(self, stage, groups, now):
-        """Record the external events (skipping any already recorded) and deliver.
+        """Record the external events (never twice) and deliver.
 
         Returns ``{invoice id: channel}`` for the invoices a message went to.
         """
@@ -697,23 +703,62 @@ class ArEscalationRunner(models.AbstractModel):
                         case_id=move.ar_case_id.id,
                     )
                 )
-        events = self.env["ar.escalation.event"]._ar_log(vals, post=False)
-        if not events:
-            return {}  # already sent by an earlier or concurrent run
-        sent = events.move_id
+        Event = self.env["ar.escalation.event"]
+        if self._ar_records_before_delivery(stage):
+            events = Event._ar_log(vals, post=False)
+            todo = self._ar_delivery_todo(groups, set(events.move_id.ids))
+            if not todo:
+                return {}  # already sent by an earlier or concurrent run
+            results = self._ar_deliver(stage, todo)
+            case_of = {move.id: case.id for case, moves in todo for move in moves}
+            events._ar_record_delivery({event.id: results[case_of[event.move_id.id]] for event in events})
+        else:
+            # the events are written once, with what the delivery did: the
+            # ones recorded already are left out first, and one recorded by
+            # another transaction meanwhile makes the insert fall short, which
+            # retries the whole batch (nothing is sent: it rolls back)
+            vals = Event._ar_unrecorded(vals)
+            todo = self._ar_delivery_todo(groups, {v["move_id"] for v in vals})
+            if not todo:
+                return {}  # already sent by an earlier run
+            results = self._ar_deliver(stage, todo)
+            case_of = {move.id: case.id for case, moves in todo for move in moves}
+            for event_vals in vals:
+                result = results[case_of[event_vals["move_id"]]]
+                event_vals.update(
+                    reason=result["summary"] or False,
+                    channel=result["channel"] or False,
+                    mail_id=result.get("mail_id") or False,
+                )
+            events = Event._ar_log(vals, post=False)
+            if len(events) != len(vals):
+                raise ArConcurrentRun(
+                    self.env._(
+                        "Another run recorded messages at %s for these invoices meanwhile.", stage.name
+                    )
+                )
+        if not self.env.context.get("ar_defer_chatter"):
+            events._ar_post_chatter()
+        return {move.id: results[case.id]["channel"] for case, moves in todo for move in moves}
+
+    def _ar_delivery_todo(self, groups, move_ids):
+        """(case, invoices) to message: the invoices of ``move_ids`` per customer."""
         todo = []
         for moves, __ in groups:
-            kept = moves & sent
+            kept = moves.filtered(lambda move: move.id in move_ids)
             if kept:
                 if not kept[0].ar_case_id:
                     raise ValueError(self.env._("%s has no escalation case.", kept[0].display_name))
                 todo.append((kept[0].ar_case_id, kept))
-        results = self._ar_deliver(stage, todo)
-        case_of = {move.id: case.id for case, moves in todo for move in moves}
-        events._ar_record_delivery({event.id: results[case_of[event.move_id.id]] for event in events})
-        if not self.env.context.get("ar_defer_chatter"):
-            events._ar_post_chatter()
-        return {move.id: results[case.id]["channel"] for case, moves in todo for move in moves}
+        return todo
+
+    def _ar_records_before_delivery(self, stage):
+        """Whether the stage's delivery needs its events recorded first.
+
+        Email needs nothing but the events' key, checked beforehand; the SMS
+        addon's channels key their outbox on the events themselves.
+        """
+        return stage.channel != "email"
 
     @api.model
     def _ar_contact_values(self, attempts, unanswered, stage, channel, now):
@@ -816,40 +861,9 @@ class ArEscalationRunner(models.AbstractModel):
                 }
             )
         messages = self._ar_insert_customer_messages(cases._name, message_vals)
-        # sudo: mail.mail and mail.notification are technical records the
-        # escalation writes for its own messages; users never edit them
-        mails = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "mail_message_id": messages[vals["res_id"]],
-                        "body_html": vals["body"],
-                        "recipient_ids": [Command.set(vals["partner_ids"])],
-                        "state": "outgoing",
-                        "auto_delete": False,
-                        "is_notification": True,
-                    }
-                    for vals in message_vals
-                ]
-            )
-        )
-        self.env["mail.notification"].sudo().create(
-            [
-                {
-                    "mail_message_id": mail.mail_message_id.id,
-                    "mail_mail_id": mail.id,
-                    "res_partner_id": partner_id,
-                    "notification_type": "email",
-                    "notification_status": "ready",
-                }
-                for mail, vals in zip(mails, message_vals, strict=True)
-                for partner_id in vals["partner_ids"]
-            ]
-        )
+        mail_of = self._ar_queue_customer_mails(message_vals, messages, author.id)
         results = {}
-        for mail, (case, __) in zip(mails, todo, strict=True):
+        for case, __ in todo:
             results[case.id] = {
                 "channel": "email",
                 "summary": self.env._(
@@ -857,9 +871,70 @@ class ArEscalationRunner(models.AbstractModel):
                     subject=subjects[case.id],
                     to=", ".join(recipients_by_case[case.id].mapped("email")),
                 ),
-                "mail_id": mail.id,
+                "mail_id": mail_of[case.id],
             }
         return results
+
+    def _ar_queue_customer_mails(self, vals_list, message_of, author_id):
+        """Queue the customer messages in the mail outbox; return ``{case id: mail id}``.
+
+        What ``_notify_thread_by_email`` queues for a message, written in three
+        statements for the whole batch (the ORM's create costs about a
+        millisecond per mail and its notification): one ``mail.mail`` per
+        message (its body is the message's, rendered by the stage's template),
+        its recipients, and one ready email notification per recipient, read
+        already as core marks them. Mail's queue sends them after the commit.
+        """
+        if not vals_list:
+            return {}
+        cr = self.env.cr
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        cr.execute(
+            SQL(
+                """INSERT INTO mail_mail (mail_message_id, body_html, state, is_notification, auto_delete,
+                                          create_uid, create_date, write_uid, write_date)
+                   SELECT v.message_id, v.body, 'outgoing', TRUE, FALSE, %s, %s, %s, %s
+                     FROM unnest(%s::int[], %s::text[]) AS v(message_id, body)
+                   RETURNING id, mail_message_id""",
+                uid,
+                now,
+                uid,
+                now,
+                [message_of[vals["res_id"]] for vals in vals_list],
+                [str(vals["body"]) for vals in vals_list],
+            )
+        )
+        mail_of_message = {message_id: mail_id for mail_id, message_id in cr.fetchall()}
+        pairs = [
+            (mail_of_message[message_of[vals["res_id"]]], message_of[vals["res_id"]], partner_id)
+            for vals in vals_list
+            for partner_id in vals["partner_ids"]
+        ]
+        mail_ids, message_ids, partner_ids = (list(column) for column in zip(*pairs, strict=True))
+        cr.execute(
+            SQL(
+                "INSERT INTO mail_mail_res_partner_rel (mail_mail_id, res_partner_id) "
+                "SELECT * FROM unnest(%s::int[], %s::int[])",
+                mail_ids,
+                partner_ids,
+            )
+        )
+        cr.execute(
+            SQL(
+                """INSERT INTO mail_notification (mail_message_id, mail_mail_id, res_partner_id, author_id,
+                                                  notification_type, notification_status, is_read, read_date)
+                   SELECT v.message_id, v.mail_id, v.partner_id, %s, 'email', 'ready', TRUE, %s
+                     FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(message_id, mail_id, partner_id)""",
+                author_id,
+                now,
+                message_ids,
+                mail_ids,
+                partner_ids,
+            )
+        )
+        self.env["mail.message"].browse(list(mail_of_message)).invalidate_recordset(["notification_ids"])
+        return {vals["res_id"]: mail_of_message[message_of[vals["res_id"]]] for vals in vals_list}
 
     def _ar_insert_customer_messages(self, model, vals_list):
         """Write the customer messages in the cases' chatter in bulk; return {case id: message id}.

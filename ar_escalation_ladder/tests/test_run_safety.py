@@ -154,6 +154,29 @@ class TestRunSafety(ArEscalationCommon):
             self.assertEqual(len(self._events(move, "activity")), 1)
         self.assertEqual(self._customer_mail_count(), 6)
 
+    def test_message_recorded_by_another_run_meanwhile_retries_the_batch_and_sends_nothing(self):
+        move = self._invoice(self.customer, 100, 20)
+        mails_before = self._customer_mail_count()
+        # another transaction records the same message between this run's
+        # check and its insert: the check sees nothing, the insert falls short
+        Event = type(self.env["ar.escalation.event"])
+        original = Event._ar_log
+
+        def record_meanwhile(events, vals_list, post=True):
+            if any(vals.get("kind") == "external" for vals in vals_list):
+                original(
+                    events.with_context(ar_chatter_ids=None, ar_defer_chatter=False), vals_list, post=False
+                )
+            return original(events, vals_list, post=post)
+
+        with (
+            patch.object(Event, "_ar_log", record_meanwhile),
+            self.assertRaises(psycopg2.errors.SerializationFailure),
+        ):
+            self.runner._ar_process_safely(move)
+        self.assertEqual(self._customer_mail_count(), mails_before, "nothing queued twice")
+        self.assertFalse(self._events(move, "error"), "not reported as bad data on the invoice")
+
     def test_broken_template_is_reported_on_its_invoices_and_the_rest_goes_on(self):
         good = self._invoice(self.customer, 100, 20)
         broken_stage_move = self._invoice(self.customer_b, 100, 40)
@@ -168,6 +191,12 @@ class TestRunSafety(ArEscalationCommon):
         self.assertFalse(
             self._events(broken_stage_move, "external"), "not recorded as sent: retried next run"
         )
+        self.env.invalidate_all()
+        self.assertEqual(good.ar_contact_attempts, 1, "the message that went out is counted")
+        self.assertEqual(good.ar_last_contact_channel, "email")
+        self.assertEqual(broken_stage_move.ar_contact_attempts, 0, "no message went out: none counted")
+        self.assertFalse(broken_stage_move.ar_last_contact_date)
+        self.assertFalse(broken_stage_move.ar_unanswered_since)
 
     def test_failing_invoice_is_isolated_in_its_own_savepoint(self):
         good = self._invoice(self.customer, 100, 20)

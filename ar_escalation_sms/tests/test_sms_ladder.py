@@ -107,6 +107,9 @@ class TestSmsLadder(ArSmsCommon):
         self.assertEqual(external.channel, "email")
         self.assertIn("sent by email instead", external.reason)
         self.assertIn("landline", customer.ar_sms_number_problem, "the customer form warns")
+        self.env.invalidate_all()
+        self.assertEqual(inv.ar_last_contact_channel, "email", "the invoice shows the channel used")
+        self.assertEqual(inv.ar_contact_attempts, 1)
 
     def test_unparseable_number_without_email_template_fails_clearly(self):
         self.stage2.write({"channel": "sms", "mail_template_id": False})
