@@ -1,6 +1,7 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
+from collections import defaultdict
 from datetime import timedelta
 
 import pytz
@@ -224,33 +225,37 @@ class AccountMove(models.Model):
 
         The same rules as :meth:`_ar_write`, without one ORM write per invoice
         (access checks, cache, triggers: more than the whole evaluation of the
-        invoice when a first escalation writes each its open amount, reason
-        and access token). Values of relational fields are written by
-        :meth:`_ar_write` per set of equal values, which also checks access
-        and stamps ``write_date`` on every invoice; plain stored values go to
-        the cache in one update per field, marked for the next flush, with the
-        same recomputation triggers as an ORM write. The values must be
-        hashable.
+        invoice when a first escalation writes each its open amount, reason,
+        case and access token). The steps of the ORM's write are done once
+        for the batch: the access check, the ``write_uid``/``write_date``
+        stamp, the recomputation triggers (before and after, for the
+        relations), and each field's own write in the cache, marked for the
+        next flush: per value for a many2one (which keeps the inverse one2many
+        caches right), in one update for a plain value. Other fields (Json)
+        go through :meth:`_ar_write` per set of equal values.
         """
         if not vals_by_id:
             return
         names = {name for vals in vals_by_id.values() for name in vals}
         if any(not name.startswith("ar_") and name != "access_token" for name in names):
             raise ValueError(f"_ar_write only writes escalation fields, not {sorted(names)}")
-        plain = []
+        plain, relations = [], []
         for name in names:
             field = self._fields[name]
-            if (
-                field.type in AR_PLAIN_TYPES
-                and field.store
-                and field.column_type
-                and not (field.compute or field.inverse or field.translate or field.company_dependent)
-            ):
+            if not field.store or not field.column_type or field.compute or field.inverse:
+                continue
+            if field.translate or field.company_dependent:
+                continue
+            if field.type in AR_PLAIN_TYPES:
                 plain.append(field)
-        plain_names = {field.name for field in plain}
+            elif field.type == "many2one":
+                relations.append(field)
+        direct_names = {field.name for field in plain + relations}
         groups = {}
         for move_id, vals in vals_by_id.items():
-            other = {k: v for k, v in vals.items() if k not in plain_names}
+            other = {k: v for k, v in vals.items() if k not in direct_names}
+            if not other:
+                continue
             # a Json value (dict) is compared by its content
             key = tuple(
                 sorted(
@@ -260,17 +265,40 @@ class AccountMove(models.Model):
             groups.setdefault(key, (other, []))[1].append(move_id)
         for other, ids in groups.values():
             self.browse(ids)._ar_write(other)
+        if not direct_names:
+            return
+        records = self.browse([move_id for move_id, vals in vals_by_id.items() if direct_names & vals.keys()])
+        records.check_access("write")
         cache = self.env.cache
-        for field in sorted(plain, key=lambda f: f.write_sequence):
-            ids = [move_id for move_id, vals in vals_by_id.items() if field.name in vals]
-            records = self.browse(ids)
-            if field.type == "monetary":
-                # rounding reads each invoice's currency: read them all at once
-                records.mapped(field.get_currency_field(records))
-            self.env.remove_to_compute(field, records)
-            values = [field.convert_to_cache(vals_by_id[record.id][field.name], record) for record in records]
-            cache.update(records, field, values, dirty=True)
-            records.modified([field.name])
+        relation_names = [field.name for field in relations]
+        if relation_names:
+            records.modified(relation_names, before=True)
+        for field in sorted(relations, key=lambda f: f.write_sequence):
+            by_value = defaultdict(list)
+            for move_id, vals in vals_by_id.items():
+                if field.name in vals:
+                    by_value[vals[field.name] or False].append(move_id)
+            for value, ids in by_value.items():
+                field.write(self.browse(ids), value)
+        stamp = {"write_uid": self.env.uid, "write_date": self.env.cr.now()}
+        for field in sorted(plain, key=lambda f: f.write_sequence) + [self._fields[name] for name in stamp]:
+            if field.name in stamp:
+                field_records = records
+                values = [field.convert_to_cache(stamp[field.name], records)] * len(records)
+            else:
+                field_records = self.browse(
+                    [move_id for move_id, vals in vals_by_id.items() if field.name in vals]
+                )
+                if field.type == "monetary":
+                    # rounding reads each invoice's currency: read them all at once
+                    field_records.mapped(field.get_currency_field(field_records))
+                values = [
+                    field.convert_to_cache(vals_by_id[record.id][field.name], record)
+                    for record in field_records
+                ]
+            self.env.remove_to_compute(field, field_records)
+            cache.update(field_records, field, values, dirty=True)
+        records.modified([field.name for field in plain + relations])
 
     def _ar_escalation_scope(self):
         return self.filtered(

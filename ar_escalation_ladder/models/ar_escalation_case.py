@@ -196,6 +196,19 @@ class ArEscalationCase(models.Model):
     # business
     # ------------------------------------------------------------------
     @api.model
+    def _ar_create_for_run(self, vals_list):
+        """Open the cases a run needs, without the chatter's creation bookkeeping.
+
+        A run records each case's opening itself (events, and a line with the
+        case's link on every invoice's chatter); the generic "created" note,
+        the follower lookups and the tracking of a new case would cost about a
+        millisecond per case for nothing new. Later changes of the case (owner,
+        state, deadline) are tracked as usual.
+        """
+        cases = self.with_context(tracking_disable=True, mail_create_nosubscribe=True).create(vals_list)
+        return cases.with_env(self.env)
+
+    @api.model
     def _ar_resolve_owner(self, role, partner, company):
         """The user who holds ``role`` for ``partner``; climbs the chain when unset.
 

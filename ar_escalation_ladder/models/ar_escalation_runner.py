@@ -522,21 +522,24 @@ class ArEscalationRunner(models.AbstractModel):
                     "sla_deadline": deadlines[sid],
                 }
             )
-        new_cases = Case.create(to_create) if to_create else Case
+        new_cases = Case._ar_create_for_run(to_create) if to_create else Case
         for case in new_cases:
             cases[(case.partner_id.id, case.stage_id.id)] = case
         old_case_ids = set()
         events = []
+        assignments = {}
         for (pid, sid), moves in entering.items():
             case = cases[(pid, sid)]
             old_case_ids.update(move.ar_case_id.id for move in moves if move.ar_case_id)
-            self.env["account.move"].concat(*moves)._ar_write(
-                {
+            for move in moves:
+                assignments[move.id] = {
                     "ar_case_id": case.id,
                     "ar_owner_id": case.owner_id.id,
                     "ar_sla_deadline": case.sla_deadline,
                 }
-            )
+        self.env["account.move"]._ar_write_many(assignments)
+        for (pid, sid), moves in entering.items():
+            case = cases[(pid, sid)]
             reason = self.env._("Escalated to %s", case.owner_id.name)
             for move in moves:
                 events.append(
@@ -631,7 +634,7 @@ class ArEscalationRunner(models.AbstractModel):
                 }
             )
         if vals:
-            new_cases = Case.create(vals)
+            new_cases = Case._ar_create_for_run(vals)
             context_cache = self.env["res.partner"]._ar_context_batch(
                 new_cases.partner_id.ids, company, today, history=history
             )
