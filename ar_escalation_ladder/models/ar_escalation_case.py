@@ -73,8 +73,12 @@ class ArEscalationCase(models.Model):
     @api.depends("partner_id", "stage_id", "kind")
     def _compute_name(self):
         for case in self:
-            prefix = "Fix" if case.kind == "hygiene" else case.stage_id.name
-            case.name = f"{prefix} — {case.partner_id.display_name or ''}"
+            case.name = self._ar_case_name(case.kind, case.stage_id, case.partner_id)
+
+    @api.model
+    def _ar_case_name(self, kind, stage, partner):
+        prefix = "Fix" if kind == "hygiene" else stage.name
+        return f"{prefix} — {partner.display_name or ''}"
 
     @api.depends_context("ar_invoice_map")
     def _compute_message_invoice_ids(self):
@@ -205,6 +209,18 @@ class ArEscalationCase(models.Model):
         millisecond per case for nothing new. Later changes of the case (owner,
         state, deadline) are tracked as usual.
         """
+        # the name is known here: computing it would make a draft record per case
+        vals_list = [
+            {
+                "name": self._ar_case_name(
+                    vals.get("kind", "escalation"),
+                    self.env["ar.escalation.stage"].browse(vals["stage_id"]),
+                    self.env["res.partner"].browse(vals["partner_id"]),
+                ),
+                **vals,
+            }
+            for vals in vals_list
+        ]
         cases = self.with_context(tracking_disable=True, mail_create_nosubscribe=True).create(vals_list)
         return cases.with_env(self.env)
 
@@ -261,37 +277,117 @@ class ArEscalationCase(models.Model):
         return notes
 
     def _ar_schedule_activity(self, summary):
-        """Create the owner's activity for each case (in one create)."""
+        """Give each case's owner an "AR escalation" activity with the account context, in bulk.
+
+        What ``mail.activity.create`` does for these activities, done once for
+        all the cases a run opens instead of about a millisecond per activity
+        (ORM create, its note sanitised again, the owner's follower): the same
+        access checks (create on activities, ``_mail_post_access`` on the
+        cases), the owner following the case (:meth:`_ar_subscribe_owners`),
+        the row with its stored values and its note (this addon's QWeb
+        template, which escapes what it prints), and the signal that refreshes
+        the owners' activity counters. No "assigned to you" email: an owner
+        with hundreds of escalations sees them in the activity menu.
+        """
+        if not self:
+            return self.env["mail.activity"]
         activity_type = self.env.ref("ar_escalation_ladder.mail_activity_type_escalation")
-        model_id = self.env["ir.model"]._get_id(self._name)
-        vals = []
-        for case in self:
-            deadline = case.sla_deadline or fields.Datetime.now()
-            vals.append(
-                {
-                    "activity_type_id": activity_type.id,
-                    "res_model_id": model_id,
-                    "res_id": case.id,
-                    "user_id": case.owner_id.id,
-                    "summary": summary.get(case.id) or case.name,
-                    "date_deadline": fields.Date.context_today(case, deadline),
-                    "automated": True,
-                    # the stored values core would compute and write in an
-                    # UPDATE of every new activity, known here already
-                    "res_name": case.display_name,
-                    "user_tz": case.owner_id.tz,
-                    "date_done": False,
-                }
-            )
-        # no "assigned to you" email per activity: an owner with hundreds of
-        # escalations sees them in the activity menu and My Activities
-        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals)
+        Activity = self.env["mail.activity"]
+        Activity.check_access("create")
+        self.check_access(getattr(self, "_mail_post_access", "write"))
+        self._ar_subscribe_owners()
         notes = self._ar_activity_notes()
-        self._ar_set_activity_notes(
-            {activity.id: notes[case.id] for case, activity in zip(self, activities, strict=True)}
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = []
+        for case in self:
+            deadline = fields.Date.context_today(case, case.sla_deadline or now)
+            rows.append(
+                (
+                    case.id,
+                    case.display_name,
+                    case.owner_id.id,
+                    case.owner_id.tz or None,
+                    summary.get(case.id) or case.name,
+                    deadline,
+                    str(notes[case.id]),
+                )
+            )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO mail_activity (res_model_id, res_model, res_id, res_name, activity_type_id,
+                                              user_id, user_tz, summary, date_deadline, note, automated,
+                                              active, create_uid, create_date, write_uid, write_date)
+                   SELECT %s, %s, v.res_id, v.res_name, %s, v.user_id, v.user_tz, v.summary, v.deadline,
+                          v.note, TRUE, TRUE, %s, %s, %s, %s
+                     FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::varchar[], %s::varchar[],
+                                 %s::date[], %s::text[])
+                          AS v(res_id, res_name, user_id, user_tz, summary, deadline, note)
+                   RETURNING id""",
+                self.env["ir.model"]._get_id(self._name),
+                self._name,
+                activity_type.id,
+                uid,
+                now,
+                uid,
+                now,
+                *(list(column) for column in zip(*rows, strict=True)),
+            )
         )
-        self.invalidate_recordset(["activity_ref_id"])
+        activities = Activity.browse([row[0] for row in self.env.cr.fetchall()])
+        today = fields.Date.context_today(self)
+        due_owners = self.env["res.users"].browse({row[2] for row in rows if row[5] <= today})
+        if due_owners:
+            due_owners._bus_send("mail.activity/updated", {"activity_created": True})
+        # the cases' activity fields (current activity, state, deadline) read them anew
+        self.invalidate_recordset(
+            [name for name in self._fields if name.startswith(("activity_", "my_activity_"))]
+        )
         return activities
+
+    def _ar_subscribe_owners(self):
+        """Make each case's owner a follower, as the activity assigned to them does, in bulk.
+
+        ``mail.activity.create`` subscribes the assignee to the document; for
+        the thousands of cases a first escalation opens, that is one ORM
+        follower (and its subtypes) per case. The same followers, with the
+        same default subtypes (``_add_default_followers``: external ones for a
+        share partner), are inserted here in two statements; the activity then
+        finds its assignee following already. Existing followers are kept.
+        """
+        pairs = [(case.id, case.owner_id.partner_id) for case in self if case.owner_id.partner_id]
+        if not pairs:
+            return
+        default, __, external = self.env["mail.message.subtype"].default_subtypes(self._name)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """INSERT INTO mail_followers (res_model, res_id, partner_id)
+                   SELECT %s, v.res_id, v.partner_id
+                     FROM unnest(%s::int[], %s::int[]) AS v(res_id, partner_id)
+                   ON CONFLICT DO NOTHING RETURNING id, partner_id""",
+                self._name,
+                [case_id for case_id, __ in pairs],
+                [partner.id for __, partner in pairs],
+            )
+        )
+        share = {partner.id: partner.partner_share for __, partner in pairs}
+        links = [
+            (follower_id, subtype_id)
+            for follower_id, partner_id in cr.fetchall()
+            for subtype_id in (external if share[partner_id] else default).ids
+        ]
+        if links:
+            cr.execute(
+                SQL(
+                    """INSERT INTO mail_followers_mail_message_subtype_rel
+                              (mail_followers_id, mail_message_subtype_id)
+                       SELECT * FROM unnest(%s::int[], %s::int[])""",
+                    [follower_id for follower_id, __ in links],
+                    [subtype_id for __, subtype_id in links],
+                )
+            )
+        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
 
     @api.model
     def _ar_set_activity_notes(self, notes):

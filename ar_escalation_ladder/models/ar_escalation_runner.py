@@ -265,6 +265,7 @@ class ArEscalationRunner(models.AbstractModel):
                        m.ar_contact_attempts, m.ar_last_contact_date, m.ar_last_contact_channel,
                        m.ar_unanswered_since,
                        m.ar_closed_date, m.ar_reason, m.ar_hygiene, m.ar_error, m.ar_stage_residual,
+                       m.ar_acknowledged_at, m.ar_disposition,
                        m.access_token IS NOT NULL AS has_access_token,
                        s.sequence AS stage_level, cp.ar_account_tier,
                        cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
@@ -360,7 +361,9 @@ class ArEscalationRunner(models.AbstractModel):
         by_id = {move.id: move for move in moves}  # records that share the batch's prefetch
         # writing the stage's open amount (Monetary) reads each invoice's
         # currency: one read of their company for the batch, not one per write
-        moves.fetch(["company_id"])
+        # and the columns the run reads from the invoices (events, cases,
+        # messages), rather than every column of account.move at the first miss
+        moves.fetch(self._ar_fetched_fields())
         for decision in decisions:
             row = rows[decision.invoice_id]
             move = by_id[decision.invoice_id]
@@ -385,10 +388,11 @@ class ArEscalationRunner(models.AbstractModel):
                     ar_stage_residual=residual,
                     ar_reason=decision.reason,
                     ar_contact_attempts=0,
-                    ar_acknowledged_at=False,
-                    ar_closed_date=False,
-                    ar_disposition=False,
                 )
+                # what a new stage clears, where there is something to clear
+                for name in ("ar_acknowledged_at", "ar_closed_date", "ar_disposition"):
+                    if row[name]:
+                        vals[name] = False
                 level = row["stage_level"] if not row["ar_closed_date"] else None
                 previous = stages[level].id if level in stages else False
                 recovered = max((row["ar_stage_residual"] or 0.0) - residual, 0.0) if previous else 0.0
@@ -464,6 +468,31 @@ class ArEscalationRunner(models.AbstractModel):
             elif used != channel:
                 corrections[move_id] = {"ar_last_contact_channel": used}
         moves._ar_write_many(corrections)
+
+    @api.model
+    def _ar_fetched_fields(self):
+        """The invoice fields a run reads for its events, cases and messages (hook)."""
+        return [
+            "company_id",
+            "commercial_partner_id",
+            "partner_id",
+            "name",
+            "move_type",
+            "state",
+            "ref",
+            "date",
+            "invoice_date_due",
+            "currency_id",
+            "amount_residual",
+            "amount_residual_signed",
+            "access_token",
+            "ar_case_id",
+            "ar_stage_id",
+            "ar_stage_entries",
+            "ar_stage_residual",
+            "ar_hygiene",
+            "ar_promise_state",
+        ]
 
     @api.model
     def _event_vals(self, move, kind, stage, reason, **vals):

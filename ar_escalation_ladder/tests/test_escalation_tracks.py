@@ -1,6 +1,7 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
@@ -16,7 +17,16 @@ class TestEscalationTracks(ArEscalationCommon):
         inv1 = self._invoice(self.customer, 1000, 20, ref="PO-1")
         inv2 = self._invoice(self.customer, 2000, 25, ref="PO-2")
         inv3 = self._invoice(self.customer, 300, 5)
-        self._run()
+        signals = []
+        Users = type(self.env["res.users"])
+        bus_send = Users._bus_send
+
+        def record_signal(users, notification_type, message, **kwargs):
+            signals.extend((user, notification_type) for user in users)
+            return bus_send(users, notification_type, message, **kwargs)
+
+        with patch.object(Users, "_bus_send", record_signal):
+            self._run()
         self.assertEqual((inv1 | inv2).ar_stage_id, self.stage2)
         case = inv1.ar_case_id
         self.assertEqual(inv2.ar_case_id, case, "same customer, same stage: one case")
@@ -36,6 +46,19 @@ class TestEscalationTracks(ArEscalationCommon):
             case.sla_deadline, fields.Datetime.now() + timedelta(hours=6), delta=timedelta(minutes=5)
         )
         self.assertEqual(activity.date_deadline, fields.Date.context_today(case, case.sla_deadline))
+        self.assertEqual(activity.res_name, case.display_name)
+        self.assertEqual(case.activity_ref_id, activity, "the case knows its current activity")
+        self.assertEqual(case.activity_user_id, self.user_finance)
+        # as for any activity assigned to them: the owner follows the case, and
+        # their activity counter is told to refresh
+        self.assertIn(self.user_finance.partner_id, case.message_partner_ids)
+        follower = case.message_follower_ids.filtered(lambda f: f.partner_id == self.user_finance.partner_id)
+        self.assertEqual(
+            follower.subtype_ids, self.env["mail.message.subtype"].default_subtypes(case._name)[0]
+        )
+        # core signals activities due today or earlier (an SLA of 6 hours may end tomorrow)
+        due_today = activity.date_deadline <= fields.Date.context_today(self.user_finance)
+        self.assertEqual((self.user_finance, "mail.activity/updated") in signals, due_today)
         note = str(activity.note)
         for expected in (
             inv1.name,
