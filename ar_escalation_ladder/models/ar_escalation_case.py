@@ -210,12 +210,15 @@ class ArEscalationCase(models.Model):
         state, deadline) are tracked as usual.
         """
         # the name is known here: computing it would make a draft record per case
+        # (partners and stages read together, not one by one)
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list})
+        stages = self.env["ar.escalation.stage"].browse({vals["stage_id"] for vals in vals_list})
         vals_list = [
             {
                 "name": self._ar_case_name(
                     vals.get("kind", "escalation"),
-                    self.env["ar.escalation.stage"].browse(vals["stage_id"]),
-                    self.env["res.partner"].browse(vals["partner_id"]),
+                    stages.browse(vals["stage_id"]).with_prefetch(stages.ids),
+                    partners.browse(vals["partner_id"]).with_prefetch(partners.ids),
                 ),
                 **vals,
             }

@@ -86,14 +86,19 @@ class TestSmsCrash(ArSmsCommon):
                 self._send(now=now + timedelta(hours=2))
                 self.assertEqual(len(self.provider.delivered()), 1)
 
+    def _queued_and_killed_before_the_provider_got_it(self, provider):
+        """A message of ``provider`` queued, then the worker killed before the provider got it."""
+        self._reset_provider()
+        self._use_provider(provider)
+        sms = self._queued(provider)
+        now = fields.Datetime.now()
+        self._kill_before_the_provider_got_it(provider, now)
+        return sms, now
+
     def test_killed_before_the_provider_got_it_is_sent_once(self):
         for provider in ("twilio", "webhook"):
             with self.subTest(provider=provider):
-                self._reset_provider()
-                self._use_provider(provider)
-                sms = self._queued(provider)
-                now = fields.Datetime.now()
-                self._kill_before_the_provider_got_it(provider, now)
+                sms, now = self._queued_and_killed_before_the_provider_got_it(provider)
                 self.assertEqual(sms.state, "sending")
                 self.assertEqual(self.provider.posts, 0)
                 self._send(now=now + timedelta(minutes=10))
@@ -183,11 +188,7 @@ class TestSmsCrash(ArSmsCommon):
     def test_opted_out_while_sending_is_not_sent_again(self):
         for provider in ("twilio", "webhook"):
             with self.subTest(provider=provider):
-                self._reset_provider()
-                self._use_provider(provider)
-                sms = self._queued(provider)
-                now = fields.Datetime.now()
-                self._kill_before_the_provider_got_it(provider, now)
+                sms, now = self._queued_and_killed_before_the_provider_got_it(provider)
                 blacklist = self.env["phone.blacklist"].sudo()
                 blacklist._add([sms.number])
                 self._send(now=now + timedelta(minutes=10))
