@@ -25,6 +25,7 @@
         "views/ar_escalation_reports_menus.xml",
         "views/res_config_settings_views.xml",
         "report/report_formal_notice.xml",
+        "data/mail_template_data.xml",
         "data/ar_escalation_digest_templates.xml",
         "data/ir_cron_data.xml",
     ],

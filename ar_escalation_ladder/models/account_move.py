@@ -1,7 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
-from collections import defaultdict
 from datetime import timedelta
 
 import pytz
@@ -13,7 +12,6 @@ from .ar_escalation_dispute import DISPUTE_CODES
 from .ar_escalation_event import DISPOSITIONS
 
 # plain stored values, which an ORM write only puts in the cache for the next flush
-AR_PLAIN_TYPES = ("char", "integer", "float", "monetary", "datetime", "date", "selection", "boolean")
 
 
 class AccountMove(models.Model):
@@ -207,98 +205,43 @@ class AccountMove(models.Model):
         return True
 
     def _ar_write(self, vals):
-        """Write escalation bookkeeping only (``ar_*`` fields, and the portal ``access_token``).
+        """Write escalation bookkeeping only (``ar_*`` fields) through the invoice's own ``write``.
 
-        These fields carry no accounting meaning, so the checks of
-        ``account.move.write`` (balance, dynamic lines, lock dates — several
-        queries per invoice) do not apply; the plain ORM write keeps a batch at
-        a constant number of queries. The access token goes with them so that
-        an invoice escalated and messaged in one run is updated once.
+        Everything that hooks ``account.move.write`` (audit logs, tracking,
+        other modules' overrides) sees these changes as any other; the
+        ladder's bookkeeping does not mark the invoice as manually modified.
         """
-        if any(not name.startswith("ar_") and name != "access_token" for name in vals):
+        if any(not name.startswith("ar_") for name in vals):
             raise ValueError(f"_ar_write only writes escalation fields, not {sorted(vals)}")
-        return models.Model.write(self, vals)
+        return self.with_context(skip_is_manually_modified=True).write(vals)
 
     @api.model
     def _ar_write_many(self, vals_by_id):
         """Write escalation fields with values per invoice (``{invoice id: vals}``).
 
-        The same rules as :meth:`_ar_write`, without one ORM write per invoice
-        (access checks, cache, triggers: more than the whole evaluation of the
-        invoice when a first escalation writes each its open amount, reason,
-        case and access token). The steps of the ORM's write are done once
-        for the batch: the access check, the ``write_uid``/``write_date``
-        stamp, the recomputation triggers (before and after, for the
-        relations), and each field's own write in the cache, marked for the
-        next flush: per value for a many2one (which keeps the inverse one2many
-        caches right), in one update for a plain value. Other fields (Json)
-        go through :meth:`_ar_write` per set of equal values.
+        One ``write`` per set of equal values: the invoices of a batch that
+        enter the same stage, or join the same case, are written together.
         """
-        if not vals_by_id:
-            return
-        names = {name for vals in vals_by_id.values() for name in vals}
-        if any(not name.startswith("ar_") and name != "access_token" for name in names):
-            raise ValueError(f"_ar_write only writes escalation fields, not {sorted(names)}")
-        plain, relations = [], []
-        for name in names:
-            field = self._fields[name]
-            if not field.store or not field.column_type or field.compute or field.inverse:
-                continue
-            if field.translate or field.company_dependent:
-                continue
-            if field.type in AR_PLAIN_TYPES:
-                plain.append(field)
-            elif field.type == "many2one":
-                relations.append(field)
-        direct_names = {field.name for field in plain + relations}
         groups = {}
         for move_id, vals in vals_by_id.items():
-            other = {k: v for k, v in vals.items() if k not in direct_names}
-            if not other:
+            if not vals:
                 continue
             # a Json value (dict) is compared by its content
             key = tuple(
                 sorted(
-                    (k, json.dumps(v, sort_keys=True) if isinstance(v, dict) else v) for k, v in other.items()
+                    (k, json.dumps(v, sort_keys=True, default=str) if isinstance(v, dict) else v)
+                    for k, v in vals.items()
                 )
             )
-            groups.setdefault(key, (other, []))[1].append(move_id)
-        for other, ids in groups.values():
-            self.browse(ids)._ar_write(other)
-        if not direct_names:
-            return
-        records = self.browse([move_id for move_id, vals in vals_by_id.items() if direct_names & vals.keys()])
-        records.check_access("write")
-        cache = self.env.cache
-        relation_names = [field.name for field in relations]
-        if relation_names:
-            records.modified(relation_names, before=True)
-        for field in sorted(relations, key=lambda f: f.write_sequence):
-            by_value = defaultdict(list)
-            for move_id, vals in vals_by_id.items():
-                if field.name in vals:
-                    by_value[vals[field.name] or False].append(move_id)
-            for value, ids in by_value.items():
-                field.write(self.browse(ids), value)
-        stamp = {"write_uid": self.env.uid, "write_date": self.env.cr.now()}
-        for field in sorted(plain, key=lambda f: f.write_sequence) + [self._fields[name] for name in stamp]:
-            if field.name in stamp:
-                field_records = records
-                values = [field.convert_to_cache(stamp[field.name], records)] * len(records)
-            else:
-                field_records = self.browse(
-                    [move_id for move_id, vals in vals_by_id.items() if field.name in vals]
-                )
-                if field.type == "monetary":
-                    # rounding reads each invoice's currency: read them all at once
-                    field_records.mapped(field.get_currency_field(field_records))
-                values = [
-                    field.convert_to_cache(vals_by_id[record.id][field.name], record)
-                    for record in field_records
-                ]
-            self.env.remove_to_compute(field, field_records)
-            cache.update(field_records, field, values, dirty=True)
-        records.modified([field.name for field in plain + relations])
+            groups.setdefault(key, (vals, []))[1].append(move_id)
+        for vals, ids in groups.values():
+            self.browse(ids)._ar_write(vals)
+
+    def _ar_ensure_access_tokens(self):
+        """Give the invoices their portal access token (core's ``_portal_ensure_token``) before
+        a message links to them; each invoice gets one once in its life."""
+        for move in self.filtered(lambda m: not m.access_token).with_context(skip_is_manually_modified=True):
+            move._portal_ensure_token()
 
     def _ar_escalation_scope(self):
         return self.filtered(

@@ -8,7 +8,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.tools import SQL, safe_eval
+from odoo.tools import safe_eval
 
 from ..engine import ROLLUP_CHAIN
 from .ar_escalation_stage import OWNER_ROLES
@@ -82,7 +82,9 @@ class ArEscalationCase(models.Model):
 
     @api.depends_context("ar_invoice_map")
     def _compute_message_invoice_ids(self):
-        # ((case id, (invoice ids...)), ...): which invoices each message is about
+        # ((case id, (invoice ids...)), ...): which invoices each message is
+        # about, in the order the customer reads them (the run's order: those
+        # at the customer's highest stage first, then the rest)
         wanted = dict(self.env.context.get("ar_invoice_map") or ())
         prefetch = [move_id for ids in wanted.values() for move_id in ids]
         for case in self:
@@ -91,8 +93,8 @@ class ArEscalationCase(models.Model):
             if case.id in wanted:
                 invoices = self.env["account.move"].browse(wanted[case.id]).with_prefetch(prefetch)
             else:
-                invoices = case.invoice_ids
-            case.message_invoice_ids = invoices.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+                invoices = case.invoice_ids.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+            case.message_invoice_ids = invoices
 
     def _message_post_after_hook(self, message, msg_vals):
         """A reply from the customer to an escalation email counts as a response."""
@@ -280,139 +282,47 @@ class ArEscalationCase(models.Model):
         return notes
 
     def _ar_schedule_activity(self, summary):
-        """Give each case's owner an "AR escalation" activity with the account context, in bulk.
+        """Give each case's owner an "AR escalation" activity with the account context.
 
-        What ``mail.activity.create`` does for these activities, done once for
-        all the cases a run opens instead of about a millisecond per activity
-        (ORM create, its note sanitised again, the owner's follower): the same
-        access checks (create on activities, ``_mail_post_access`` on the
-        cases), the owner following the case (:meth:`_ar_subscribe_owners`),
-        the row with its stored values and its note (this addon's QWeb
-        template, which escapes what it prints), and the signal that refreshes
-        the owners' activity counters. No "assigned to you" email: an owner
+        One ``mail.activity.create`` for all the cases of a run: core checks
+        the access, subscribes each owner to its cases (in batch, per owner)
+        and refreshes the owners' counters; other modules' hooks on activities
+        (teams, reminders, audit) see them as they see core's own. No
+        "assigned to you" email (``mail_activity_quick_update``): an owner
         with hundreds of escalations sees them in the activity menu.
         """
         if not self:
             return self.env["mail.activity"]
         activity_type = self.env.ref("ar_escalation_ladder.mail_activity_type_escalation")
-        Activity = self.env["mail.activity"]
-        Activity.check_access("create")
-        self.check_access(getattr(self, "_mail_post_access", "write"))
-        self._ar_subscribe_owners()
         notes = self._ar_activity_notes()
         now = fields.Datetime.now()
-        uid = self.env.uid
-        rows = []
-        for case in self:
-            deadline = fields.Date.context_today(case, case.sla_deadline or now)
-            rows.append(
-                (
-                    case.id,
-                    case.display_name,
-                    case.owner_id.id,
-                    case.owner_id.tz or None,
-                    summary.get(case.id) or case.name,
-                    deadline,
-                    str(notes[case.id]),
-                )
-            )
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO mail_activity (res_model_id, res_model, res_id, res_name, activity_type_id,
-                                              user_id, user_tz, summary, date_deadline, note, automated,
-                                              active, create_uid, create_date, write_uid, write_date)
-                   SELECT %s, %s, v.res_id, v.res_name, %s, v.user_id, v.user_tz, v.summary, v.deadline,
-                          v.note, TRUE, TRUE, %s, %s, %s, %s
-                     FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::varchar[], %s::varchar[],
-                                 %s::date[], %s::text[])
-                          AS v(res_id, res_name, user_id, user_tz, summary, deadline, note)
-                   RETURNING id""",
-                self.env["ir.model"]._get_id(self._name),
-                self._name,
-                activity_type.id,
-                uid,
-                now,
-                uid,
-                now,
-                *(list(column) for column in zip(*rows, strict=True)),
-            )
-        )
-        activities = Activity.browse([row[0] for row in self.env.cr.fetchall()])
-        today = fields.Date.context_today(self)
-        due_owners = self.env["res.users"].browse({row[2] for row in rows if row[5] <= today})
-        if due_owners:
-            due_owners._bus_send("mail.activity/updated", {"activity_created": True})
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals_list = [
+            {
+                "res_model_id": model_id,
+                "res_id": case.id,
+                "activity_type_id": activity_type.id,
+                "user_id": case.owner_id.id,
+                "summary": summary.get(case.id) or case.name,
+                "date_deadline": fields.Date.context_today(case, case.sla_deadline or now),
+                "note": notes[case.id],
+                "automated": True,
+            }
+            for case in self
+        ]
+        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
         # the cases' activity fields (current activity, state, deadline) read them anew
         self.invalidate_recordset(
             [name for name in self._fields if name.startswith(("activity_", "my_activity_"))]
         )
         return activities
 
-    def _ar_subscribe_owners(self):
-        """Make each case's owner a follower, as the activity assigned to them does, in bulk.
-
-        ``mail.activity.create`` subscribes the assignee to the document; for
-        the thousands of cases a first escalation opens, that is one ORM
-        follower (and its subtypes) per case. The same followers, with the
-        same default subtypes (``_add_default_followers``: external ones for a
-        share partner), are inserted here in two statements; the activity then
-        finds its assignee following already. Existing followers are kept.
-        """
-        pairs = [(case.id, case.owner_id.partner_id) for case in self if case.owner_id.partner_id]
-        if not pairs:
-            return
-        default, __, external = self.env["mail.message.subtype"].default_subtypes(self._name)
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """INSERT INTO mail_followers (res_model, res_id, partner_id)
-                   SELECT %s, v.res_id, v.partner_id
-                     FROM unnest(%s::int[], %s::int[]) AS v(res_id, partner_id)
-                   ON CONFLICT DO NOTHING RETURNING id, partner_id""",
-                self._name,
-                [case_id for case_id, __ in pairs],
-                [partner.id for __, partner in pairs],
-            )
-        )
-        share = {partner.id: partner.partner_share for __, partner in pairs}
-        links = [
-            (follower_id, subtype_id)
-            for follower_id, partner_id in cr.fetchall()
-            for subtype_id in (external if share[partner_id] else default).ids
-        ]
-        if links:
-            cr.execute(
-                SQL(
-                    """INSERT INTO mail_followers_mail_message_subtype_rel
-                              (mail_followers_id, mail_message_subtype_id)
-                       SELECT * FROM unnest(%s::int[], %s::int[])""",
-                    [follower_id for follower_id, __ in links],
-                    [subtype_id for __, subtype_id in links],
-                )
-            )
-        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
-
     @api.model
     def _ar_set_activity_notes(self, notes):
-        """Write the owners' activity notes ({activity id: HTML}) in one statement.
-
-        The notes are this addon's own QWeb template (``activity_note``), which
-        escapes every value it prints; the ORM would sanitise each note twice
-        more (cache and column), a few milliseconds an activity, for thousands
-        of activities on a first escalation.
-        """
-        if not notes:
-            return
-        self.env["mail.activity"].flush_model(["note"])
-        self.env.cr.execute(
-            SQL(
-                "UPDATE mail_activity a SET note = v.note FROM (VALUES %s) AS v(id, note) WHERE a.id = v.id",
-                SQL(", ").join(
-                    SQL("(%s, %s)", activity_id, str(note)) for activity_id, note in notes.items()
-                ),
-            )
-        )
-        self.env["mail.activity"].browse(list(notes)).invalidate_recordset(["note"])
+        """Refresh the owners' activity notes (``{activity id: HTML}``) through the ORM."""
+        Activity = self.env["mail.activity"].with_context(mail_activity_quick_update=True)
+        for activity_id, note in notes.items():
+            Activity.browse(activity_id).write({"note": note})
 
     @api.model
     def _cron_rollup(self, now=None):

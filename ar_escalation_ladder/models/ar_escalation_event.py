@@ -6,7 +6,6 @@ from markupsafe import Markup, escape
 
 from odoo import fields, models
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 
 EVENT_KINDS = [
     ("stage", "Stage change"),
@@ -36,9 +35,6 @@ DISPOSITIONS = [
 # Kinds whose (invoice, stage, kind, entry, cycle) key is unique: doing them
 # twice is what a rerun after a crash must never do.
 IDEMPOTENT_KINDS = ("stage", "external", "activity", "rollup", "hygiene", "closed")
-# The link of an event to its chatter line, checked at the end of a run (see
-# ArEscalationEvent._ar_reserve_chatter_ids) rather than row by row.
-CHATTER_FKEY = "ar_escalation_event_message_id_fkey"
 
 
 class ArEscalationEvent(models.Model):
@@ -84,68 +80,6 @@ class ArEscalationEvent(models.Model):
                 IDEMPOTENT_KINDS,
             )
         )
-        self._ar_init_chatter_fkey()
-
-    def _ar_init_chatter_fkey(self):
-        """Make the foreign key of ``message_id`` deferrable (still checked at once by default).
-
-        A run records the events of its invoices as it goes and writes one
-        chatter line per invoice at the end; the events are inserted with the
-        id their line will have (reserved from the sequence) and the key is
-        checked when the lines exist, instead of updating every event row
-        afterwards (each update rewrites the row and all its indexes). Odoo
-        creates the key after ``init`` on a new database, and compares only the
-        referenced table, column and ``ON DELETE`` of an existing one, so the
-        key made here is kept.
-        """
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """SELECT c.conname, c.condeferrable FROM pg_constraint c
-                     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-                    WHERE c.conrelid = %s::regclass AND c.contype = 'f' AND a.attname = 'message_id'""",
-                self._table,
-            )
-        )
-        existing = cr.fetchall()
-        if existing == [(CHATTER_FKEY, True)]:
-            return
-        for name, __ in existing:
-            cr.execute(
-                SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(self._table), SQL.identifier(name))
-            )
-        cr.execute(
-            SQL(
-                """ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (message_id) REFERENCES mail_message (id)
-                   ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE""",
-                SQL.identifier(self._table),
-                SQL.identifier(CHATTER_FKEY),
-            )
-        )
-
-    def _ar_reserve_chatter_ids(self, move_ids):
-        """Reserve chatter line ids for the invoices of a run: ``{invoice id: message id}``.
-
-        The ids come from ``mail_message``'s own sequence; events inserted with
-        them wait for their line until :meth:`_ar_check_chatter_links` (the key
-        is deferred meanwhile). An id whose invoice gets no event is simply
-        never used.
-        """
-        if not move_ids:
-            return {}
-        cr = self.env.cr
-        cr.execute(SQL("SET CONSTRAINTS %s DEFERRED", SQL.identifier(CHATTER_FKEY)))
-        cr.execute(
-            SQL(
-                "SELECT nextval(pg_get_serial_sequence('mail_message', 'id')) FROM generate_series(1, %s)",
-                len(move_ids),
-            )
-        )
-        return dict(zip(move_ids, (row[0] for row in cr.fetchall()), strict=True))
-
-    def _ar_check_chatter_links(self):
-        """Check the deferred chatter links now: every event's line must exist."""
-        self.env.cr.execute(SQL("SET CONSTRAINTS %s IMMEDIATE", SQL.identifier(CHATTER_FKEY)))
 
     # ------------------------------------------------------------------
     # writing the audit trail
@@ -186,20 +120,12 @@ class ArEscalationEvent(models.Model):
         or a concurrent run cannot record, or post, anything twice. A constant
         number of queries whatever the number of events.
 
-        Inside a run (``ar_chatter_ids`` in the context, see
-        :meth:`_ar_reserve_chatter_ids`) each event carries the id of the
-        chatter line its invoice gets at the end of the run.
+        Inside a run (``ar_run_events``, a list, in the context) the chatter
+        lines are written once at the end of the run: one line per invoice for
+        all that happened to it (:meth:`_ar_post_chatter`).
         """
         if not vals_list:
             return self.browse()
-        reserved = self.env.context.get("ar_chatter_ids")
-        if reserved is not None:
-            missing = list({vals["move_id"] for vals in vals_list if vals.get("move_id")} - set(reserved))
-            reserved.update(self._ar_reserve_chatter_ids(missing))
-            vals_list = [
-                dict(vals, message_id=reserved[vals["move_id"]]) if vals.get("move_id") else vals
-                for vals in vals_list
-            ]
         # the rows inserted only refer to records that exist in the database
         # (ORM creates are immediate); pending writes elsewhere, such as the
         # invoices' escalation fields, are flushed together later
@@ -228,8 +154,12 @@ class ArEscalationEvent(models.Model):
             )
         )
         events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
-        if post and events and not self.env.context.get("ar_defer_chatter"):
-            events._ar_post_chatter()
+        deferred = self.env.context.get("ar_run_events")
+        if post and events:
+            if deferred is not None:
+                deferred.extend(events.ids)
+            else:
+                events._ar_post_chatter()
         return events
 
     def _ar_unrecorded(self, vals_list):
@@ -288,15 +218,11 @@ class ArEscalationEvent(models.Model):
         self.browse(ids).invalidate_recordset(["reason", "channel", "mail_id", "write_uid", "write_date"])
 
     def _ar_post_chatter(self):
-        """Write the events in their invoices' chatter: one note per invoice, in bulk.
+        """Write the events in their invoices' chatter: one note per invoice, in batch.
 
-        All events of one invoice in this call share one note, a line each.
-        The notes are inserted with one SQL statement: ``mail.message.create``
-        costs about 3 ms per message (defaults, sanitising, reply-to), which
-        alone would cap a first escalation of the book at a few hundred
-        invoices per second. These are internal notes with no recipients and
-        no attachments, whose body is built here from escaped values, so
-        nothing that ``create`` does is needed.
+        All events of one invoice in this call share one note, a line each,
+        logged with core's ``_message_log_batch`` (one ``mail.message``
+        create for all the invoices); each event then links to its line.
 
         The lines of this module's kinds are built from the events' columns
         read in one query, with the labels, names and links they cite read
@@ -309,91 +235,45 @@ class ArEscalationEvent(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT id, move_id, kind, stage_id, from_stage_id, to_stage_id, reason, owner_id,
-                          sla_deadline, channel, case_id, message_id
-                     FROM ar_escalation_event WHERE id IN %s AND move_id IS NOT NULL ORDER BY id""",
+                          sla_deadline, channel, case_id
+                     FROM ar_escalation_event
+                    WHERE id IN %s AND move_id IS NOT NULL AND message_id IS NULL ORDER BY id""",
                 tuple(self.ids),
             )
         )
         rows = self.env.cr.dictfetchall()
         if not rows:
             return
-        events = self.browse([row["id"] for row in rows])
         by_move = defaultdict(list)
         for row in rows:
             by_move[row["move_id"]].append(row)
         labels = self._ar_chatter_labels(rows)
         own_kinds = dict(EVENT_KINDS)
-        moves = self.env["account.move"].browse(list(by_move)).with_prefetch(list(by_move))
-        moves.fetch(["name", "company_id"])
-        note = self.env.ref("mail.mt_note")
-        author = self.env.user.partner_id
-        reply_to = moves.sudo()._notify_get_reply_to(default=author.email_formatted)  # sudo: as mail does
-        email_from = author.email_formatted
-        now = fields.Datetime.now()
-        uid = self.env.uid
         separator = Markup("<br/>")
-        values = []
-        for move in moves:
-            lines = [
+        bodies = {
+            move_id: separator.join(
                 self._ar_chatter_line(row, labels)
                 if row["kind"] in own_kinds
                 else self.browse(row["id"])._ar_chatter_body()
-                for row in by_move[move.id]
-            ]
-            values.append(
-                (
-                    next((row["message_id"] for row in by_move[move.id] if row["message_id"]), None),
-                    "account.move",
-                    move.id,
-                    move.name,
-                    move.company_id.id,
-                    note.id,
-                    author.id,
-                    email_from,
-                    reply_to.get(move.id) or None,
-                    str(separator.join(lines)),
-                    now,
-                    generate_tracking_message_id(f"{move.id}-account.move"),
-                    uid,
-                    now,
-                    uid,
-                    now,
-                )
+                for row in move_rows
             )
-        # the lines of a run have their ids already (the events carry them);
-        # others get theirs from the sequence, and their events are linked after
+            for move_id, move_rows in by_move.items()
+        }
+        moves = self.env["account.move"].browse(list(by_move))
+        # the events were written by the ladder for invoices the user may act
+        # on; _message_log_batch creates the notes as core's chatter log does
+        messages = moves._message_log_batch(bodies=bodies)
+        message_of = {message.res_id: message.id for message in messages}
+        # the link of each event (our own table) to its invoice's new line
         self.env.cr.execute(
             SQL(
-                """INSERT INTO mail_message (id, model, res_id, record_name, record_company_id, message_type,
-                       subtype_id, author_id, email_from, reply_to, body, date, message_id,
-                       email_add_signature, create_uid, create_date, write_uid, write_date)
-                   SELECT COALESCE(v.id, nextval(pg_get_serial_sequence('mail_message', 'id'))),
-                          v.model, v.res_id, v.record_name, v.record_company_id, 'notification',
-                          v.subtype_id, v.author_id, v.email_from, v.reply_to, v.body, v.date,
-                          v.message_id, TRUE, v.create_uid, v.create_date, v.write_uid, v.write_date
-                     FROM unnest(%s::int[], %s::varchar[], %s::int[], %s::varchar[], %s::int[], %s::int[],
-                                 %s::int[], %s::varchar[], %s::varchar[], %s::text[], %s::timestamp[],
-                                 %s::varchar[], %s::int[], %s::timestamp[], %s::int[], %s::timestamp[])
-                       AS v(id, model, res_id, record_name, record_company_id, subtype_id, author_id,
-                            email_from, reply_to, body, date, message_id, create_uid, create_date,
-                            write_uid, write_date)
-                   RETURNING id, res_id""",
-                *(list(column) for column in zip(*values, strict=True)),
+                "UPDATE ar_escalation_event e SET message_id = v.message_id "
+                "FROM unnest(%s::int[], %s::int[]) AS v(id, message_id) WHERE e.id = v.id",
+                [row["id"] for row in rows],
+                [message_of[row["move_id"]] for row in rows],
             )
         )
-        message_of = {res_id: message_id for message_id, res_id in self.env.cr.fetchall()}
-        moves.invalidate_recordset(["message_ids"])
-        unlinked = [row for row in rows if not row["message_id"]]
-        if unlinked:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE ar_escalation_event e SET message_id = v.message_id "
-                    "FROM unnest(%s::int[], %s::int[]) AS v(id, message_id) WHERE e.id = v.id",
-                    [row["id"] for row in unlinked],
-                    [message_of[row["move_id"]] for row in unlinked],
-                )
-            )
-        events.invalidate_recordset(["message_id"])
+        self.browse([row["id"] for row in rows]).invalidate_recordset(["message_id"])
 
     def _ar_chatter_labels(self, rows):
         """What the chatter lines of ``rows`` cite, read once: translated phrases, names, links."""

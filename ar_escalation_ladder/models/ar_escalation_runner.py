@@ -11,7 +11,6 @@ index, so a rerun — after a crash, or beside another worker — repeats nothin
 """
 
 import logging
-import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -21,8 +20,7 @@ from psycopg2 import errorcodes
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
-from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools import SQL, email_normalize
 
 from ..engine import InvoiceFacts, decide, risk_signals
 
@@ -233,10 +231,9 @@ class ArEscalationRunner(models.AbstractModel):
             by_company[row["company_id"]][move_id] = row
         moves = moves.browse(list(rows))
         # the events of a run are written to the chatter at the end, one line
-        # per invoice for all that happened to it in this run; the events
-        # carry the id of that line from the start (ar_chatter_ids)
-        chatter_ids = {}
-        runner = self.with_context(ar_defer_chatter=True, ar_chatter_ids=chatter_ids)
+        # per invoice for all that happened to it in this run
+        run_events = []
+        runner = self.with_context(ar_run_events=run_events)
         for company_id, company_rows in by_company.items():
             company = self.env["res.company"].browse(company_id)
             company_moves = moves.browse(list(company_rows))
@@ -244,10 +241,8 @@ class ArEscalationRunner(models.AbstractModel):
             facts, data = runner._ar_collect(company_moves, company, policy, today, company_rows)
             decisions = [decide(policy, fact, today) for fact in facts]
             runner._ar_apply(company, company_moves, decisions, stages, data, today, now)
-        Event = self.env["ar.escalation.event"]
-        if chatter_ids:
-            Event.search([("message_id", "in", list(chatter_ids.values()))])._ar_post_chatter()
-            Event._ar_check_chatter_links()
+        if run_events:
+            self.env["ar.escalation.event"].browse(run_events)._ar_post_chatter()
 
     def _ar_read_rows(self, moves):
         """The invoice and customer columns the rules need, for a whole batch, in one query.
@@ -266,11 +261,10 @@ class ArEscalationRunner(models.AbstractModel):
                        m.ar_unanswered_since,
                        m.ar_closed_date, m.ar_reason, m.ar_hygiene, m.ar_error, m.ar_stage_residual,
                        m.ar_acknowledged_at, m.ar_disposition,
-                       m.access_token IS NOT NULL AS has_access_token,
                        s.sequence AS stage_level, cp.ar_account_tier,
                        cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
-                       COALESCE(ip.email, '') <> '' OR COALESCE(cp.email, '') <> ''
-                           OR COALESCE(ec.email, '') <> '' AS has_email
+                       ip.email AS invoice_partner_email, cp.email AS customer_email,
+                       ec.email AS escalation_contact_email
                   FROM account_move m
                   JOIN res_partner cp ON cp.id = m.commercial_partner_id
              LEFT JOIN res_partner ip ON ip.id = m.partner_id
@@ -338,11 +332,21 @@ class ArEscalationRunner(models.AbstractModel):
         """
         if row is None:
             partner = move.commercial_partner_id
-            emails = (move.partner_id.email, partner.email, partner.ar_escalation_contact_id.email)
-            row = {"has_email": any(emails), "ar_requires_ref": partner.ar_requires_ref, "ref": move.ref}
+            row = {
+                "invoice_partner_email": move.partner_id.email,
+                "customer_email": partner.email,
+                "escalation_contact_email": partner.ar_escalation_contact_id.email,
+                "ar_requires_ref": partner.ar_requires_ref,
+                "ref": move.ref,
+            }
         blockers = []
-        if company.ar_hygiene_require_email and not row["has_email"]:
-            blockers.append(self.env._("no email address to reach the customer"))
+        emails = (row["invoice_partner_email"], row["customer_email"], row["escalation_contact_email"])
+        if company.ar_hygiene_require_email and not any(email_normalize(email or "") for email in emails):
+            blockers.append(
+                self.env._("no valid email address to reach the customer")
+                if any(emails)
+                else self.env._("no email address to reach the customer")
+            )
         if company.ar_hygiene_require_ref and row["ar_requires_ref"] and not row["ref"]:
             blockers.append(self.env._("the customer's reference (PO) is missing"))
         return tuple(blockers)
@@ -353,16 +357,15 @@ class ArEscalationRunner(models.AbstractModel):
         events = []
         move_updates = {}  # invoice id -> values
         entering = defaultdict(list)  # (partner, stage) -> moves
-        sending = defaultdict(list)  # (partner, stage) -> (move, cycle)
+        due = defaultdict(list)  # partner -> (move, stage level, cycle): a message is due
+        position = {}  # partner -> highest stage level of its invoices on the external track
         fixing = defaultdict(list)  # partner -> moves not payable as sent
         closing = []
         # invoice id -> (channel, values to restore if no message goes out)
         contact_plan = {}
         by_id = {move.id: move for move in moves}  # records that share the batch's prefetch
-        # writing the stage's open amount (Monetary) reads each invoice's
-        # currency: one read of their company for the batch, not one per write
-        # and the columns the run reads from the invoices (events, cases,
-        # messages), rather than every column of account.move at the first miss
+        # the columns the run reads from the invoices (events, cases, messages),
+        # rather than every column of account.move at the first miss
         moves.fetch(self._ar_fetched_fields())
         for decision in decisions:
             row = rows[decision.invoice_id]
@@ -413,16 +416,14 @@ class ArEscalationRunner(models.AbstractModel):
                 )
             elif decision.action == "stay" and decision.reason != row["ar_reason"]:
                 vals["ar_reason"] = decision.reason
+            if decision.stage is not None and decision.hold in self._ar_track_holds():
+                position[pid] = max(position.get(pid, decision.stage), decision.stage)
             if decision.stage is not None and decision.send_external:
                 stage = stages[decision.stage]
-                sending[(pid, stage.id)].append((move, decision.external_cycle))
-                if not row["has_access_token"]:
-                    # the portal link of the message needs it: written with the
-                    # stage's values rather than by an UPDATE of its own later
-                    vals["access_token"] = str(uuid.uuid4())
-                # the contact is counted with the stage's values too (one
-                # update of the invoice row, not two); an invoice whose message
-                # does not go out gets its values back below
+                due[pid].append((move, decision.stage, decision.external_cycle))
+                # the contact is counted with the stage's values (one write of
+                # the invoice, not two); an invoice whose message does not go
+                # out gets its values back below
                 attempts = vals.get("ar_contact_attempts", row["ar_contact_attempts"] or 0)
                 unanswered = row["ar_unanswered_since"] or {}
                 contact_plan[move.id] = (
@@ -439,8 +440,8 @@ class ArEscalationRunner(models.AbstractModel):
                 fixing[pid].append(move)
             if vals:
                 move_updates[decision.invoice_id] = vals
-        # only what changed is written (values shared by invoices together,
-        # the others in one cache update per field): an unchanged rerun writes nothing
+        # only what changed is written, invoices with equal values together:
+        # an unchanged rerun writes nothing
         moves._ar_write_many(move_updates)
         Event._ar_log(events)
         if entering:
@@ -449,17 +450,10 @@ class ArEscalationRunner(models.AbstractModel):
             self._ar_close(self.env["account.move"].concat(*closing), "paid", "")
         if fixing:
             self._ar_raise_fixits(company, fixing, today, now, history=data["history"])
-        by_stage = defaultdict(list)
-        for (__, stage_id), items in sending.items():
-            group = self.env["account.move"].concat(*(move for move, __ in items))
-            by_stage[stage_id].append((group, {move.id: cycle for move, cycle in items}))
-        contacted = {}
-        for stage_id, groups in by_stage.items():
-            contacted.update(
-                self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
-            )
-        # what went otherwise than planned: no message (failed, or sent by an
-        # earlier run), or another channel than the stage's (SMS fallbacks)
+        contacted = self._ar_communicate(company, due, position, stages, today, now)
+        # what went otherwise than planned: no message (held for a higher
+        # stage's message, failed, or sent by an earlier run), or another
+        # channel than the stage's (SMS fallbacks)
         corrections = {}
         for move_id, (channel, restore) in contact_plan.items():
             used = contacted.get(move_id)
@@ -468,6 +462,61 @@ class ArEscalationRunner(models.AbstractModel):
             elif used != channel:
                 corrections[move_id] = {"ar_last_contact_channel": used}
         moves._ar_write_many(corrections)
+
+    @api.model
+    def _ar_track_holds(self):
+        """Holds under which an invoice still sets its customer's position on the external track.
+
+        An invoice whose next reminder is not due yet (or whose cadence is
+        complete) still stands for its stage in the customer's eyes; one under
+        a dispute, a promise, a pause or not payable as sent does not.
+        """
+        return ("", "next reminder not due yet", "cadence complete")
+
+    def _ar_communicate(self, company, due, position, stages, today, now):
+        """One communication per customer: at its highest stage, carrying every invoice due a message.
+
+        ``due`` lists per customer the invoices a message is due for (with
+        their stage level and cycle), ``position`` the highest stage level of
+        its invoices on the external track in this batch. The customer's
+        other open invoices (outside the batch) count too. A message goes
+        only when an invoice at the customer's position is due one; the
+        invoices due at lower stages are then listed in it and counted as
+        contacted, else they wait for that next communication.
+
+        Returns ``{invoice id: channel}`` for the invoices contacted.
+        """
+        if not due:
+            return {}
+        outside = self._ar_outside_positions(
+            company, list(due), [m.id for items in due.values() for m, *__ in items]
+        )
+        by_stage = defaultdict(list)
+        for pid, items in due.items():
+            level = max(position.get(pid, -1), outside.get(pid, -1))
+            if not any(item_level == level for __, item_level, __ in items):
+                continue  # the customer's position is not due: nothing goes alone
+            moves = self.env["account.move"].concat(*(move for move, __, __ in items))
+            by_stage[stages[level].id].append(
+                {
+                    "moves": moves,
+                    "cycles": {move.id: cycle for move, __, cycle in items},
+                    "stages": {move.id: stages[item_level] for move, item_level, __ in items},
+                }
+            )
+        listing = self._ar_listing(
+            company, [g["moves"][0].commercial_partner_id.id for gs in by_stage.values() for g in gs], today
+        )
+        contacted = {}
+        for stage_id, groups in by_stage.items():
+            for group in groups:
+                group["listing"] = listing.get(group["moves"][0].commercial_partner_id.id) or tuple(
+                    group["moves"].ids
+                )
+            contacted.update(
+                self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
+            )
+        return contacted
 
     @api.model
     def _ar_fetched_fields(self):
@@ -677,13 +726,71 @@ class ArEscalationRunner(models.AbstractModel):
     # ------------------------------------------------------------------
     # external track
     # ------------------------------------------------------------------
-    def _ar_send_stage(self, stage, groups, now):
-        """Message every customer of ``groups`` at ``stage``: one message per customer.
+    def _ar_outside_positions(self, company, partner_ids, batch_move_ids):
+        """The highest stage level of the customers' other open invoices on the ladder (one query).
 
-        ``groups`` is a list of (invoices, cycles) per customer. The whole
-        stage is delivered in bulk inside one savepoint; if anything fails,
-        each customer is retried alone so that the error lands on its own
-        invoices and the other customers still get their message.
+        An invoice outside the batch (a payment or a promise re-evaluates one
+        invoice) still stands for its stage, unless a dispute or a pause
+        holds it.
+        """
+        self.env.cr.execute(
+            SQL(
+                """SELECT m.commercial_partner_id, MAX(s.sequence)
+                     FROM account_move m
+                     JOIN ar_escalation_stage s ON s.id = m.ar_stage_id
+                    WHERE m.company_id = %s AND m.commercial_partner_id IN %s AND m.id NOT IN %s
+                      AND m.move_type = 'out_invoice' AND m.state = 'posted'
+                      AND m.payment_state NOT IN %s AND m.ar_closed_date IS NULL
+                      AND m.ar_dispute_state IS DISTINCT FROM 'open'
+                      AND (m.ar_pause_until IS NULL OR m.ar_pause_until < CURRENT_DATE)
+                 GROUP BY m.commercial_partner_id""",
+                company.id,
+                tuple(partner_ids),
+                tuple(batch_move_ids) or (0,),
+                PAID_STATES,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _ar_listing(self, company, partner_ids, today):
+        """Every open invoice a customer's communication lists, in the order it shows them.
+
+        Returns ``{customer id: (invoice ids)}``: the invoices on the ladder
+        and the ones past due, highest stage first, then by due date. One
+        query for all the customers of the batch, after its writes.
+        """
+        if not partner_ids:
+            return {}
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT m.commercial_partner_id, m.id
+                     FROM account_move m
+                LEFT JOIN ar_escalation_stage s ON s.id = m.ar_stage_id AND m.ar_closed_date IS NULL
+                    WHERE m.company_id = %s AND m.commercial_partner_id IN %s
+                      AND m.move_type = 'out_invoice' AND m.state = 'posted'
+                      AND m.payment_state NOT IN %s AND m.amount_residual > 0
+                      AND (s.id IS NOT NULL OR m.invoice_date_due < %s)
+                 ORDER BY m.commercial_partner_id, s.sequence DESC NULLS LAST, m.invoice_date_due, m.id""",
+                company.id,
+                tuple(set(partner_ids)),
+                PAID_STATES,
+                today,
+            )
+        )
+        listing = defaultdict(list)
+        for partner_id, move_id in self.env.cr.fetchall():
+            listing[partner_id].append(move_id)
+        return {partner_id: tuple(ids) for partner_id, ids in listing.items()}
+
+    def _ar_send_stage(self, stage, groups, now):
+        """Send the communication at ``stage`` to every customer of ``groups``: one each.
+
+        ``groups`` holds per customer the invoices due a message (``moves``),
+        their ``cycles`` and ``stages``, and the invoices its communication
+        lists (``listing``). The whole stage is delivered in one savepoint; if
+        anything fails, each customer is retried alone so that the error
+        lands on its own invoices and the other customers still get theirs.
 
         Returns the channel each invoice was contacted on (``{invoice id:
         channel}``); the caller counts the contacts.
@@ -699,13 +806,17 @@ class ArEscalationRunner(models.AbstractModel):
                 for group in groups:
                     contacted.update(self._ar_send_stage(stage, [group], now))
             else:
-                self._ar_report_failure(stage, groups[0][0], exc)
+                self._ar_report_failure(stage, groups[0]["moves"], exc)
         return contacted
 
     def _ar_report_failure(self, stage, moves, exc):
         partner = moves[0].commercial_partner_id
         _logger.warning(
-            "AR escalation: message at %s for %s failed: %s", stage.name, partner.display_name, exc
+            "AR escalation: message at %s for %s failed: %s",
+            stage.name,
+            partner.display_name,
+            exc,
+            exc_info=True,
         )
         message = self.env._(
             "Message to the customer at %(stage)s failed: %(error)s", stage=stage.name, error=exc
@@ -719,18 +830,20 @@ class ArEscalationRunner(models.AbstractModel):
     def _ar_deliver_groups(self, stage, groups, now):
         """Record the external events (never twice) and deliver.
 
-        Returns ``{invoice id: channel}`` for the invoices a message went to.
+        Each invoice's event is keyed at its own stage and cycle; the message
+        is the one of ``stage``, the customer's position. Returns ``{invoice
+        id: channel}`` for the invoices a message went to.
         """
         vals = []
-        for moves, cycles in groups:
-            for move in moves:
+        for group in groups:
+            for move in group["moves"]:
                 vals.append(
                     self._event_vals(
                         move,
                         "external",
-                        stage,
+                        group["stages"][move.id],
                         "",
-                        cycle=cycles[move.id],
+                        cycle=group["cycles"][move.id],
                         channel=stage.channel,
                         case_id=move.ar_case_id.id,
                     )
@@ -738,11 +851,11 @@ class ArEscalationRunner(models.AbstractModel):
         Event = self.env["ar.escalation.event"]
         if self._ar_records_before_delivery(stage):
             events = Event._ar_log(vals, post=False)
-            todo = self._ar_delivery_todo(groups, set(events.move_id.ids))
+            todo = self._ar_delivery_todo(stage, groups, set(events.move_id.ids))
             if not todo:
                 return {}  # already sent by an earlier or concurrent run
-            results = self._ar_deliver(stage, todo)
-            case_of = {move.id: case.id for case, moves in todo for move in moves}
+            results = self._ar_deliver_todo(stage, todo)
+            case_of = {move.id: case.id for case, moves, __ in todo for move in moves}
             events._ar_record_delivery({event.id: results[case_of[event.move_id.id]] for event in events})
         else:
             # the events are written once, with what the delivery did: the
@@ -750,14 +863,15 @@ class ArEscalationRunner(models.AbstractModel):
             # another transaction meanwhile makes the insert fall short, which
             # retries the whole batch (nothing is sent: it rolls back)
             vals = Event._ar_unrecorded(vals)
-            todo = self._ar_delivery_todo(groups, {v["move_id"] for v in vals})
+            todo = self._ar_delivery_todo(stage, groups, {v["move_id"] for v in vals})
             if not todo:
                 return {}  # already sent by an earlier run
-            results = self._ar_deliver(stage, todo)
-            case_of = {move.id: case.id for case, moves in todo for move in moves}
+            results = self._ar_deliver_todo(stage, todo)
+            case_of = {move.id: case.id for case, moves, __ in todo for move in moves}
             for event_vals in vals:
                 result = results[case_of[event_vals["move_id"]]]
                 event_vals.update(
+                    case_id=case_of[event_vals["move_id"]],
                     reason=result["summary"] or False,
                     channel=result["channel"] or False,
                     mail_id=result.get("mail_id") or False,
@@ -769,19 +883,38 @@ class ArEscalationRunner(models.AbstractModel):
                         "Another run recorded messages at %s for these invoices meanwhile.", stage.name
                     )
                 )
-        if not self.env.context.get("ar_defer_chatter"):
+        deferred = self.env.context.get("ar_run_events")
+        if deferred is not None:
+            deferred.extend(events.ids)
+        else:
             events._ar_post_chatter()
-        return {move.id: results[case.id]["channel"] for case, moves in todo for move in moves}
+        return {move.id: results[case.id]["channel"] for case, moves, __ in todo for move in moves}
 
-    def _ar_delivery_todo(self, groups, move_ids):
-        """(case, invoices) to message: the invoices of ``move_ids`` per customer."""
+    def _ar_deliver_todo(self, stage, todo):
+        """Deliver ``todo`` [(case, invoices due, invoices listed)] with the listing in the context."""
+        invoice_map = tuple((case.id, listing) for case, __, listing in todo)
+        runner = self.with_context(ar_invoice_map=invoice_map)
+        return runner._ar_deliver(stage, [(case, moves) for case, moves, __ in todo])
+
+    def _ar_delivery_todo(self, stage, groups, move_ids):
+        """(case, invoices due, invoices listed) to message, per customer.
+
+        The communication goes on the customer's case at ``stage``, which its
+        invoices at that stage belong to.
+        """
         todo = []
-        for moves, __ in groups:
+        for group in groups:
+            moves = group["moves"]
             kept = moves.filtered(lambda move: move.id in move_ids)
-            if kept:
-                if not kept[0].ar_case_id:
-                    raise ValueError(self.env._("%s has no escalation case.", kept[0].display_name))
-                todo.append((kept[0].ar_case_id, kept))
+            if not kept:
+                continue
+            case = next(
+                (m.ar_case_id for m in moves if group["stages"][m.id] == stage and m.ar_case_id),
+                kept[0].ar_case_id,
+            )
+            if not case:
+                raise ValueError(self.env._("%s has no escalation case.", kept[0].display_name))
+            todo.append((case, kept, group["listing"]))
         return todo
 
     def _ar_records_before_delivery(self, stage):
@@ -811,8 +944,9 @@ class ArEscalationRunner(models.AbstractModel):
     def _ar_deliver(self, stage, todo):
         """Send on the stage's channel; the SMS addon extends this for SMS and WhatsApp.
 
-        ``todo`` is a list of (case, invoices). Returns, per case id, a dict
-        with the channel label, a summary in words for the chatter and the
+        ``todo`` is a list of (case, invoices); the invoices each message
+        lists are in the context (``ar_invoice_map``). Returns, per case id, a
+        dict with the channel, a summary in words for the chatter and the
         queued mail's id.
         """
         if stage.channel in ("email", "email_sms"):
@@ -833,10 +967,16 @@ class ArEscalationRunner(models.AbstractModel):
             )
         )
 
+    @api.model
     def _ar_recipients(self, stage, moves, partner):
+        """Who a customer message about ``moves`` goes to, by the stage's contact setting.
+
+        Billing contacts are the invoices' partners (their customer when they
+        have no email); only valid email addresses count.
+        """
         billing = self.env["res.partner"]
         for move in moves:
-            billing |= move.partner_id if move.partner_id.email else move.commercial_partner_id
+            billing |= move.partner_id if email_normalize(move.partner_id.email or "") else partner
         escalation = partner.ar_escalation_contact_id
         if stage.contact == "escalation":
             recipients = escalation or billing
@@ -844,224 +984,78 @@ class ArEscalationRunner(models.AbstractModel):
             recipients = billing | escalation
         else:
             recipients = billing
-        return recipients.filtered("email")
+        return recipients.filtered(lambda p: email_normalize(p.email or ""))
+
+    def _ar_invoice_map(self, todo):
+        """What each message lists: the run's listing (context), else the invoices it is due for."""
+        listed = dict(self.env.context.get("ar_invoice_map") or ())
+        return tuple((case.id, listed.get(case.id) or tuple(moves.ids)) for case, moves in todo)
 
     def _ar_deliver_email(self, stage, todo):
-        """Render the stage's template for every case at once and queue the emails.
+        """Post the stage's email template on every case at once, through core's composer.
 
-        Messages are written on each case's chatter and queued in the mail
-        outbox in the same transaction as the events that record them: the
-        mail queue sends them after the commit, so a crash before the commit
-        sends nothing and a rerun sends exactly once.
+        ``message_post_with_source`` in batch comment mode renders the
+        template for all the cases (subject, body, recipients from
+        ``partner_to``, ``reply_to``, ``email_cc``, attachments and
+        ``report_template_ids``, ``lang``, mail server, scheduled date) and
+        posts one message per case: its recipients get the email through the
+        notification layout, the case's followers (its owner) are notified.
+        The emails are queued (``mail_notify_force_send``: the mail queue
+        sends them after the commit), so a crash before the commit sends
+        nothing and a rerun sends exactly once.
         """
         template = stage.mail_template_id
         if not template:
             raise ValueError(self.env._("Stage %s has no email template.", stage.name))
+        invoice_map = self._ar_invoice_map(todo)
         cases = self.env["ar.escalation.case"].concat(*(case for case, __ in todo))
-        self._ar_ensure_access_tokens(self.env["account.move"].concat(*(moves for __, moves in todo)))
-        invoice_map = tuple((case.id, tuple(moves.ids)) for case, moves in todo)
-        # ar_render_batch: compile the template once for all cases (mail_render_mixin)
-        template = template.with_context(ar_invoice_map=invoice_map, ar_render_batch=True)
-        subjects = template._render_field("subject", cases.ids)
-        bodies = template._render_field("body_html", cases.ids, compute_lang=True)
-        senders = template._render_field("email_from", cases.ids)
-        comment = self.env.ref("mail.mt_comment")
-        author = self.env.user.partner_id
-        # sudo: computing the reply-to address reads aliases, as mail itself does
-        reply_to = cases.sudo()._notify_get_reply_to(default=author.email_formatted)
-        message_vals, recipients_by_case = [], {}
-        for case, moves in todo:
-            recipients = self._ar_recipients(stage, moves, case.partner_id)
-            if not recipients:
+        cases = cases.with_context(
+            ar_invoice_map=invoice_map,
+            ar_render_batch=True,
+            ar_notice_stage_id=stage.id,
+            mail_notify_force_send=False,
+            mail_post_autofollow=False,
+        )
+        listed = dict(invoice_map)
+        # the portal links of the message need the invoices' access tokens
+        listed_moves = self.env["account.move"].browse({i for ids in listed.values() for i in ids})
+        listed_moves._ar_ensure_access_tokens()
+        for case in cases:
+            if not case.message_recipient_ids:
                 raise ValueError(
-                    self.env._("No contact with an email address for %s.", case.partner_id.display_name)
+                    self.env._("No contact with a valid email address for %s.", case.partner_id.display_name)
                 )
-            recipients_by_case[case.id] = recipients
-            message_vals.append(
-                {
-                    "res_id": case.id,
-                    "record_name": case.name,
-                    "record_company_id": case.company_id.id,
-                    "subtype_id": comment.id,
-                    "author_id": author.id,
-                    "email_from": senders[case.id] or author.email_formatted,
-                    "reply_to": reply_to.get(case.id),
-                    "subject": subjects[case.id],
-                    "body": bodies[case.id],
-                    "partner_ids": recipients.ids,
-                    "attachment_ids": self._ar_external_attachments(stage, moves, case.partner_id).ids,
-                }
-            )
-        messages = self._ar_insert_customer_messages(cases._name, message_vals)
-        mail_of = self._ar_queue_customer_mails(message_vals, messages, author.id)
+        messages = cases.message_post_with_source(
+            template,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+            reply_to_force_new=bool(template.reply_to),
+        )
+        message_of = {message.res_id: message for message in messages}
+        mails = (
+            self.env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids)])
+        )  # sudo: the outbox
+        # the customer's email: the mail to the message's recipients (a follower
+        # who reads notifications by email gets a mail of their own)
+        mail_of = {}
+        for mail in mails:
+            if mail.recipient_ids & mail.mail_message_id.partner_ids:
+                mail_of.setdefault(mail.mail_message_id.id, mail.id)
         results = {}
         for case, __ in todo:
+            message = message_of[case.id]
             results[case.id] = {
                 "channel": "email",
                 "summary": self.env._(
                     "Email “%(subject)s” to %(to)s",
-                    subject=subjects[case.id],
-                    to=", ".join(recipients_by_case[case.id].mapped("email")),
+                    subject=message.subject,
+                    to=", ".join(message.partner_ids.mapped("email")),
                 ),
-                "mail_id": mail_of[case.id],
+                "mail_id": mail_of.get(message.id),
+                "message_id": message.id,
             }
         return results
-
-    def _ar_queue_customer_mails(self, vals_list, message_of, author_id):
-        """Queue the customer messages in the mail outbox; return ``{case id: mail id}``.
-
-        What ``_notify_thread_by_email`` queues for a message, written in three
-        statements for the whole batch (the ORM's create costs about a
-        millisecond per mail and its notification): one ``mail.mail`` per
-        message (its body is the message's, rendered by the stage's template),
-        its recipients, and one ready email notification per recipient, read
-        already as core marks them. Mail's queue sends them after the commit.
-        """
-        if not vals_list:
-            return {}
-        cr = self.env.cr
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        cr.execute(
-            SQL(
-                """INSERT INTO mail_mail (mail_message_id, body_html, state, is_notification, auto_delete,
-                                          create_uid, create_date, write_uid, write_date)
-                   SELECT v.message_id, v.body, 'outgoing', TRUE, FALSE, %s, %s, %s, %s
-                     FROM unnest(%s::int[], %s::text[]) AS v(message_id, body)
-                   RETURNING id, mail_message_id""",
-                uid,
-                now,
-                uid,
-                now,
-                [message_of[vals["res_id"]] for vals in vals_list],
-                [str(vals["body"]) for vals in vals_list],
-            )
-        )
-        mail_of_message = {message_id: mail_id for mail_id, message_id in cr.fetchall()}
-        pairs = [
-            (mail_of_message[message_of[vals["res_id"]]], message_of[vals["res_id"]], partner_id)
-            for vals in vals_list
-            for partner_id in vals["partner_ids"]
-        ]
-        mail_ids, message_ids, partner_ids = (list(column) for column in zip(*pairs, strict=True))
-        cr.execute(
-            SQL(
-                "INSERT INTO mail_mail_res_partner_rel (mail_mail_id, res_partner_id) "
-                "SELECT * FROM unnest(%s::int[], %s::int[])",
-                mail_ids,
-                partner_ids,
-            )
-        )
-        cr.execute(
-            SQL(
-                """INSERT INTO mail_notification (mail_message_id, mail_mail_id, res_partner_id, author_id,
-                                                  notification_type, notification_status, is_read, read_date)
-                   SELECT v.message_id, v.mail_id, v.partner_id, %s, 'email', 'ready', TRUE, %s
-                     FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(message_id, mail_id, partner_id)""",
-                author_id,
-                now,
-                message_ids,
-                mail_ids,
-                partner_ids,
-            )
-        )
-        self.env["mail.message"].browse(list(mail_of_message)).invalidate_recordset(["notification_ids"])
-        return {vals["res_id"]: mail_of_message[message_of[vals["res_id"]]] for vals in vals_list}
-
-    def _ar_insert_customer_messages(self, model, vals_list):
-        """Write the customer messages in the cases' chatter in bulk; return {case id: message id}.
-
-        ``mail.message.create`` sanitises every body twice (for the cache and
-        for the column), about 5 ms a message: on a first escalation of a book
-        that alone costs more than everything else the run does. The bodies
-        here are the stage's ``mail.template`` rendered by QWeb, which escapes
-        every value it prints (``t-out``), and the very same rendering is the
-        outgoing email's ``body_html``, which core does not sanitise either.
-        Recipients and attachments go to their relation tables; the
-        attachments are the run's own (``_ar_external_attachments``), created
-        on the case by the escalation itself.
-        """
-        if not vals_list:
-            return {}
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        rows = [
-            SQL(
-                "(%s, %s, %s, %s, 'comment', %s, %s, %s, %s, %s, %s, %s, %s, TRUE, FALSE, %s, %s, %s, %s)",
-                model,
-                vals["res_id"],
-                vals["record_name"],
-                vals["record_company_id"],
-                vals["subtype_id"],
-                vals["author_id"],
-                vals["email_from"],
-                vals["reply_to"],
-                vals["subject"],
-                str(vals["body"]),
-                now,
-                generate_tracking_message_id(f"{vals['res_id']}-{model}"),
-                uid,
-                now,
-                uid,
-                now,
-            )
-            for vals in vals_list
-        ]
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """INSERT INTO mail_message (model, res_id, record_name, record_company_id, message_type,
-                       subtype_id, author_id, email_from, reply_to, subject, body, date, message_id,
-                       email_add_signature, is_internal, create_uid, create_date, write_uid, write_date)
-                   VALUES %s RETURNING id, res_id""",
-                SQL(", ").join(rows),
-            )
-        )
-        message_of = {res_id: message_id for message_id, res_id in cr.fetchall()}
-        # recipients and attachments: the two many2many tables of mail.message
-        for table, message_column, other_column, key in (
-            ("mail_message_res_partner_rel", "mail_message_id", "res_partner_id", "partner_ids"),
-            ("message_attachment_rel", "message_id", "attachment_id", "attachment_ids"),
-        ):
-            pairs = [
-                SQL("(%s, %s)", message_of[vals["res_id"]], other_id)
-                for vals in vals_list
-                for other_id in vals[key]
-            ]
-            if pairs:
-                cr.execute(
-                    SQL(
-                        "INSERT INTO %s (%s, %s) VALUES %s",
-                        SQL.identifier(table),
-                        SQL.identifier(message_column),
-                        SQL.identifier(other_column),
-                        SQL(", ").join(pairs),
-                    )
-                )
-        self.env[model].browse(list(message_of)).invalidate_recordset(["message_ids"])
-        return message_of
-
-    def _ar_ensure_access_tokens(self, moves):
-        """Give the invoices their portal access token before messages link to them.
-
-        Done in one statement: ``_portal_ensure_token`` would go through
-        ``account.move.write`` (several queries per invoice) for a column that
-        has no accounting meaning.
-        """
-        missing = moves.filtered(lambda m: not m.access_token)
-        if missing:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE account_move SET access_token = gen_random_uuid()::text "
-                    "WHERE id IN %s AND access_token IS NULL",
-                    tuple(missing.ids),
-                )
-            )
-            missing.invalidate_recordset(["access_token"])
-
-    def _ar_external_attachments(self, stage, moves, partner):
-        """Attachments for the customer message (the reports addon adds the formal notice)."""
-        return self.env["ir.attachment"]
 
     # ------------------------------------------------------------------
     # manual moves and case closing

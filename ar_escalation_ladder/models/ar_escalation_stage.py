@@ -157,7 +157,7 @@ class ArEscalationStage(models.Model):
         )
         if not case:
             raise UserError(self.env._("No customer is at %s yet: there is nothing to render.", self.name))
-        self.env["ar.escalation.runner"]._ar_ensure_access_tokens(case.invoice_ids)
+        case.invoice_ids._ar_ensure_access_tokens()
         # rendered exactly as the run renders it: for this case and its invoices
         template = self.mail_template_id.with_context(
             ar_invoice_map=((case.id, tuple(case.invoice_ids.ids)),)

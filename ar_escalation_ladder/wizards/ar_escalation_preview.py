@@ -49,7 +49,8 @@ class ArEscalationPreview(models.TransientModel):
                 recipients = ", ".join(
                     runner._ar_recipients(stage, move, move.commercial_partner_id).mapped("email")
                 )
-                messages.add((move.commercial_partner_id.id, stage.id))
+                # one communication per customer and run, whatever its invoices' stages
+                messages.add(move.commercial_partner_id.id)
             lines.append(
                 {
                     "move_id": move.id,

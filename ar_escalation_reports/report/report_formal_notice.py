@@ -102,36 +102,21 @@ class ReportFormalNotice(models.AbstractModel):
             )
         return notices
 
-    @api.model
-    def _ar_attach_notice(self, moves, partner, stage=None):
-        """Render the notice for ``moves`` and store it beside the customer's escalation case.
 
-        ``stage``: the stage whose email carries it; its notice window sets the deadline,
-        as in the email.
-        """
-        report = self.env["ir.actions.report"].with_context(ar_notice_stage_id=stage.id if stage else None)
-        if report.get_wkhtmltopdf_state() in ("install", "broken"):
-            # the customer still receives the notice itself, as a web page
-            _logger.warning(
-                "AR escalation: wkhtmltopdf is missing or broken; the formal notice to %s goes as HTML.",
-                partner.display_name,
-            )
-            content, file_type = report._render_qweb_html(REPORT_XMLID, moves.ids)
-        else:
-            content, file_type = report._render_qweb_pdf(REPORT_XMLID, moves.ids)
-        case = moves.ar_case_id[:1]
-        owner = case or moves[0]
-        name = self.env._(
-            "Formal notice - %(customer)s - %(date)s",
-            customer=partner.display_name,
-            date=fields.Date.to_string(fields.Date.context_today(self)),
-        )
-        return self.env["ir.attachment"].create(
-            {
-                "name": f"{name}.{file_type}",
-                "raw": content,
-                "res_model": owner._name,
-                "res_id": owner.id,
-                "mimetype": "application/pdf" if file_type == "pdf" else "text/html",
-            }
-        )
+class ReportFormalNoticeCase(models.AbstractModel):
+    """The formal notice of a customer's escalation case: the invoices its email lists."""
+
+    _name = "report.ar_escalation_reports.report_formal_notice_case"
+    _description = "AR escalation formal notice (case)"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        cases = self.env["ar.escalation.case"].browse(docids)
+        # the invoices the case's message lists (the run's listing), else its own
+        moves = cases.message_invoice_ids or cases.invoice_ids
+        return {
+            "doc_ids": docids,
+            "doc_model": "ar.escalation.case",
+            "docs": cases,
+            "notices": self.env["report.ar_escalation_reports.report_formal_notice"]._ar_notices(moves),
+        }

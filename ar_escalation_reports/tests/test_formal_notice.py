@@ -123,24 +123,23 @@ class TestFormalNotice(ArReportsCommon):
 
 @tagged("post_install", "-at_install")
 class TestNoticeAttachedToStage4Email(ArReportsCommon):
-    def test_hook_attaches_the_notice_at_stage_4_only(self):
-        runner = self.env["ar.escalation.runner"]
-        move = self._invoice(self.customer, 1000, 70)
-        self.assertFalse(runner._ar_external_attachments(self.stage3, move, self.customer))
-        attachment = runner._ar_external_attachments(self.stage4, move, self.customer)
-        self.assertEqual(len(attachment), 1)
-        self.assertIn("Formal notice - Acme Standard", attachment.name)
-        self.assertIn(
-            move.name, attachment.raw.decode(errors="ignore"), "rendered for its invoices (HTML under tests)"
-        )
+    def test_the_pre_default_template_carries_the_notice_report(self):
+        """Core's composer renders the notice from the template's reports: an administrator
+        sees it on the template and may move it."""
+        case_report = self.env.ref("ar_escalation_reports.action_report_formal_notice_case")
+        self.assertIn(case_report, self.stage4.mail_template_id.report_template_ids)
+        self.assertNotIn(case_report, self.stage3.mail_template_id.report_template_ids)
 
     def test_a_custom_formal_stage_sets_its_own_deadline(self):
         """A formal stage other than pre-default carries the notice with its own window, as its email."""
         self.stage3.write({"tone": "formal", "notice_days": 5})
+        case_report = self.env.ref("ar_escalation_reports.action_report_formal_notice_case")
+        self.stage3.mail_template_id.report_template_ids = [(4, case_report.id)]
         move = self._invoice(self.customer, 1000, 40)
-        attachment = self.runner._ar_external_attachments(self.stage3, move, self.customer)
-        self.assertEqual(len(attachment), 1)
-        html = attachment.raw.decode()
+        self._run(move)
+        self.assertEqual(move.ar_stage_id, self.stage3)
+        [message] = self._customer_mails(self.customer)
+        html = message.attachment_ids.raw.decode()
         deadline = html[html.index("Final deadline:") :][:200]
         self.assertIn(f">{format_date(self.env, self.today + timedelta(days=5))}</span>", deadline)
 

@@ -21,9 +21,11 @@ class ArEscalationRunner(models.AbstractModel):
         template = stage.sms_template_id
         if not template:
             raise ValueError(self.env._("Stage %s has no SMS template.", stage.name))
-        self._ar_ensure_access_tokens(self.env["account.move"].concat(*(moves for __, moves in todo)))
         cases = self.env["ar.escalation.case"].concat(*(case for case, __ in todo))
-        invoice_map = tuple((case.id, tuple(moves.ids)) for case, moves in todo)
+        invoice_map = self._ar_invoice_map(todo)
+        # the pay links of the message need the invoices' access tokens
+        listed = self.env["account.move"].browse({i for __, ids in invoice_map for i in ids})
+        listed._ar_ensure_access_tokens()
         bodies = template.with_context(ar_invoice_map=invoice_map)._render_field(
             "body", cases.ids, compute_lang=True
         )
@@ -118,10 +120,11 @@ class ArEscalationRunner(models.AbstractModel):
         return results
 
     def _ar_sms_events(self, stage, todo):
-        """The external event just recorded for each invoice (the latest of its stage)."""
+        """The external event just recorded for each invoice (its latest: an invoice listed
+        in a higher stage's message is recorded at its own stage)."""
         moves = self.env["account.move"].concat(*(moves for __, moves in todo))
         groups = self.env["ar.escalation.event"]._read_group(
-            [("move_id", "in", moves.ids), ("stage_id", "=", stage.id), ("kind", "=", "external")],
+            [("move_id", "in", moves.ids), ("kind", "=", "external")],
             ["move_id"],
             ["id:max"],
         )
