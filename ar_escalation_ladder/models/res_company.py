@@ -1,6 +1,8 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import email_normalize
 
 
 class ResCompany(models.Model):
@@ -18,3 +20,33 @@ class ResCompany(models.Model):
     )
     ar_late_payer_days = fields.Float("Late payer threshold (avg days late)", default=10)
     ar_worsening_days = fields.Float("Worsening trend threshold (days)", default=5)
+    ar_reply_to = fields.Selection(
+        [
+            ("catchall", "The company's catchall address (replies land on the case)"),
+            ("owner", "The case owner's email"),
+            ("address", "A given address"),
+        ],
+        "Replies go to",
+        default="catchall",
+        required=True,
+        help="Reply-To of the customer messages. The catchall address lets Odoo's mail gateway put "
+        "the customer's reply on the escalation case, notify its owner and count it as a response. "
+        "Without an alias domain (or an address), replies go to the case owner, else to the "
+        "company's email.",
+    )
+    ar_reply_to_address = fields.Char(
+        "Reply address", help="Where customers' replies go when 'Replies go to' is 'A given address'."
+    )
+
+    @api.constrains("ar_reply_to", "ar_reply_to_address")
+    def _check_ar_reply_to_address(self):
+        for company in self:
+            # an empty address falls back to the catchall; a wrong one is refused
+            if company.ar_reply_to_address and not email_normalize(company.ar_reply_to_address):
+                raise ValidationError(
+                    self.env._(
+                        "Replies of %(company)s's customers: “%(address)s” is not a valid email address.",
+                        company=company.name,
+                        address=company.ar_reply_to_address or "",
+                    )
+                )

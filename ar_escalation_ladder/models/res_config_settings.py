@@ -19,6 +19,8 @@ class ResConfigSettings(models.TransientModel):
     ar_hygiene_require_ref = fields.Boolean(related="company_id.ar_hygiene_require_ref", readonly=False)
     ar_late_payer_days = fields.Float(related="company_id.ar_late_payer_days", readonly=False)
     ar_worsening_days = fields.Float(related="company_id.ar_worsening_days", readonly=False)
+    ar_reply_to = fields.Selection(related="company_id.ar_reply_to", readonly=False)
+    ar_reply_to_address = fields.Char(related="company_id.ar_reply_to_address", readonly=False)
     ar_predue_window_days = fields.Integer(
         "Pre-due window (days)",
         help="How many days before the due date an invoice of a risky customer can enter the "
