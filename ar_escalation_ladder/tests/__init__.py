@@ -8,3 +8,4 @@ from . import test_tours
 from . import test_portal
 from . import test_bad_input
 from . import test_settings
+from . import test_customer_message
