@@ -5,6 +5,9 @@
 AR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck disable=SC2034  # used by the scripts that source this file
 AR_ADDONS=(ar_escalation_ladder ar_escalation_sms ar_escalation_reports)
+# OCA 18.0 addons the ecosystem suite installs beside them (from PyPI)
+# shellcheck disable=SC2034
+AR_OCA_ADDONS=(mail_tracking mail_activity_team mail_activity_reminder auditlog)
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -71,13 +74,133 @@ find_odoo() {
   return 1
 }
 
-# odoo_addons_path: Odoo's addon folders that exist, then this repository.
+# odoo_addons_path [DIR...]: Odoo's addon folders that exist, this repository,
+# then the extra addon folders given (OCA addons, test-only addons).
 odoo_addons_path() {
   local path="" dir
   for dir in "$ODOO_SRC/addons" "$ODOO_SRC/odoo/addons"; do
     [ -d "$dir" ] && path+="$dir,"
   done
-  printf '%s%s\n' "$path" "$AR_ROOT"
+  path+=$AR_ROOT
+  for dir in "$@"; do
+    path+=",$dir"
+  done
+  printf '%s\n' "$path"
+}
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT (Odoo's HTTP server of a
+# test run binds it and dies on "Address already in use").
+port_free() {
+  python3 - "$1" <<'EOF_PY'
+import socket
+import sys
+
+with socket.socket() as sock:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", int(sys.argv[1])))
+    except OSError:
+        sys.exit(1)
+EOF_PY
+}
+
+# db_modules_installed DB NAME...: every module NAME is installed in DB.
+db_modules_installed() {
+  local db=$1 names
+  shift
+  names=$(printf "'%s'," "$@")
+  [ "$(psql -d "$db" -tAc "SELECT count(*) FROM ir_module_module
+    WHERE state = 'installed' AND name IN (${names%,})" 2>/dev/null)" = "$#" ]
+}
+
+# fetch_oca_addons DIR PY NAME...: OCA's 18.0 addons NAME from PyPI, unpacked
+# into DIR/<name> (a wheel odoo_addon_<name> holds the addon under
+# odoo/addons/<name>; it needs no Odoo from pip, so --no-deps). Addons they
+# require (odoo-addon-* requirements) are fetched the same way; their other
+# Python requirements are installed into PY (Odoo's Python). The wheels stay in
+# DIR/../wheels: with PyPI out of reach, a cached wheel is used. Returns 1 with
+# the reason in OCA_PROBLEM when an addon cannot be had.
+fetch_oca_addons() {
+  local dir=$1 py=$2 wheels out name reqs=() line
+  shift 2
+  wheels=$(dirname "$dir")/wheels
+  mkdir -p "$dir" "$wheels" || { OCA_PROBLEM="cannot create $dir"; return 1; }
+  local todo=("$@") done=" "
+  while [ "${#todo[@]}" -gt 0 ]; do
+    name=${todo[0]}
+    todo=("${todo[@]:1}")
+    [[ $done == *" $name "* ]] && continue
+    done+="$name "
+    # --find-links: a wheel downloaded earlier satisfies the request offline
+    if ! out=$("$py" -m pip download --no-deps --disable-pip-version-check --retries 1 --timeout 30 \
+      --find-links "$wheels" -d "$wheels" "odoo-addon-$name>=18.0,<18.1" 2>&1); then
+      if grep -qE 'NewConnectionError|connection broken|Failed to establish|timed out|Name or service|name resolution|Could not fetch URL|SSLError|ProxyError' <<<"$out"; then
+        OCA_PROBLEM="PyPI is unreachable (pip download odoo-addon-$name: $(grep -oE 'Failed to establish a new connection: [^")]*|Name or service not known|Temporary failure in name resolution|Read timed out|timed out|SSLError[^")]*|ProxyError[^")]*' <<<"$out" | head -1))"
+      else
+        OCA_PROBLEM="could not get odoo-addon-$name 18.0 from PyPI ($(grep . <<<"$out" | tail -1 | cut -c1-160))"
+      fi
+      return 1
+    fi
+    # unpack the newest wheel; print what it requires
+    if ! out=$("$py" - "$wheels" "$dir" "$name" <<'EOF_PY'
+import re
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+wheels, dest, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+
+
+def version(path):
+    return [int(n) for n in re.findall(r"\d+", path.name.split("-")[1])]
+
+
+found = sorted(wheels.glob(f"odoo_addon_{name}-18.0.*.whl"), key=version)
+if not found:
+    sys.exit(f"no wheel odoo_addon_{name}-18.0.* in {wheels}")
+wheel = found[-1]
+target = dest / name
+stamp = target / ".wheel"
+with zipfile.ZipFile(wheel) as archive:
+    if not (stamp.is_file() and stamp.read_text() == wheel.name):
+        shutil.rmtree(target, ignore_errors=True)
+        prefix = f"odoo/addons/{name}/"
+        for member in archive.namelist():
+            if member.startswith(prefix) and not member.endswith("/"):
+                out = target / member[len(prefix):]
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(archive.read(member))
+        if not (target / "__manifest__.py").is_file():
+            sys.exit(f"{wheel.name} holds no odoo/addons/{name}")
+        stamp.write_text(wheel.name)
+    meta = next(m for m in archive.namelist() if m.endswith(".dist-info/METADATA"))
+    for line in archive.read(meta).decode().splitlines():
+        if line.startswith("Requires-Dist:"):
+            req = line.split(":", 1)[1].strip()
+            dist = re.split(r"[\s<>=!~;\[(]", req, maxsplit=1)[0].lower().replace("_", "-")
+            if dist.startswith("odoo-addon-"):
+                print("addon", dist[len("odoo-addon-"):].replace("-", "_"))
+            elif dist != "odoo":
+                print("python", req)
+print("unpacked", wheel.name)
+EOF_PY
+    ); then
+      OCA_PROBLEM="could not unpack odoo-addon-$name: $(printf '%s\n' "$out" | tail -1)"
+      return 1
+    fi
+    while read -r kind line; do
+      case $kind in
+      addon) todo+=("$line") ;;
+      python) reqs+=("$line") ;;
+      unpacked) log "OCA addon $name: $line" ;;
+      esac
+    done <<<"$out"
+  done
+  if [ "${#reqs[@]}" -gt 0 ] && ! "$py" -m pip install -q --disable-pip-version-check "${reqs[@]}"; then
+    OCA_PROBLEM="could not install the OCA addons' Python requirements: ${reqs[*]}"
+    return 1
+  fi
 }
 
 # ensure_postgres: a running PostgreSQL server and a superuser role named

@@ -16,7 +16,15 @@ when the run failed. The log formats come from Odoo 18's sources:
   a skipped one: INFO ``skipped Class.method : reason`` (odoo/tests/result.py);
 - the end of the run, one line per database, cumulative over the at_install
   and post_install phases (odoo/service/server.py):
-  ``N failed, N error(s) of N tests when loading database 'db'``.
+  ``N failed, N error(s) of N tests when loading database 'db'``;
+- each run starts with INFO ``odoo: Odoo version ...`` (odoo/cli/server.py):
+  a log may hold several runs on one database (setup/test.sh's core suite
+  installs the addons, then test_mail on top), whose summaries add up (a run
+  without --test-enable, only installing, logs no summary);
+- at_install failures are also reported by the module loader
+  (odoo/modules/loading.py): ``Module X: N failures, N errors of N tests``
+  and ``At least one test failed when loading the modules.``; these are test
+  results, already counted, not loading errors.
 """
 
 import argparse
@@ -36,6 +44,10 @@ SUMMARY = re.compile(
 TEST_PROBLEM = re.compile(r"^(?P<kind>FAIL|ERROR): (?P<test>\S.*)$")
 SKIP = re.compile(r"^skipped (?P<test>.+?) : (?P<reason>.*)$", re.DOTALL)
 STARTING = re.compile(r"^Starting (?P<test>\S+) \.\.\.")
+RUN_START = re.compile(r"^Odoo version \d")
+LOADER_TEST_RESULT = re.compile(
+    r"^(Module \S+: \d+ failures, \d+ errors of \d+ tests|At least one test failed when loading the modules)"
+)
 # A SkipTest raised in setUpClass/setUpModule skips a whole class whose tests
 # were never started, so it is not part of the "of N tests" count.
 CLASS_LEVEL = re.compile(r"^(setUpClass|setUpModule|tearDownClass|tearDownModule) \(")
@@ -71,7 +83,9 @@ class Record:
 @dataclass
 class Report:
     exit_code: int | None = None
-    summaries: dict = field(default_factory=dict)  # db -> (failed, errors, run)
+    summaries: dict = field(default_factory=dict)  # (run number, db) -> (failed, errors, run)
+    runs: int = 0  # Odoo runs started in the log
+    testing_runs: set = field(default_factory=set)  # the runs that started tests
     started: int = 0
     test_problems: list = field(default_factory=list)
     skips: list = field(default_factory=list)  # (test, reason, counted in run)
@@ -116,6 +130,10 @@ class Report:
             out.append(f"{len(self.other_errors)} other ERROR record(s) in the log")
         if not self.summaries:
             out.append("no test summary line: the run did not reach its end")
+        elif unfinished := self.testing_runs - {run for run, _db in self.summaries}:
+            out.append(
+                f"{len(unfinished)} Odoo run(s) started tests but have no summary line: not run to their end"
+            )
         elif not self.run:
             out.append("Odoo ran 0 tests (check --test-tags and the addons' tests/__init__.py)")
         return out
@@ -145,10 +163,14 @@ def analyse(lines, exit_code=None):
     report = Report(exit_code=exit_code)
     for rec in records(lines):
         head = first_line(rec.msg)
+        if rec.logger == "odoo" and RUN_START.match(head):
+            report.runs += 1
+            continue
         summary = SUMMARY.match(head)
         if summary:
-            # cumulative per database: the last one wins, never add them up
-            report.summaries[summary["db"]] = (
+            # cumulative per database within a run: the last one wins, never
+            # add them up; the runs of one log add up
+            report.summaries[(report.runs, summary["db"])] = (
                 int(summary["failed"]),
                 int(summary["errors"]),
                 int(summary["run"]),
@@ -156,6 +178,7 @@ def analyse(lines, exit_code=None):
             continue
         if rec.level == "INFO" and STARTING.match(head):
             report.started += 1
+            report.testing_runs.add(report.runs)
         skip = SKIP.match(rec.msg)
         if skip and rec.level == "INFO":
             reason = first_line(skip["reason"])
@@ -173,6 +196,8 @@ def analyse(lines, exit_code=None):
         problem = TEST_PROBLEM.match(head)
         if problem:
             report.test_problems.append(f"{problem['kind']}: {rec.logger}: {problem['test']}")
+        elif LOADER_TEST_RESULT.match(head):
+            continue  # the failing tests are reported (and counted) on their own
         elif (
             rec.level == "CRITICAL"
             or rec.logger.startswith("odoo.modules")

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # The project's test command: lint, database-free pytest, then the Odoo test
-# suite on a fresh database. One exit code; the last line reads
+# suites, each on a fresh database. One exit code; the last line reads
 # "N passed, N failed[, N skipped]" (pytest and Odoo added up).
 #
-# Knobs: AR_SKIP_LINT=1, AR_SKIP_ODOO=1, AR_TEST_TAGS (default: our 3 addons),
-# AR_TEST_DB (ar_escalation_test), AR_TEST_PORT (8069), AR_ODOO_TIMEOUT
-# (seconds, 2700), AR_REQUIRE_ODOO=1 (no Odoo found is a failure),
+# The Odoo suites (each on a fresh database): "addons" (the three addons'
+# tests), "core" (Odoo's own account and test_mail activity tests with the
+# addons installed), "ecosystem" (the addons beside OCA modules from PyPI,
+# tests/odoo_addons/ar_escalation_ecosystem).
+#
+# Knobs: AR_SKIP_LINT=1, AR_SKIP_ODOO=1, AR_ODOO_SUITES (addons,core,ecosystem),
+# AR_TEST_TAGS (addons suite; default: our 3 addons), AR_TEST_DB
+# (ar_escalation_test), AR_CORE_TEST_DB (ar_escalation_core_test),
+# AR_ECO_TEST_DB (ar_escalation_eco_test), AR_TEST_PORT (8069), AR_ODOO_TIMEOUT
+# (seconds per Odoo run, 2700), AR_REQUIRE_ODOO=1 (no Odoo found is a failure),
+# AR_REQUIRE_ECOSYSTEM=1 (OCA addons out of reach is a failure), AR_OCA_DIR
+# (var/oca: the OCA wheels and their unpacked addons, on the addons path of
+# the ecosystem suite only),
 # ODOO_SRC / ODOO_PYTHON (where Odoo 18 is; see find_odoo in setup/lib.sh).
 set -uo pipefail
 
@@ -58,7 +68,12 @@ elif [ -n "$VENV" ]; then
   step "Lint: ruff"
   "$VENV/bin/ruff" check --output-format=concise . || FAILED_STEPS+=(ruff)
   step "Lint: pylint-odoo (OCA mandatory checks)"
-  if "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory "${AR_ADDONS[@]}"; then
+  # the addons, and the test-only addons of the ecosystem suite
+  test_addons=()
+  for manifest in tests/odoo_addons/*/__manifest__.py; do
+    [ -f "$manifest" ] && test_addons+=("${manifest%/__manifest__.py}")
+  done
+  if "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory "${AR_ADDONS[@]}" "${test_addons[@]}"; then
     echo "pylint-odoo: OK"
   else
     FAILED_STEPS+=(pylint)
@@ -91,8 +106,147 @@ EOF
   fi
 fi
 
-# ---- c. Odoo test suite ------------------------------------------------------
-step "Odoo test suite"
+# ---- c. Odoo test suites -----------------------------------------------------
+# Each suite runs on a fresh database of its own, with one log per database
+# (var/log/odoo-test-<db>.log) judged by setup/odoo_log_summary.py. A suite that
+# breaks before its tests are counted (port in use, database, install) counts
+# as 1 failed and says why in one line.
+SUITES=",${AR_ODOO_SUITES:-addons,core,ecosystem},"
+PORT=${AR_TEST_PORT:-8069}
+SKIPPED_SUITES=()
+# Odoo's own tests that must pass with the three addons installed: invoices,
+# payments, reconciliation and sending (account), and activities (test_mail).
+CORE_ACCOUNT_TAGS=/account/tests/test_account_move_out_invoice.py,/account/tests/test_account_payment_register.py,/account/tests/test_account_move_reconcile.py,/account/tests/test_account_move_send.py
+CORE_MAIL_TAGS=/test_mail/tests/test_mail_activity.py
+ECO_ADDON=ar_escalation_ecosystem
+
+suite_wanted() { [[ $SUITES == *",$1,"* ]]; }
+
+# suite_broken NAME REASON: the suite could not run its tests.
+suite_broken() {
+  echo "ODOO SUITE FAILED ($1): $2"
+  FAILED_STEPS+=("odoo-$1")
+  FAILED=$((FAILED + 1))
+}
+
+# suite_prepare NAME DB LOG: the port is free, DB is gone (Odoo creates it
+# afresh, UTF8 with its extensions), LOG is empty.
+suite_prepare() {
+  mkdir -p "${3%/*}" && : >"$3" || { suite_broken "$1" "cannot write the log $3"; return 1; }
+  if ! port_free "$PORT"; then
+    suite_broken "$1" "port $PORT on 127.0.0.1 is in use (another Odoo?); set AR_TEST_PORT"
+    return 1
+  fi
+  if ! dropdb --if-exists --force "$2"; then
+    suite_broken "$1" "cannot drop the database $2 (PostgreSQL refused; see above)"
+    return 1
+  fi
+}
+
+# odoo_run LOG ADDONS_PATH DB ARG...: one Odoo run that stops after loading,
+# its output appended to LOG; returns Odoo's exit code.
+odoo_run() {
+  local log=$1 path=$2 db=$3
+  shift 3
+  # --without-demo: the tests build their own data.
+  (cd "$ODOO_SRC" && timeout --kill-after=60 "${AR_ODOO_TIMEOUT:-2700}" \
+    "$ODOO_PYTHON" -m odoo --addons-path="$path" -d "$db" --without-demo=all \
+    --stop-after-init --max-cron-threads=0 \
+    --http-interface=127.0.0.1 --http-port="$PORT" --log-level=info "$@") 2>&1 | tee -a "$log"
+  return "${PIPESTATUS[0]}"
+}
+
+# suite_summary NAME LOG RC SECONDS: judge LOG, add its counts; a red suite
+# counts at least 1 failed (e.g. an install error before any test ran).
+suite_summary() {
+  local name=$1 log=$2 rc=$3 secs=$4 ok=1 p=0 f=0 s=0
+  step "Odoo log summary ($name, ${secs}s)"
+  "$ODOO_PYTHON" "$AR_ROOT/setup/odoo_log_summary.py" "$log" --exit-code "$rc" \
+    --counts-file "$TMP/$name.counts" || ok=0
+  [ -f "$TMP/$name.counts" ] && read -r p f s <"$TMP/$name.counts"
+  if [ "$ok" = 0 ]; then
+    FAILED_STEPS+=("odoo-$name")
+    [ "${f:-0}" -eq 0 ] && f=1
+  fi
+  PASSED=$((PASSED + ${p:-0})) FAILED=$((FAILED + ${f:-0})) SKIPPED=$((SKIPPED + ${s:-0}))
+}
+
+# The three addons' own tests.
+suite_addons() {
+  local db=${AR_TEST_DB:-ar_escalation_test} tags log t0 rc
+  tags=${AR_TEST_TAGS:-$(printf '/%s,' "${AR_ADDONS[@]}")}
+  log=$AR_ROOT/var/log/odoo-test-$db.log
+  step "Odoo test suite: the addons"
+  echo "Odoo $ODOO_SRC ($ODOO_PYTHON), database $db (new), tags ${tags%,}, log $log"
+  suite_prepare addons "$db" "$log" || return
+  t0=$SECONDS
+  odoo_run "$log" "$(odoo_addons_path)" "$db" -i "$(IFS=,; echo "${AR_ADDONS[*]}")" \
+    --test-enable --test-tags="${tags%,}"
+  rc=$?
+  suite_summary addons "$log" "$rc" $((SECONDS - t0))
+}
+
+# Odoo's own tests with the three addons installed. Two runs on one database:
+# the addons, then account's tests (post_install: the whole registry); then
+# test_mail on top, installed after the addons are loaded, so that its
+# at_install tests meet the addons' models and data (installed in one run,
+# test_mail would be loaded and tested before them).
+suite_core() {
+  local db=${AR_CORE_TEST_DB:-ar_escalation_core_test} log t0 rc rc2
+  log=$AR_ROOT/var/log/odoo-test-$db.log
+  step "Odoo test suite: core's tests with the addons installed"
+  echo "Database $db (new), tags $CORE_ACCOUNT_TAGS then $CORE_MAIL_TAGS, log $log"
+  suite_prepare core "$db" "$log" || return
+  t0=$SECONDS
+  odoo_run "$log" "$(odoo_addons_path)" "$db" -i "$(IFS=,; echo "${AR_ADDONS[*]}")" \
+    --test-enable --test-tags="$CORE_ACCOUNT_TAGS"
+  rc=$?
+  if db_modules_installed "$db" "${AR_ADDONS[@]}"; then
+    odoo_run "$log" "$(odoo_addons_path)" "$db" -i test_mail --test-enable --test-tags="$CORE_MAIL_TAGS"
+    rc2=$?
+    [ "$rc" -eq 0 ] && rc=$rc2
+  else
+    echo "The addons did not install on $db: test_mail's tests not run"
+    [ "$rc" -eq 0 ] && rc=1
+  fi
+  suite_summary core "$log" "$rc" $((SECONDS - t0))
+}
+
+# The addons beside OCA's mail_tracking, mail_activity_team,
+# mail_activity_reminder and auditlog (18.0, from PyPI): the test addon
+# tests/odoo_addons/ar_escalation_ecosystem checks the escalation behaves
+# with them as core's own paths do.
+suite_ecosystem() {
+  local db=${AR_ECO_TEST_DB:-ar_escalation_eco_test} oca=${AR_OCA_DIR:-$AR_ROOT/var/oca}/addons log t0 rc path
+  log=$AR_ROOT/var/log/odoo-test-$db.log
+  step "Odoo test suite: the ecosystem (OCA ${AR_OCA_ADDONS[*]})"
+  if ! fetch_oca_addons "$oca" "$ODOO_PYTHON" "${AR_OCA_ADDONS[@]}"; then
+    echo "ECOSYSTEM SUITE SKIPPED: $OCA_PROBLEM"
+    SKIPPED_SUITES+=("ecosystem: $OCA_PROBLEM")
+    [ "${AR_REQUIRE_ECOSYSTEM:-0}" = 1 ] && suite_broken ecosystem "the OCA addons are required (AR_REQUIRE_ECOSYSTEM=1)"
+    return
+  fi
+  echo "Database $db (new), OCA addons in $oca, tags /$ECO_ADDON, log $log"
+  suite_prepare ecosystem "$db" "$log" || return
+  t0=$SECONDS
+  path=$(odoo_addons_path "$oca" "$AR_ROOT/tests/odoo_addons")
+  # First the addons and the OCA modules, without tests: with --test-enable
+  # Odoo imports the tests of every module it installs, and some OCA test
+  # packages need a newer Odoo 18 than the one under test (auditlog's
+  # SETATTR_SOURCES); then the test addon alone, with its tests.
+  odoo_run "$log" "$path" "$db" -i "$(IFS=,; echo "${AR_ADDONS[*]},${AR_OCA_ADDONS[*]}")"
+  rc=$?
+  if [ "$rc" -eq 0 ] && db_modules_installed "$db" "${AR_ADDONS[@]}" "${AR_OCA_ADDONS[@]}"; then
+    odoo_run "$log" "$path" "$db" -i "$ECO_ADDON" --test-enable --test-tags="/$ECO_ADDON"
+    rc=$?
+  else
+    echo "The addons and the OCA modules did not install on $db: the ecosystem tests did not run"
+    [ "$rc" -eq 0 ] && rc=1
+  fi
+  suite_summary ecosystem "$log" "$rc" $((SECONDS - t0))
+}
+
+step "Odoo test suites"
 if [ "${AR_SKIP_ODOO:-0}" = 1 ]; then
   echo "ODOO SUITE SKIPPED: AR_SKIP_ODOO=1"
 elif ! find_odoo; then
@@ -103,31 +257,20 @@ elif ! { ensure_postgres && ensure_project_python_deps "$ODOO_PYTHON" &&
   ensure_browser "$ODOO_PYTHON" && ensure_wkhtmltopdf; }; then
   echo "ODOO SUITE FAILED: could not prepare PostgreSQL, Python deps or the browser"
   FAILED_STEPS+=(odoo-setup)
+  FAILED=$((FAILED + 1))
 else
-  DB=${AR_TEST_DB:-ar_escalation_test}
-  TAGS=${AR_TEST_TAGS:-$(printf '/%s,' "${AR_ADDONS[@]}")}
-  # one log per database: two runs side by side (other DB and port) never mix their logs
-  LOG=$AR_ROOT/var/log/odoo-test-$DB.log
-  mkdir -p "${LOG%/*}"
-  echo "Odoo $ODOO_SRC ($ODOO_PYTHON), database $DB (new), tags ${TAGS%,}, log $LOG"
-  dropdb --if-exists --force "$DB" || FAILED_STEPS+=(odoo-dropdb)
-  # Odoo creates the database itself (UTF8, C collation, extensions).
-  # --without-demo: the tests build their own data.
-  (cd "$ODOO_SRC" && timeout --kill-after=60 "${AR_ODOO_TIMEOUT:-2700}" \
-    "$ODOO_PYTHON" -m odoo --addons-path="$(odoo_addons_path)" -d "$DB" \
-    -i "$(IFS=,; echo "${AR_ADDONS[*]}")" --without-demo=all \
-    --test-enable --test-tags="${TAGS%,}" --stop-after-init --max-cron-threads=0 \
-    --http-interface=127.0.0.1 --http-port="${AR_TEST_PORT:-8069}" --log-level=info) \
-    2>&1 | tee "$LOG"
-  rc=${PIPESTATUS[0]}
-  step "Odoo log summary"
-  "$ODOO_PYTHON" "$AR_ROOT/setup/odoo_log_summary.py" "$LOG" --exit-code "$rc" \
-    --counts-file "$TMP/odoo.counts" || FAILED_STEPS+=(odoo)
-  add_counts "$TMP/odoo.counts"
+  suites=${SUITES:1:-1}
+  echo "Suites: ${suites//,/ } (AR_ODOO_SUITES), HTTP port $PORT (AR_TEST_PORT)"
+  suite_wanted addons && suite_addons
+  suite_wanted core && suite_core
+  suite_wanted ecosystem && suite_ecosystem
 fi
 
 # ---- e. verdict ----------------------------------------------------------------
 step "Result"
+for skipped in "${SKIPPED_SUITES[@]}"; do
+  echo "SKIPPED SUITE: $skipped"
+done
 if [ "${#FAILED_STEPS[@]}" -gt 0 ]; then
   echo "RESULT: FAILED (${FAILED_STEPS[*]})"
   status=1

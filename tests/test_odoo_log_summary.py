@@ -103,6 +103,42 @@ def test_at_install_module_line_is_not_taken_for_the_summary():
     ]
     report = run(lines, exit_code=1)
     assert (report.run, report.passed, report.failed) == (1, 0, 1)
+    # the loader's lines are test results, not loading errors
+    assert report.load_problems == [] and report.other_errors == []
+    assert report.reasons() == ["Odoo exited with code 1", "1 failed test(s)"]
+
+
+def test_two_runs_on_one_database_add_up():
+    """setup/test.sh's core suite: the addons and account's tests, then test_mail on top."""
+    first = HEADER + [starting("TestAccountMoveReconcile.test_a"), *FOOTER, summary(0, 0, 216)]
+    second = HEADER + [
+        starting("TestActivityViewHelpers.test_get_activity_data"),
+        rec("ERROR", LADDER, "FAIL: TestActivityViewHelpers.test_get_activity_data"),
+        *TRACEBACK,
+        rec("ERROR", "odoo.modules.loading", "Module test_mail: 1 failures, 0 errors of 27 tests"),
+        summary(1, 0, 28, level="ERROR"),
+    ]
+    report = run(first + second, exit_code=1)
+    assert report.runs == 2
+    assert (report.run, report.passed, report.failed) == (244, 243, 1)
+    assert "1 failed test(s)" in "; ".join(report.reasons())
+
+
+def test_an_install_only_run_then_a_test_run():
+    """setup/test.sh's ecosystem suite: install without tests, then the test addon."""
+    install = HEADER[:4]
+    tests = HEADER + [starting("TestEcosystem.test_a"), summary(0, 0, 1)]
+    report = run(install + tests)
+    assert report.reasons() == []
+    assert (report.runs, report.run, report.passed) == (2, 1, 1)
+
+
+def test_a_later_run_that_never_ends_is_red():
+    first = HEADER + [starting("TestAccountMoveReconcile.test_a"), summary(0, 0, 216)]
+    second = HEADER + [starting("TestActivityViewHelpers.test_a")]  # killed there
+    report = run(first + second, exit_code=0)
+    assert (report.run, report.passed, report.failed) == (216, 216, 0)
+    assert "1 Odoo run(s) started tests but have no summary line" in "; ".join(report.reasons())
 
 
 @pytest.mark.parametrize(
