@@ -1,17 +1,25 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
+import logging
 from datetime import timedelta
 
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.osv import expression
 
-from .ar_escalation_dispute import DISPUTE_CODES
+from .ar_escalation_access import check_ladder_fields, ladder_context, portal_author_id
+from .ar_escalation_dispute import DISPUTE_CODES, text_as_html
 from .ar_escalation_event import DISPOSITIONS
 
+_logger = logging.getLogger(__name__)
+
 # plain stored values, which an ORM write only puts in the cache for the next flush
+
+# "Escalate now" by an AR user (not manager): a selection, never the whole book
+AR_USER_ESCALATE_NOW_LIMIT = 20
 
 
 class AccountMove(models.Model):
@@ -78,6 +86,25 @@ class AccountMove(models.Model):
     ar_closed_date = fields.Datetime("Case closed on", copy=False)
     ar_event_ids = fields.One2many("ar.escalation.event", "move_id", "Escalation events")
     ar_event_count = fields.Integer(compute="_compute_ar_event_count")
+
+    # ------------------------------------------------------------------
+    # security: the escalation fields are the ladder's (ar_escalation_access)
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a new invoice starts outside the ladder: an escalation value given on
+        # create (a copy carries none, all are copy=False) is the ladder's to set
+        for vals in vals_list:
+            check_ladder_fields(
+                self, [name for name, value in vals.items() if name.startswith("ar_") and value]
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # stage, owner, SLA, pause, closing...: set by the ladder and its
+        # actions (override, pause, close), never by a plain write
+        check_ladder_fields(self, [name for name in vals if name.startswith("ar_")])
+        return super().write(vals)
 
     def init(self):
         res = super().init()
@@ -185,7 +212,12 @@ class AccountMove(models.Model):
         Their customers' other open invoices are evaluated with them, as the
         scheduled run does: a customer gets one message per stage listing all
         its invoices there, not one per selection.
+
+        Who may (README, "Permissions"): an AR manager on any selection; an
+        AR user on at most ``AR_USER_ESCALATE_NOW_LIMIT`` invoices, each an
+        escalation it owns or of a customer it is the account manager of.
         """
+        self._ar_check_escalate_now()
         scope = self._ar_escalation_scope()
         if scope:
             scope |= self.search(
@@ -200,6 +232,34 @@ class AccountMove(models.Model):
         self.env["ar.escalation.runner"]._ar_process_safely(scope)
         return True
 
+    def _ar_check_escalate_now(self):
+        """Refuse "Escalate now" to a user whose role does not cover the selection."""
+        if self.env.su or self.env.user.has_group("ar_escalation_ladder.group_ar_manager"):
+            return
+        if not self.env.user.has_group("ar_escalation_ladder.group_ar_user"):
+            raise AccessError(self.env._("Escalating invoices now is for AR users and AR managers."))
+        if len(self) > AR_USER_ESCALATE_NOW_LIMIT:
+            raise AccessError(
+                self.env._(
+                    "An AR user escalates at most %(limit)s invoices at once (%(count)s selected); "
+                    "an AR manager can escalate more.",
+                    limit=AR_USER_ESCALATE_NOW_LIMIT,
+                    count=len(self),
+                )
+            )
+        user = self.env.user
+        others = self.filtered(
+            lambda m: m.ar_owner_id != user and m.commercial_partner_id.ar_account_manager_id != user
+        )
+        if others:
+            raise AccessError(
+                self.env._(
+                    "%(invoices)s: neither your escalation nor your customer's; an AR manager can "
+                    "escalate it now.",
+                    invoices=", ".join(others[:5].mapped("display_name")),
+                )
+            )
+
     def action_ar_acknowledge(self):
         self.ar_case_id._ar_acknowledge()
         return True
@@ -213,7 +273,8 @@ class AccountMove(models.Model):
         """
         if any(not name.startswith("ar_") for name in vals):
             raise ValueError(f"_ar_write only writes escalation fields, not {sorted(vals)}")
-        return self.with_context(skip_is_manually_modified=True).write(vals)
+        # the ladder's own write: the one path the write guard lets through
+        return self.with_context(skip_is_manually_modified=True, **ladder_context()).write(vals)
 
     @api.model
     def _ar_write_many(self, vals_by_id):
@@ -253,16 +314,20 @@ class AccountMove(models.Model):
     def _ar_log_promise(self, lines, contact=None, confidence="medium", note=None, source="backoffice"):
         """Record a promise to pay (one line = a promise; several = a plan)."""
         self.ensure_one()
-        promise = self.env["ar.escalation.promise"].create(
-            {
-                "move_id": self.id,
-                "contact_id": contact.id if contact else False,
-                "confidence": confidence,
-                "note": note,
-                "source": source,
-                "residual_at_promise": self.amount_residual,
-                "line_ids": [(0, 0, {"date": date, "amount": amount}) for date, amount in lines],
-            }
+        promise = (
+            self.env["ar.escalation.promise"]
+            .with_context(**ladder_context())
+            .create(
+                {
+                    "move_id": self.id,
+                    "contact_id": contact.id if contact else False,
+                    "confidence": confidence,
+                    "note": note,
+                    "source": source,
+                    "residual_at_promise": self.amount_residual,
+                    "line_ids": [(0, 0, {"date": date, "amount": amount}) for date, amount in lines],
+                }
+            )
         )
         summary = ", ".join(
             f"{line.amount:,.2f} by {fields.Date.to_string(line.date)}" for line in promise.line_ids
@@ -281,14 +346,18 @@ class AccountMove(models.Model):
 
     def _ar_log_dispute(self, code, note, raised_by=None, source="backoffice"):
         self.ensure_one()
-        dispute = self.env["ar.escalation.dispute"].create(
-            {
-                "move_id": self.id,
-                "code": code,
-                "note": note,
-                "source": source,
-                "raised_by_id": raised_by.id if raised_by else False,
-            }
+        dispute = (
+            self.env["ar.escalation.dispute"]
+            .with_context(**ladder_context())
+            .create(
+                {
+                    "move_id": self.id,
+                    "code": code,
+                    "note": note,
+                    "source": source,
+                    "raised_by_id": raised_by.id if raised_by else False,
+                }
+            )
         )
         self._ar_customer_responded()
         label = dict(DISPUTE_CODES)[code]
@@ -304,47 +373,11 @@ class AccountMove(models.Model):
             "ar_escalation_ladder.mail_activity_type_escalation",
             user_id=owner.id,
             summary=self.env._("Resolve dispute: %s", label),
-            note=note,
+            # the customer's words, as text (a link or an image in them stays text)
+            note=text_as_html(note),
         )
         self._ar_reevaluate()
         return dispute
-
-    def _ar_portal_promise(self, date_str, amount_str):
-        """A promise from the customer portal, validated as in the back office.
-
-        Returns the message shown to the customer.
-        """
-        self.ensure_one()
-        if not self._ar_portal_open():
-            return self.env._("This invoice is not open.")
-        try:
-            date = fields.Date.to_date(date_str)
-            amount = float(amount_str or 0)
-        except ValueError:
-            return self.env._("Please give a valid date and amount.")
-        if not date or date < fields.Date.context_today(self):
-            return self.env._("Please choose a date from today on.")
-        if amount <= 0 or self.currency_id.compare_amounts(amount, self.amount_residual) > 0:
-            return self.env._("The amount must be between 0 and %s.", self.amount_residual)
-        self._ar_log_promise(
-            [(date, amount)], contact=self.partner_id, note=self.env._("From the portal"), source="portal"
-        )
-        return self.env._(
-            "Thank you: your payment of %(amount)s by %(date)s is noted.",
-            amount=amount,
-            date=fields.Date.to_string(date),
-        )
-
-    def _ar_portal_dispute(self, code, note):
-        self.ensure_one()
-        if not self._ar_portal_open():
-            return self.env._("This invoice is not open.")
-        if code not in dict(DISPUTE_CODES):
-            return self.env._("Please choose what the issue is about.")
-        if not (note or "").strip():
-            return self.env._("Please tell us what is wrong.")
-        self._ar_log_dispute(code, note.strip(), raised_by=self.partner_id, source="portal")
-        return self.env._("Thank you: we will look into it and come back to you.")
 
     def _ar_portal_open(self):
         return (
@@ -355,7 +388,9 @@ class AccountMove(models.Model):
 
     def _ar_resolve_disputes(self, resolution):
         disputes = self.ar_dispute_ids.filtered(lambda d: d.state == "open")
-        disputes.write({"state": "resolved", "resolved_at": fields.Datetime.now(), "resolution": resolution})
+        disputes.with_context(**ladder_context()).write(
+            {"state": "resolved", "resolved_at": fields.Datetime.now(), "resolution": resolution}
+        )
         for move in self:
             move._ar_event("dispute_resolved", resolution)
         self._ar_reevaluate()
@@ -410,12 +445,32 @@ class AccountMove(models.Model):
         if not moves or self.env.context.get("ar_no_reevaluate"):
             return
         moves.flush_recordset()
-        today = fields.Date.context_today(self)
-        promises = moves.ar_promise_ids.filtered(lambda p: p.state == "open")
-        if promises:
-            promises._ar_settle_and_log(today)
-        moves._ar_customer_responded()
-        self.env["ar.escalation.runner"]._ar_process_safely(moves)
+        # sudo: the ladder's response to a payment is the system's, whoever
+        # registered it (an accountant without AR rights has none on the
+        # ladder's stages and cases); the chatter still names who paid
+        moves = moves.sudo()
+        runner = self.env["ar.escalation.runner"].sudo()
+        # nothing the ladder does may make a payment fail: what raises here
+        # (a bad promise, bad data) is rolled back to this savepoint and
+        # written on the invoice as its escalation error, as a run does
+        try:
+            with self.env.cr.savepoint():
+                today = fields.Date.context_today(self)
+                promises = moves.ar_promise_ids.filtered(lambda p: p.state == "open")
+                if promises:
+                    promises._ar_settle_and_log(today)
+                moves._ar_customer_responded()
+        except Exception as exc:  # noqa: BLE001 - the payment goes through whatever the ladder raises
+            if runner._ar_is_concurrency_error(exc):
+                raise  # a conflict, not an error: the whole transaction is retried
+            for move in moves:
+                try:
+                    runner._ar_record_error(move, exc)
+                except Exception:  # noqa: BLE001 - not even the error record stops a payment
+                    _logger.exception("AR escalation: could not record the error on %s", move.display_name)
+            return  # the next scheduled run evaluates them again
+        # isolates each invoice's error itself (savepoints, error on the invoice)
+        runner._ar_process_safely(moves)
 
     def _ar_reevaluate(self):
         scope = self._ar_escalation_scope()
@@ -425,6 +480,13 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # hooks
     # ------------------------------------------------------------------
+    def _message_compute_author(self, author_id=None, email_from=None, raise_on_email=True):
+        # a customer's action on the portal is written by the customer's contact,
+        # not by the public user or OdooBot (controllers/portal.py)
+        if author_id is None and email_from is None:
+            author_id = portal_author_id(self.env)
+        return super()._message_compute_author(author_id, email_from, raise_on_email=raise_on_email)
+
     def _message_post_after_hook(self, message, msg_vals):
         """An email from the customer on the invoice counts as a response."""
         result = super()._message_post_after_hook(message, msg_vals)

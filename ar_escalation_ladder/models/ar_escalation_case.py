@@ -11,7 +11,28 @@ from odoo import api, fields, models
 from odoo.tools import safe_eval
 
 from ..engine import ROLLUP_CHAIN
+from .ar_escalation_access import check_ladder_fields, ladder_context
 from .ar_escalation_stage import OWNER_ROLES
+
+# set by the ladder (runs, roll-ups) and its explicit actions (acknowledge),
+# never by a plain write: who owns the escalation, by when, and its state
+CASE_LADDER_FIELDS = frozenset(
+    {
+        "name",
+        "partner_id",
+        "company_id",
+        "stage_id",
+        "kind",
+        "state",
+        "owner_id",
+        "owner_role",
+        "sla_deadline",
+        "acknowledged_at",
+        "acknowledged_by_id",
+        "rollup_count",
+        "invoice_ids",
+    }
+)
 
 
 class ArEscalationCase(models.Model):
@@ -19,9 +40,10 @@ class ArEscalationCase(models.Model):
     _description = "AR escalation case"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sla_deadline, id"
+    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True, precompute=True)
-    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True)
+    partner_id = fields.Many2one("res.partner", "Customer", required=True, index=True, check_company=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id")
     stage_id = fields.Many2one("ar.escalation.stage", required=True, index=True, tracking=True)
@@ -60,6 +82,17 @@ class ArEscalationCase(models.Model):
     )
     timeline = fields.Text(compute="_compute_timeline", help="Earlier outreach, for executive messages.")
     amount_open = fields.Monetary(compute="_compute_amount_open", currency_field="company_currency_id")
+
+    # security: the ladder's fields of a case change only through the ladder (ar_escalation_access)
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_ladder_fields(self, vals, CASE_LADDER_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_ladder_fields(self, vals, CASE_LADDER_FIELDS)
+        return super().write(vals)
 
     def init(self):
         # one open case per customer, stage and kind: the internal track is
@@ -175,7 +208,9 @@ class ArEscalationCase(models.Model):
             activities.with_context(ar_escalation_ack=True).action_feedback(
                 feedback=self.env._("Acknowledged")
             )
-        cases.write({"state": "acknowledged", "acknowledged_at": now, "acknowledged_by_id": user.id})
+        cases.with_context(**ladder_context()).write(
+            {"state": "acknowledged", "acknowledged_at": now, "acknowledged_by_id": user.id}
+        )
         events = []
         for case in cases:
             invoices = case.invoice_ids
@@ -226,7 +261,9 @@ class ArEscalationCase(models.Model):
             }
             for vals in vals_list
         ]
-        cases = self.with_context(tracking_disable=True, mail_create_nosubscribe=True).create(vals_list)
+        cases = self.with_context(
+            tracking_disable=True, mail_create_nosubscribe=True, **ladder_context()
+        ).create(vals_list)
         return cases.with_env(self.env)
 
     @api.model
@@ -356,7 +393,7 @@ class ArEscalationCase(models.Model):
         old_activity = self.activity_ref_id.exists()
         if old_activity:
             old_activity.with_context(ar_escalation_ack=True).unlink()
-        self.write(
+        self.with_context(**ladder_context()).write(
             {
                 "owner_id": user.id,
                 "owner_role": role,

@@ -1,7 +1,11 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from .ar_escalation_access import check_ladder_fields
 
 DISPUTE_CODES = [
     ("pricing", "Pricing"),
@@ -14,14 +18,25 @@ DISPUTE_CODES = [
     ("duplicate", "Duplicate"),
     ("other", "Other"),
 ]
+# what a customer may write in a note from the portal
+NOTE_MAX_LENGTH = 2000
+
+
+def text_as_html(text):
+    """Plain text (a customer's note) as HTML that shows it as written: escaped, line breaks
+    kept, no link made clickable and no image loaded."""
+    return Markup("<p>%s</p>") % Markup("<br/>").join(escape(text or "").splitlines())
 
 
 class ArEscalationDispute(models.Model):
     _name = "ar.escalation.dispute"
     _description = "Invoice dispute"
     _order = "id desc"
+    _check_company_auto = True
 
-    move_id = fields.Many2one("account.move", "Invoice", required=True, index=True, ondelete="cascade")
+    move_id = fields.Many2one(
+        "account.move", "Invoice", required=True, index=True, ondelete="cascade", check_company=True
+    )
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True)
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     code = fields.Selection(DISPUTE_CODES, required=True, index=True)
@@ -32,9 +47,21 @@ class ArEscalationDispute(models.Model):
     source = fields.Selection(
         [("backoffice", "Back office"), ("portal", "Customer portal")], default="backoffice"
     )
-    raised_by_id = fields.Many2one("res.partner", "Raised by")
+    raised_by_id = fields.Many2one("res.partner", "Raised by", check_company=True)
     resolved_at = fields.Datetime()
     resolution = fields.Text()
+
+    # a dispute is logged and resolved by the ladder's actions (the dispute
+    # wizard, the portal), which record the event and the owner's activity
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_ladder_fields(self, vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_ladder_fields(self, vals)
+        return super().write(vals)
 
     @api.constrains("note")
     def _check_note(self):

@@ -42,12 +42,17 @@ class ArEscalationEvent(models.Model):
     _description = "AR escalation event"
     _order = "date desc, id desc"
     _rec_name = "kind"
+    # an event belongs to its invoice's, customer's and case's company (events
+    # are written by the ladder's own insert, _ar_log; users only read them)
+    _check_company_auto = True
 
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
-    move_id = fields.Many2one("account.move", "Invoice", index=True, ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", "Customer", index=True)
+    move_id = fields.Many2one("account.move", "Invoice", index=True, ondelete="cascade", check_company=True)
+    partner_id = fields.Many2one("res.partner", "Customer", index=True, check_company=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
-    case_id = fields.Many2one("ar.escalation.case", index="btree_not_null", ondelete="set null")
+    case_id = fields.Many2one(
+        "ar.escalation.case", index="btree_not_null", ondelete="set null", check_company=True
+    )
     kind = fields.Selection(EVENT_KINDS, required=True, index=True)
     stage_id = fields.Many2one("ar.escalation.stage", index=True)
     from_stage_id = fields.Many2one("ar.escalation.stage", "From stage")

@@ -8,24 +8,32 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
+from .ar_escalation_access import check_ladder_fields, ladder_context
+
 PROMISE_STATES = [
     ("open", "Open"),
     ("kept", "Kept"),
     ("broken", "Broken"),
     ("cancelled", "Cancelled"),
 ]
+# no promise is dated further ahead, whoever logs it: past that, it is not a date
+# a person means (and 9999-12-31 plus the grace days is no date at all)
+PROMISE_MAX_YEARS = 10
 
 
 class ArEscalationPromise(models.Model):
     _name = "ar.escalation.promise"
     _description = "Promise to pay"
     _order = "id desc"
+    _check_company_auto = True
 
-    move_id = fields.Many2one("account.move", "Invoice", required=True, index=True, ondelete="cascade")
+    move_id = fields.Many2one(
+        "account.move", "Invoice", required=True, index=True, ondelete="cascade", check_company=True
+    )
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True)
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="move_id.currency_id")
-    contact_id = fields.Many2one("res.partner", "Promised by")
+    contact_id = fields.Many2one("res.partner", "Promised by", check_company=True)
     confidence = fields.Selection(
         [("low", "Low"), ("medium", "Medium"), ("high", "High")], default="medium", required=True
     )
@@ -58,6 +66,42 @@ class ArEscalationPromise(models.Model):
                 promise.state = "cancelled"
             else:
                 promise.state = "open"
+
+    # a promise is logged by the ladder's actions (the promise wizard, the
+    # portal) with its event, and settled by the ladder: no plain write
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_ladder_fields(self, vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_ladder_fields(self, vals)
+        return super().write(vals)
+
+    @api.model
+    def _ar_portal_refusal(self, move, date, amount):
+        """Why the customer's promise of ``amount`` by ``date`` on ``move`` is refused on the
+        portal (a message code of the portal page), or None when it is accepted.
+
+        The company's bounds: a date within its horizon, an amount covering at
+        least its share of what is open; one open promise per invoice.
+        """
+        company = move.company_id
+        today = fields.Date.context_today(self)
+        if date < today:
+            return "promise_past"
+        if (date - today).days > company.ar_portal_promise_horizon_days:
+            return "promise_far"
+        currency = move.currency_id
+        least = currency.round(move.amount_residual * company.ar_portal_promise_min_percent / 100.0)
+        if currency.compare_amounts(amount, max(least, currency.rounding)) < 0:
+            return "promise_small"
+        if currency.compare_amounts(amount, move.amount_residual) > 0:
+            return "promise_large"
+        if move.ar_promise_ids.filtered(lambda p: p.state == "open"):
+            return "promise_exists"
+        return None
 
     @api.constrains("line_ids")
     def _check_lines(self):
@@ -99,10 +143,12 @@ class ArEscalationPromise(models.Model):
                 )
                 if fully_paid or float_compare(paid, cumulative, precision_rounding=rounding) >= 0:
                     kept |= line
-                elif today > line.date + timedelta(days=grace):
+                elif line.date < today - timedelta(days=grace):
+                    # (today - grace, not date + grace: a date far ahead is
+                    # never due, where date + grace can pass date.max)
                     broken |= line
-        kept.write({"state": "kept"})
-        broken.write({"state": "broken"})
+        kept.with_context(**ladder_context()).write({"state": "kept"})
+        broken.with_context(**ladder_context()).write({"state": "broken"})
         return kept, broken
 
     @api.model
@@ -149,8 +195,32 @@ class ArEscalationPromiseLine(models.Model):
     amount = fields.Monetary(required=True, currency_field="currency_id")
     state = fields.Selection(PROMISE_STATES[:3] + [("cancelled", "Cancelled")], default="open", required=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_ladder_fields(self, vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_ladder_fields(self, vals)
+        return super().write(vals)
+
     @api.constrains("amount")
     def _check_amount(self):
         for line in self:
             if line.amount <= 0:
                 raise ValidationError(self.env._("A promised amount must be positive."))
+
+    @api.constrains("date")
+    def _check_date(self):
+        today = fields.Date.context_today(self)
+        latest = today + timedelta(days=366 * PROMISE_MAX_YEARS)
+        for line in self:
+            if line.date > latest:
+                raise ValidationError(
+                    self.env._(
+                        "A promise to pay is dated at most %(years)s years ahead (%(date)s).",
+                        years=PROMISE_MAX_YEARS,
+                        date=fields.Date.to_string(line.date),
+                    )
+                )

@@ -23,6 +23,7 @@ from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL, email_normalize
 
 from ..engine import InvoiceFacts, decide, risk_signals
+from .ar_escalation_access import ladder_context
 
 _logger = logging.getLogger(__name__)
 
@@ -672,7 +673,7 @@ class ArEscalationRunner(models.AbstractModel):
         empty = cases.filtered(lambda c: not counts.get(c))
         if empty:
             empty.activity_ref_id.exists().with_context(ar_escalation_ack=True).unlink()
-            empty.write({"state": "closed"})
+            empty.with_context(**ladder_context()).write({"state": "closed"})  # the ladder's own write
 
     def _ar_raise_fixits(self, company, fixing, today, now, history=None):
         """Not payable as sent: an internal task to fix the invoice instead of a reminder."""

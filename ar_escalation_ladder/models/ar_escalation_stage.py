@@ -1,7 +1,7 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import PolicyError, load_policy
 from .res_config_settings import DEFAULT_CADENCE_DAYS, DEFAULT_CADENCE_MAX
@@ -148,6 +148,9 @@ class ArEscalationStage(models.Model):
     def action_send_test_to_me(self):
         """Send this stage's customer message, rendered for a real case, to me only."""
         self.ensure_one()
+        # a real customer's statement, in full: the ladder's configuration is the AR manager's
+        if not (self.env.su or self.env.user.has_group("ar_escalation_ladder.group_ar_manager")):
+            raise AccessError(self.env._("Sending a test of a stage's message is for AR managers."))
         if not self.mail_template_id:
             raise UserError(self.env._("Stage %s has no email template.", self.name))
         if not self.env.user.email:

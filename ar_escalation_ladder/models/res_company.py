@@ -37,6 +37,26 @@ class ResCompany(models.Model):
     ar_reply_to_address = fields.Char(
         "Reply address", help="Where customers' replies go when 'Replies go to' is 'A given address'."
     )
+    # what a customer may promise from the portal (security: a promise of 0.01
+    # dated years ahead would silence the reminders of an invoice for good)
+    ar_portal_promise_horizon_days = fields.Integer(
+        "Portal promises up to (days ahead)",
+        default=90,
+        help="A customer can commit on the portal to pay within this many days, not later.",
+    )
+    ar_portal_promise_min_percent = fields.Float(
+        "Portal promises cover at least (%)",
+        default=10.0,
+        help="Share of the invoice's open amount a promise made on the portal must cover at least.",
+    )
+
+    @api.constrains("ar_portal_promise_horizon_days", "ar_portal_promise_min_percent")
+    def _check_ar_portal_promise_bounds(self):
+        for company in self:
+            if not 1 <= company.ar_portal_promise_horizon_days <= 3650:
+                raise ValidationError(self.env._("Portal promises: the horizon is 1 to 3650 days."))
+            if not 0 <= company.ar_portal_promise_min_percent <= 100:
+                raise ValidationError(self.env._("Portal promises: the share to cover is 0 to 100 %."))
 
     @api.constrains("ar_reply_to", "ar_reply_to_address")
     def _check_ar_reply_to_address(self):

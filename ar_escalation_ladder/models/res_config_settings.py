@@ -21,6 +21,12 @@ class ResConfigSettings(models.TransientModel):
     ar_worsening_days = fields.Float(related="company_id.ar_worsening_days", readonly=False)
     ar_reply_to = fields.Selection(related="company_id.ar_reply_to", readonly=False)
     ar_reply_to_address = fields.Char(related="company_id.ar_reply_to_address", readonly=False)
+    ar_portal_promise_horizon_days = fields.Integer(
+        related="company_id.ar_portal_promise_horizon_days", readonly=False
+    )
+    ar_portal_promise_min_percent = fields.Float(
+        related="company_id.ar_portal_promise_min_percent", readonly=False
+    )
     ar_predue_window_days = fields.Integer(
         "Pre-due window (days)",
         help="How many days before the due date an invoice of a risky customer can enter the "
@@ -43,7 +49,9 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def _ar_predue_rule(self):
         """The days-overdue rule that lets not-yet-due invoices in: the pre-due stage's."""
-        return self.env["ar.escalation.rule"].search(
+        # sudo: Settings are the administrators' (core's access rights), who
+        # need no AR group to read and set this window
+        return self.env["ar.escalation.rule"].sudo().search(
             [
                 ("kind", "=", "days_overdue"),
                 ("use_min", "=", True),

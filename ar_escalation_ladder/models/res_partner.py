@@ -3,7 +3,10 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import escape
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..engine import RISK_SIGNAL_LABELS, CustomerHistory, aging_bucket, risk_signals
@@ -14,6 +17,14 @@ ACCOUNT_TIERS = [
     ("standard", "Standard"),
     ("small", "Small"),
 ]
+
+
+# set by AR users and managers on the customer's "Accounts receivable" tab
+AR_TEAM_FIELDS = frozenset(
+    {"ar_account_tier", "ar_account_manager_id", "ar_escalation_contact_id", "ar_requires_ref"}
+)
+# pausing a whole customer: AR managers, logged
+AR_PAUSE_FIELDS = frozenset({"ar_pause_until", "ar_pause_reason"})
 
 
 class ResPartner(models.Model):
@@ -36,8 +47,10 @@ class ResPartner(models.Model):
         domain="[('parent_id', '=', id)]",
         help="The senior contact that firmer stages write to.",
     )
-    ar_pause_until = fields.Date("Escalation paused until")
-    ar_pause_reason = fields.Char("Pause reason")
+    # pausing a customer is an AR manager's decision, logged (see write); a
+    # duplicate of the customer is not paused
+    ar_pause_until = fields.Date("Escalation paused until", copy=False)
+    ar_pause_reason = fields.Char("Pause reason", copy=False)
     ar_requires_ref = fields.Boolean(
         "Requires its reference on invoices",
         help="Invoices without the customer's reference (PO number) are not payable as sent.",
@@ -55,6 +68,75 @@ class ResPartner(models.Model):
     ar_risk_signal_count = fields.Integer(compute="_compute_ar_behaviour")
 
     ar_open_escalations = fields.Integer("Escalated invoices", compute="_compute_ar_open_escalations")
+
+    # ------------------------------------------------------------------
+    # security (README, "Permissions")
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get(name) for vals in vals_list for name in AR_PAUSE_FIELDS):
+            self._ar_check_group("ar_escalation_ladder.group_ar_manager", AR_PAUSE_FIELDS)
+        partners = super().create(vals_list)
+        paused = partners.filtered("ar_pause_until")
+        if paused:
+            paused._ar_log_pause()
+        return partners
+
+    def write(self, vals):
+        # the customer's escalation settings are the AR team's: tier, account
+        # manager, escalation contact, reference rule for AR users; pausing
+        # the customer's whole escalation for AR managers, logged
+        if any(name in vals for name in AR_TEAM_FIELDS):
+            self._ar_check_group("ar_escalation_ladder.group_ar_user", AR_TEAM_FIELDS & set(vals))
+        pausing = AR_PAUSE_FIELDS & set(vals)
+        if pausing:
+            self._ar_check_group("ar_escalation_ladder.group_ar_manager", pausing)
+            before = {partner.id: (partner.ar_pause_until, partner.ar_pause_reason) for partner in self}
+        result = super().write(vals)
+        if pausing:
+            self.filtered(lambda p: (p.ar_pause_until, p.ar_pause_reason) != before[p.id])._ar_log_pause()
+        return result
+
+    def _ar_check_group(self, group, names):
+        if self.env.su or self.env.user.has_group(group):
+            return
+        labels = ", ".join(sorted(self._fields[name]._description_string(self.env) for name in names))
+        role = (
+            self.env._("AR managers")
+            if group == "ar_escalation_ladder.group_ar_manager"
+            else self.env._("AR users")
+        )
+        raise AccessError(
+            self.env._("%(fields)s of a customer are set by %(role)s.", fields=labels, role=role)
+        )
+
+    def _ar_log_pause(self):
+        """A customer's pause, or its end, in the audit trail and on the customer's chatter."""
+        company = self.env.company
+        events = []
+        for partner in self:
+            if partner.ar_pause_until:
+                kind = "pause"
+                reason = self.env._(
+                    "Customer paused until %(until)s by %(user)s: %(reason)s",
+                    until=fields.Date.to_string(partner.ar_pause_until),
+                    user=self.env.user.name,
+                    reason=partner.ar_pause_reason or "",
+                )
+            else:
+                kind = "resume"
+                reason = self.env._("Customer pause lifted by %s", self.env.user.name)
+            partner._message_log(body=escape(reason))  # the reason is typed text
+            events.append(
+                {
+                    "kind": kind,
+                    "partner_id": partner.commercial_partner_id.id,
+                    "company_id": company.id,
+                    "owner_id": self.env.uid,
+                    "reason": reason,
+                }
+            )
+        self.env["ar.escalation.event"]._ar_log(events)
 
     def _compute_ar_open_escalations(self):
         data = self.env["account.move"]._read_group(

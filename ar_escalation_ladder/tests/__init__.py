@@ -9,3 +9,5 @@ from . import test_portal
 from . import test_bad_input
 from . import test_settings
 from . import test_customer_message
+from . import test_permissions
+from . import test_security_findings

@@ -179,7 +179,8 @@ class TestBoard(ArEscalationCommon):
         on_time = self._invoice(self.customer, 100, 20)
         late = self._invoice(self.customer_b, 300, 22)
         self._run(on_time | late)
-        late.ar_case_id.sla_deadline = late.ar_sla_deadline = self.today - timedelta(days=1)
+        # sudo: time passes (the SLA fields are the ladder's, refused to a plain write)
+        late.ar_case_id.sudo().sla_deadline = late.sudo().ar_sla_deadline = self.today - timedelta(days=1)
         self.assertTrue(self.env.ref("ar_escalation_ladder.account_move_action_ar_board"))
         Move = self.env["account.move"]
         domain = [("id", "in", (on_time | late).ids)]

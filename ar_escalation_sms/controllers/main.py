@@ -2,12 +2,15 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Provider callbacks: delivery receipts and inbound messages, signed.
 
-Anything unsigned, forged, stale or replayed gets 403 and changes nothing.
+Anything unsigned, forged, stale or replayed gets 403 and changes nothing; a
+signed request that does not say which message it is about, or says it with
+values of the wrong type, gets 400 and changes nothing either.
 """
 
 import hashlib
 import json
 import logging
+import math
 import time
 
 from odoo import http
@@ -25,6 +28,38 @@ def _forbidden(why):
     return request.make_response("Forbidden", status=403)
 
 
+def _bad_request(why):
+    _logger.warning("AR escalation SMS callback refused: %s", why)
+    return request.make_response("Bad Request", status=400)
+
+
+def _timestamp(value):
+    """A finite number of seconds (JSON number or numeric text), else None: NaN and
+    infinities would pass any staleness comparison."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        stamp = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return stamp if math.isfinite(stamp) else None
+
+
+def _receipt_problem(payload):
+    """What is wrong with a signed status receipt (a sentence), or None."""
+    reference, provider_id = payload.get("reference"), payload.get("id")
+    if reference is not None and not (isinstance(reference, str) and reference):
+        return "reference is not a text"
+    if provider_id is not None and (isinstance(provider_id, bool) or not isinstance(provider_id, (str, int))):
+        return "id is not a text or a number"
+    if not reference and provider_id in (None, ""):
+        return "neither reference nor id"
+    for key in ("status", "error"):
+        if payload.get(key) is not None and not isinstance(payload[key], str):
+            return f"{key} is not a text"
+    return None
+
+
 def _ok(body="OK", content_type="text/plain"):
     return request.make_response(body, headers=[("Content-Type", content_type)])
 
@@ -33,7 +68,7 @@ class ArEscalationSmsController(http.Controller):
     # ------------------------------------------------------------------
     # Twilio
     # ------------------------------------------------------------------
-    def _twilio_verify(self):
+    def _twilio_verify(self, claim=True):
         env = request.env
         token = env["ar.escalation.sms"]._ar_param("twilio_auth_token")
         given = request.httprequest.headers.get("X-Twilio-Signature", "")
@@ -41,15 +76,27 @@ class ArEscalationSmsController(http.Controller):
         expected = signatures.twilio_signature(request.httprequest.url, params, token) if token else ""
         if not signatures.verify(expected, given):
             return "missing or wrong signature"
+        if claim:
+            return self._twilio_claim()
+        return None
+
+    def _twilio_claim(self):
         # Twilio signs no timestamp: a callback seen before is a replay
+        given = request.httprequest.headers.get("X-Twilio-Signature", "")
         # sudo: the replay guard is written by an unauthenticated provider request
-        if not env["ar.escalation.sms.nonce"].sudo()._ar_claim("twilio:" + given):
+        if not request.env["ar.escalation.sms.nonce"].sudo()._ar_claim("twilio:" + given):
             return "replayed callback"
         return None
 
     @http.route("/ar_escalation_sms/twilio/status", type="http", auth="public", methods=["POST"], csrf=False)
     def twilio_status(self, **post):
-        problem = self._twilio_verify()
+        problem = self._twilio_verify(claim=False)
+        if problem:
+            return _forbidden(problem)
+        if not post.get("MessageSid"):
+            # without it, the search would match the messages that have no provider id yet
+            return _bad_request("Twilio status without MessageSid")
+        problem = self._twilio_claim()
         if problem:
             return _forbidden(problem)
         state = TWILIO_TO_STATE.get(post.get("MessageStatus", ""))
@@ -94,21 +141,32 @@ class ArEscalationSmsController(http.Controller):
             return _forbidden("missing or wrong signature")
         try:
             payload = json.loads(raw)
-            stamp = float(payload["timestamp"])
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
             return _forbidden("no timestamp in the signed body")
+        stamp = _timestamp(payload.get("timestamp")) if isinstance(payload, dict) else None
+        if stamp is None:
+            return _forbidden("no valid timestamp in the signed body")
         if abs(time.time() - stamp) > REPLAY_WINDOW.total_seconds():
             return _forbidden("stale timestamp")
+        inbound = payload.get("type") == "inbound"
+        if inbound:
+            if not all(isinstance(payload.get(key, ""), str) for key in ("from", "text")):
+                return _bad_request("inbound message: from or text is not a text")
+        else:
+            problem = _receipt_problem(payload)
+            if problem:
+                return _bad_request(f"receipt: {problem}")
         # sudo: the replay guard is written by an unauthenticated provider request
         if not env["ar.escalation.sms.nonce"].sudo()._ar_claim("webhook:" + hashlib.sha256(raw).hexdigest()):
             return _forbidden("replayed callback")
-        if payload.get("type") == "inbound":
+        if inbound:
             self._inbound(payload.get("from", ""), payload.get("text", ""))
         else:
-            state = WEBHOOK_TO_STATE.get(payload.get("status", ""))
-            domain = [("idempotency_key", "=", payload.get("reference"))]
-            if not payload.get("reference"):
-                domain = [("provider_ref", "=", str(payload.get("id", "")))]
+            state = WEBHOOK_TO_STATE.get(payload.get("status") or "")
+            if payload.get("reference"):
+                domain = [("idempotency_key", "=", payload["reference"])]
+            else:
+                domain = [("provider_ref", "=", str(payload["id"]))]
             # sudo: the provider is not a user; the signature proved who it is
             sms = env["ar.escalation.sms"].sudo().search(domain, limit=1)
             if sms.state == "sending" and payload.get("id"):

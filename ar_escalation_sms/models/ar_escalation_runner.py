@@ -97,7 +97,8 @@ class ArEscalationRunner(models.AbstractModel):
         # invoices as that user, who must not need rights on it
         queued = self.env["ar.escalation.sms"].sudo().create(queue_vals)
         for sms in queued:
-            self.env["ar.escalation.event"].browse([events[m.id] for m in sms.move_ids]).write(
+            # sudo: events are the ladder's audit trail, read-only to every user
+            self.env["ar.escalation.event"].sudo().browse([events[m.id] for m in sms.move_ids]).write(
                 {"sms_id": sms.id}
             )
         if failures:

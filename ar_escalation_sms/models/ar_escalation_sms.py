@@ -542,7 +542,8 @@ class ArEscalationSms(models.Model):
         ]
         events = self.env["ar.escalation.event"]._ar_log(vals)
         if events:
-            events.write({"sms_id": self.id})
+            # sudo: events are the ladder's audit trail, read-only to every user
+            events.sudo().write({"sms_id": self.id})
         return events
 
     # ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 PROVIDERS = [
     ("odoo", "Odoo SMS (in-app credits)"),
@@ -54,3 +54,29 @@ class ResConfigSettings(models.TransientModel):
     ar_sms_window_start = fields.Float(related="company_id.ar_sms_window_start", readonly=False)
     ar_sms_window_end = fields.Float(related="company_id.ar_sms_window_end", readonly=False)
     ar_sms_max_segments = fields.Integer(related="company_id.ar_sms_max_segments", readonly=False)
+
+    # ------------------------------------------------------------------
+    # secrets are for administrators, by every route
+    # ------------------------------------------------------------------
+    # Core's default_get reads ``config_parameter`` fields as superuser and
+    # returns them whatever the field's ``groups``, and default_get needs no
+    # access right: any internal user calling it over RPC would get the
+    # provider credentials (and could sign a webhook with the secret). Fields
+    # the user may not read are left out of default_get and get_values.
+    @api.model
+    def _ar_readable(self, names):
+        if self.env.su or self.env.user._is_system():
+            return list(names)
+        return [
+            name for name in names if name not in self._fields or self._fields[name].is_accessible(self.env)
+        ]
+
+    @api.model
+    def default_get(self, fields_list):
+        return super().default_get(self._ar_readable(fields_list or []))
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        readable = set(self._ar_readable(values))
+        return {name: value for name, value in values.items() if name in readable}

@@ -4,3 +4,4 @@ from . import test_sms_ladder
 from . import test_sms_webhooks
 from . import test_sms_security
 from . import test_sms_crash
+from . import test_sms_permissions

@@ -152,7 +152,8 @@ registry.category("web_tour.tours").add("ar_escalation_portal_promise", {
             },
             {
                 content: "The page thanks the customer",
-                trigger: `#ar_escalation_portal .alert-info:contains('your payment of 300.0 by ${date}')`,
+                // the notice the server chose for its code, amount in the invoice's currency
+                trigger: "#ar_escalation_portal .alert-success:contains('your payment of'):contains('300.00')",
             },
         ];
     },
