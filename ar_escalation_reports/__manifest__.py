@@ -4,7 +4,7 @@
     "name": "AR Escalation Reports",
     "summary": "Escalation analysis, SLA adherence, recovery by stage, DSO by tier, "
     "weekly digest and the formal notice PDF",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-escalation/ar-escalation",
     "author": "AR Escalation contributors",

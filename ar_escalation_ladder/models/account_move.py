@@ -9,12 +9,23 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from .ar_escalation_access import check_ladder_fields, ladder_context, portal_author_id
 from .ar_escalation_dispute import DISPUTE_CODES, text_as_html
 from .ar_escalation_event import DISPOSITIONS
 
 _logger = logging.getLogger(__name__)
+
+# core's switches for a write that touches no journal item, no amount and no
+# tracked field (the ladder's fields are not tracked: their history is the
+# escalation events and the chatter lines the ladder writes itself)
+AR_BOOKKEEPING_CONTEXT = {
+    "skip_invoice_sync": True,
+    "check_move_validity": False,
+    "skip_is_manually_modified": True,
+    "mail_notrack": True,
+}
 
 # plain stored values, which an ORM write only puts in the cache for the next flush
 
@@ -35,10 +46,20 @@ class AccountMove(models.Model):
     ar_stage_date = fields.Datetime("Entered stage on", copy=False)
     ar_stage_entries = fields.Integer(copy=False, help="How many times the invoice entered a stage.")
     ar_stage_residual = fields.Monetary(
-        "Open when entering the stage", currency_field="company_currency_id", copy=False
+        "Open when entering the stage",
+        currency_field="company_currency_id",
+        compute="_compute_ar_stage_residual",
+        help="Read from the invoice's latest stage change (its escalation event).",
     )
-    ar_reason = fields.Char("Escalation reason", copy=False)
-    ar_sla_deadline = fields.Datetime("SLA deadline", copy=False)
+    ar_reason = fields.Char(
+        "Escalation reason",
+        compute="_compute_ar_reason",
+        help="Why the invoice is at its stage today, as the ladder decides it now "
+        "(or the reason given when it was set by hand).",
+    )
+    ar_sla_deadline = fields.Datetime(
+        "SLA deadline", copy=False, compute="_compute_ar_case_values", store=True, readonly=False
+    )
     ar_sla_breached = fields.Boolean(compute="_compute_ar_sla_breached", search="_search_ar_sla_breached")
     ar_sla_state = fields.Selection(
         [("on_time", "On time"), ("breached", "SLA breached")],
@@ -46,8 +67,27 @@ class AccountMove(models.Model):
         help="For the board's progress bar.",
     )
     ar_account_tier = fields.Selection(related="commercial_partner_id.ar_account_tier", string="Account tier")
-    ar_owner_id = fields.Many2one("res.users", "Escalation owner", copy=False, index="btree_not_null")
-    ar_case_id = fields.Many2one("ar.escalation.case", "Escalation case", copy=False, index="btree_not_null")
+    ar_owner_id = fields.Many2one(
+        "res.users",
+        "Escalation owner",
+        copy=False,
+        index="btree_not_null",
+        compute="_compute_ar_case_values",
+        store=True,
+        readonly=False,
+    )
+    # the invoice's case is its customer's open escalation case at its stage:
+    # computed (in batch, by the ORM) when its stage changes, rather than
+    # written invoice by invoice; its owner and SLA follow the case's
+    ar_case_id = fields.Many2one(
+        "ar.escalation.case",
+        "Escalation case",
+        copy=False,
+        index="btree_not_null",
+        compute="_compute_ar_case_id",
+        store=True,
+        readonly=False,
+    )
     ar_acknowledged_at = fields.Datetime("Acknowledged at", copy=False)
     ar_promise_ids = fields.One2many("ar.escalation.promise", "move_id", "Promises to pay")
     ar_promise_state = fields.Selection(
@@ -140,6 +180,84 @@ class AccountMove(models.Model):
     @api.model
     def _read_group_ar_stage_ids(self, stages, domain):
         return stages.search([])
+
+    @api.depends("ar_stage_id", "ar_closed_date", "commercial_partner_id", "company_id")
+    def _compute_ar_case_id(self):
+        on_ladder = self.filtered(lambda m: m.ar_stage_id and not m.ar_closed_date and m.id)
+        cases = {}
+        if on_ladder:
+            # sudo: which case an invoice belongs to does not depend on who reads it
+            found = (
+                self.env["ar.escalation.case"]
+                .sudo()
+                .search(
+                    [
+                        ("company_id", "in", on_ladder.company_id.ids),
+                        ("partner_id", "in", on_ladder.commercial_partner_id.ids),
+                        ("stage_id", "in", on_ladder.ar_stage_id.ids),
+                        ("state", "!=", "closed"),
+                        ("kind", "=", "escalation"),
+                    ]
+                )
+            )
+            cases = {(c.company_id.id, c.partner_id.id, c.stage_id.id): c.id for c in found}
+        for move in self:
+            key = (move.company_id.id, move.commercial_partner_id.id, move.ar_stage_id.id)
+            move.ar_case_id = cases.get(key, False) if move in on_ladder else False
+
+    @api.depends("ar_case_id.owner_id", "ar_case_id.sla_deadline")
+    def _compute_ar_case_values(self):
+        for move in self:
+            move.ar_owner_id = move.ar_case_id.owner_id
+            move.ar_sla_deadline = move.ar_case_id.sla_deadline
+
+    def _ar_refresh_case(self):
+        """Find the invoices' case again (a case was just opened for their stage)."""
+        self.env.add_to_compute(self._fields["ar_case_id"], self)
+
+    def _ar_latest_stage_events(self):
+        """The latest stage change (``stage`` or ``override`` event) of each invoice, in one query."""
+        ids = [move_id for move_id in self.ids if move_id]
+        if not ids:
+            return {}
+        self.env["ar.escalation.event"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT ON (move_id) move_id, kind, amount, reason
+                     FROM ar_escalation_event
+                    WHERE move_id IN %s AND kind IN ('stage', 'override')
+                 ORDER BY move_id, id DESC""",
+                tuple(ids),
+            )
+        )
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def _compute_ar_stage_residual(self):
+        latest = self._ar_latest_stage_events()
+        for move in self:
+            event = latest.get(move.id)
+            move.ar_stage_residual = (event[1] or 0.0) if event and move.ar_stage_id else 0.0
+
+    @api.depends_context("lang")
+    def _compute_ar_reason(self):
+        latest = self._ar_latest_stage_events()
+        live = self.filtered(
+            lambda m: (
+                m.id
+                and m.ar_stage_id
+                and not m.ar_closed_date
+                and (latest.get(m.id) or ("",))[0] != "override"
+            )
+        )
+        reasons = self.env["ar.escalation.runner"]._ar_explain(live) if live else {}
+        for move in self:
+            event = latest.get(move.id)
+            if move.id in reasons:
+                move.ar_reason = reasons[move.id]
+            elif event and event[0] == "override" and move.ar_stage_id:
+                move.ar_reason = self.env._("Set by hand: %s", event[2] or "")
+            else:
+                move.ar_reason = (event[2] if event and move.ar_stage_id else False) or False
 
     @api.depends("ar_sla_deadline", "ar_acknowledged_at")
     def _compute_ar_sla_breached(self):
@@ -268,13 +386,17 @@ class AccountMove(models.Model):
         """Write escalation bookkeeping only (``ar_*`` fields) through the invoice's own ``write``.
 
         Everything that hooks ``account.move.write`` (audit logs, tracking,
-        other modules' overrides) sees these changes as any other; the
-        ladder's bookkeeping does not mark the invoice as manually modified.
+        other modules' overrides) sees these changes as any other. The
+        ladder's bookkeeping touches no journal item and no amount, so it
+        takes core's own switches for such writes (as the payment wizard
+        does): no resynchronisation of the invoice's dynamic lines, no
+        balance check, not marked as manually modified, no value tracking
+        (none of these fields is tracked).
         """
         if any(not name.startswith("ar_") for name in vals):
             raise ValueError(f"_ar_write only writes escalation fields, not {sorted(vals)}")
         # the ladder's own write: the one path the write guard lets through
-        return self.with_context(skip_is_manually_modified=True, **ladder_context()).write(vals)
+        return self.with_context(**AR_BOOKKEEPING_CONTEXT, **ladder_context()).write(vals)
 
     @api.model
     def _ar_write_many(self, vals_by_id):
@@ -301,7 +423,7 @@ class AccountMove(models.Model):
     def _ar_ensure_access_tokens(self):
         """Give the invoices their portal access token (core's ``_portal_ensure_token``) before
         a message links to them; each invoice gets one once in its life."""
-        for move in self.filtered(lambda m: not m.access_token).with_context(skip_is_manually_modified=True):
+        for move in self.filtered(lambda m: not m.access_token).with_context(**AR_BOOKKEEPING_CONTEXT):
             move._portal_ensure_token()
 
     def _ar_escalation_scope(self):
@@ -370,7 +492,7 @@ class AccountMove(models.Model):
             )[0]
         )
         self.activity_schedule(
-            "ar_escalation_ladder.mail_activity_type_escalation",
+            "ar_escalation_ladder.mail_activity_type_invoice_dispute",
             user_id=owner.id,
             summary=self.env._("Resolve dispute: %s", label),
             # the customer's words, as text (a link or an image in them stays text)

@@ -129,15 +129,6 @@ class ArEscalationCase(models.Model):
                 invoices = case.invoice_ids.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             case.message_invoice_ids = invoices
 
-    def _message_post_after_hook(self, message, msg_vals):
-        """A reply from the customer to an escalation email counts as a response."""
-        result = super()._message_post_after_hook(message, msg_vals)
-        if message.message_type == "email" and message.author_id:
-            for case in self:
-                if message.author_id.commercial_partner_id == case.partner_id:
-                    case.invoice_ids._ar_customer_responded()
-        return result
-
     def _compute_activity_ref_id(self):
         # found from the activities themselves: storing the link would update
         # every new case right after its activity is created
@@ -335,16 +326,19 @@ class ArEscalationCase(models.Model):
         now = fields.Datetime.now()
         model_id = self.env["ir.model"]._get_id(self._name)
         vals_list = [
-            {
-                "res_model_id": model_id,
-                "res_id": case.id,
-                "activity_type_id": activity_type.id,
-                "user_id": case.owner_id.id,
-                "summary": summary.get(case.id) or case.name,
-                "date_deadline": fields.Date.context_today(case, case.sla_deadline or now),
-                "note": notes[case.id],
-                "automated": True,
-            }
+            self._ar_prepare_activity_vals(
+                activity_type,
+                {
+                    "res_model_id": model_id,
+                    "res_id": case.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": case.owner_id.id,
+                    "summary": summary.get(case.id) or case.name,
+                    "date_deadline": fields.Date.context_today(case, case.sla_deadline or now),
+                    "note": notes[case.id],
+                    "automated": True,
+                },
+            )
             for case in self
         ]
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
@@ -353,6 +347,25 @@ class ArEscalationCase(models.Model):
             [name for name in self._fields if name.startswith(("activity_", "my_activity_"))]
         )
         return activities
+
+    @api.model
+    def _ar_prepare_activity_vals(self, activity_type, vals):
+        """The values of an owner's activity (hook), with what ``activity_schedule`` would add.
+
+        Modules that extend ``activity_schedule`` rather than the activity
+        itself are honoured here: with OCA ``mail_activity_team`` the activity
+        type's default team is applied, the owner staying assigned when they
+        belong to it (otherwise the owner's own team is found by the module).
+        """
+        Activity = self.env["mail.activity"]
+        team = activity_type.default_team_id if "default_team_id" in activity_type._fields else None
+        if team and "team_id" in Activity._fields and "team_id" not in vals:
+            owner = self.env["res.users"].browse(vals.get("user_id"))
+            if not owner or owner in team.member_ids:
+                vals = dict(vals, team_id=team.id)
+                if owner and "team_user_id" in Activity._fields:
+                    vals["team_user_id"] = owner.id
+        return vals
 
     @api.model
     def _ar_set_activity_notes(self, notes):
@@ -426,7 +439,6 @@ class ArEscalationCase(models.Model):
             }
             for move in self.invoice_ids
         ]
-        self.invoice_ids._ar_write({"ar_owner_id": user.id, "ar_sla_deadline": deadline})
         self.env["ar.escalation.event"]._ar_log(events)
         return True
 

@@ -79,29 +79,12 @@ class ArEscalationCase(models.Model):
             case.message_recipient_ids = case._ar_message_recipients(case.stage_id.contact)
 
     def _ar_message_recipients(self, contact):
-        """The partners a message listing ``message_invoice_ids`` goes to, for a stage ``contact``.
-
-        Billing contacts: each invoice's partner when its email is valid, else
-        the customer. The escalation contact falls back to the billing
-        contacts when the customer has none with a valid address. Invalid
-        addresses ("not-an-email") are no recipients.
-        """
+        """The partners a message listing ``message_invoice_ids`` goes to, for a stage ``contact``
+        (the rule is the runner's :meth:`_ar_recipients`, shared with the preview)."""
         self.ensure_one()
-
-        def valid(partners):
-            return partners.filtered(lambda partner: email_normalize(partner.email or ""))
-
-        customer = self.partner_id
-        billing = self.env["res.partner"]
-        for invoice in self.message_invoice_ids:
-            billing |= invoice.partner_id if valid(invoice.partner_id) else customer
-        billing = valid(billing or customer)
-        escalation = valid(customer.ar_escalation_contact_id)
-        if contact == "escalation":
-            return escalation or billing
-        if contact == "both":
-            return billing | escalation
-        return billing
+        return self.env["ar.escalation.runner"]._ar_recipients(
+            contact, self.message_invoice_ids, self.partner_id
+        )
 
     @api.depends_context("ar_invoice_map")
     def _compute_message_amounts(self):
@@ -214,6 +197,11 @@ class ArEscalationCase(models.Model):
         """
         if not self:
             return super()._notify_get_reply_to(default=default)
+        # a Reply-To set on the stage's template (rendered by the run) wins: the
+        # administrator chose it for that message
+        chosen = dict(self.env.context.get("ar_template_reply_to") or ())
+        if chosen and all(chosen.get(case_id) for case_id in self.ids):
+            return {case_id: chosen[case_id] for case_id in self.ids}
         root = self.env.ref("base.partner_root", raise_if_not_found=False)
         robot = email_normalize(root.sudo().email or "") if root else False
         result = {}

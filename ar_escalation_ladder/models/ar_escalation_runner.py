@@ -260,7 +260,7 @@ class ArEscalationRunner(models.AbstractModel):
                        m.ar_broken_promise_count, m.ar_dispute_state, m.ar_promise_date, m.ar_pause_until,
                        m.ar_contact_attempts, m.ar_last_contact_date, m.ar_last_contact_channel,
                        m.ar_unanswered_since,
-                       m.ar_closed_date, m.ar_reason, m.ar_hygiene, m.ar_error, m.ar_stage_residual,
+                       m.ar_closed_date, m.ar_hygiene, m.ar_error, entry.amount AS ar_stage_residual,
                        m.ar_acknowledged_at, m.ar_disposition,
                        s.sequence AS stage_level, cp.ar_account_tier,
                        cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
@@ -271,6 +271,11 @@ class ArEscalationRunner(models.AbstractModel):
              LEFT JOIN res_partner ip ON ip.id = m.partner_id
              LEFT JOIN res_partner ec ON ec.id = cp.ar_escalation_contact_id
              LEFT JOIN ar_escalation_stage s ON s.id = m.ar_stage_id
+             LEFT JOIN LATERAL (
+                        SELECT e.amount FROM ar_escalation_event e
+                         WHERE e.move_id = m.id AND e.kind IN ('stage', 'override')
+                      ORDER BY e.id DESC LIMIT 1
+                       ) entry ON m.ar_stage_id IS NOT NULL
                  WHERE m.id IN %s
               ORDER BY m.id
                 """,
@@ -323,6 +328,29 @@ class ArEscalationRunner(models.AbstractModel):
                 )
             )
         return facts, {"history": history, "rows": rows}
+
+    @api.model
+    def _ar_explain(self, moves):
+        """Why each invoice is at its stage today, as the engine decides it now: ``{id: reason}``.
+
+        Read for display (the invoice's "Escalation reason"), so that a day
+        count in the text is never stale and the daily run does not rewrite
+        every invoice to keep it current.
+        """
+        today = fields.Date.context_today(self)
+        rows = self._ar_read_rows(moves)
+        by_company = defaultdict(dict)
+        for move_id, row in rows.items():
+            by_company[row["company_id"]][move_id] = row
+        reasons = {}
+        for company_id, company_rows in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
+            facts, __ = self._ar_collect(
+                moves.browse(list(company_rows)), company, policy, today, company_rows
+            )
+            reasons.update((fact.invoice_id, decide(policy, fact, today).reason) for fact in facts)
+        return reasons
 
     @api.model
     def _ar_hygiene_blockers(self, move, company, row=None):
@@ -389,8 +417,6 @@ class ArEscalationRunner(models.AbstractModel):
                     ar_stage_id=stage.id,
                     ar_stage_date=now,
                     ar_stage_entries=entry,
-                    ar_stage_residual=residual,
-                    ar_reason=decision.reason,
                     ar_contact_attempts=0,
                 )
                 # what a new stage clears, where there is something to clear
@@ -415,8 +441,6 @@ class ArEscalationRunner(models.AbstractModel):
                         "amount_recovered": recovered,
                     }
                 )
-            elif decision.action == "stay" and decision.reason != row["ar_reason"]:
-                vals["ar_reason"] = decision.reason
             if decision.stage is not None and decision.hold in self._ar_track_holds():
                 position[pid] = max(position.get(pid, decision.stage), decision.stage)
             if decision.stage is not None and decision.send_external:
@@ -441,12 +465,26 @@ class ArEscalationRunner(models.AbstractModel):
                 fixing[pid].append(move)
             if vals:
                 move_updates[decision.invoice_id] = vals
+        # the cases entering invoices join, opened first: writing an invoice's
+        # stage then finds its case (ar_case_id is computed, in batch)
+        opened = self._ar_open_cases(company, entering, now) if entering else None
+        old_case_ids = set()
+        for entering_moves in entering.values():
+            old_case_ids.update(move.ar_case_id.id for move in entering_moves if move.ar_case_id)
         # only what changed is written, invoices with equal values together:
         # an unchanged rerun writes nothing
         moves._ar_write_many(move_updates)
         Event._ar_log(events)
         if entering:
-            self._ar_enter_cases(company, entering, today, now, history=data["history"])
+            self._ar_enter_cases(
+                company,
+                entering,
+                today,
+                now,
+                history=data["history"],
+                opened=opened,
+                old_case_ids=old_case_ids,
+            )
         if closing:
             self._ar_close(self.env["account.move"].concat(*closing), "paid", "")
         if fixing:
@@ -539,7 +577,6 @@ class ArEscalationRunner(models.AbstractModel):
             "ar_case_id",
             "ar_stage_id",
             "ar_stage_entries",
-            "ar_stage_residual",
             "ar_hygiene",
             "ar_promise_state",
         ]
@@ -561,10 +598,10 @@ class ArEscalationRunner(models.AbstractModel):
     # ------------------------------------------------------------------
     # internal track
     # ------------------------------------------------------------------
-    def _ar_enter_cases(self, company, entering, today, now, history=None):
-        """Put entering invoices in their customer's open case for the stage.
+    def _ar_open_cases(self, company, entering, now):
+        """The open case of each (customer, stage) of ``entering``, opened where missing.
 
-        One case (and one activity for its owner) per customer and stage.
+        Returns ``({(customer id, stage id): case}, new cases)``.
         """
         Case = self.env["ar.escalation.case"].with_context(mail_create_nosubscribe=True)
         partner_ids = list({pid for pid, __ in entering})
@@ -604,19 +641,21 @@ class ArEscalationRunner(models.AbstractModel):
         new_cases = Case._ar_create_for_run(to_create) if to_create else Case
         for case in new_cases:
             cases[(case.partner_id.id, case.stage_id.id)] = case
-        old_case_ids = set()
+        return cases, new_cases
+
+    def _ar_enter_cases(self, company, entering, today, now, history=None, opened=None, old_case_ids=None):
+        """Put entering invoices in their customer's open case for the stage.
+
+        One case (and one activity for its owner) per customer and stage.
+        ``opened`` is what :meth:`_ar_open_cases` returned when the caller
+        wrote the invoices' case with their stage already.
+        """
+        if opened is None:
+            old_case_ids = {move.ar_case_id.id for moves in entering.values() for move in moves} - {False}
+            opened = self._ar_open_cases(company, entering, now)
+            self.env["account.move"].concat(*entering.values())._ar_refresh_case()
+        cases, new_cases = opened
         events = []
-        assignments = {}
-        for (pid, sid), moves in entering.items():
-            case = cases[(pid, sid)]
-            old_case_ids.update(move.ar_case_id.id for move in moves if move.ar_case_id)
-            for move in moves:
-                assignments[move.id] = {
-                    "ar_case_id": case.id,
-                    "ar_owner_id": case.owner_id.id,
-                    "ar_sla_deadline": case.sla_deadline,
-                }
-        self.env["account.move"]._ar_write_many(assignments)
         for (pid, sid), moves in entering.items():
             case = cases[(pid, sid)]
             reason = self.env._("Escalated to %s", case.owner_id.name)
@@ -969,23 +1008,29 @@ class ArEscalationRunner(models.AbstractModel):
         )
 
     @api.model
-    def _ar_recipients(self, stage, moves, partner):
-        """Who a customer message about ``moves`` goes to, by the stage's contact setting.
+    def _ar_recipients(self, contact, moves, partner):
+        """Who a message to ``partner`` about ``moves`` goes to, for a stage's ``contact`` setting.
 
-        Billing contacts are the invoices' partners (their customer when they
-        have no email); only valid email addresses count.
+        Billing contacts: each invoice's partner when its email is valid, else
+        the customer. The escalation contact falls back to the billing
+        contacts when the customer has none with a valid address. Invalid
+        addresses ("not-an-email") are no recipients. The templates read it
+        through the case's ``message_recipient_ids``.
         """
+
+        def valid(partners):
+            return partners.filtered(lambda p: email_normalize(p.email or ""))
+
         billing = self.env["res.partner"]
         for move in moves:
-            billing |= move.partner_id if email_normalize(move.partner_id.email or "") else partner
-        escalation = partner.ar_escalation_contact_id
-        if stage.contact == "escalation":
-            recipients = escalation or billing
-        elif stage.contact == "both":
-            recipients = billing | escalation
-        else:
-            recipients = billing
-        return recipients.filtered(lambda p: email_normalize(p.email or ""))
+            billing |= move.partner_id if valid(move.partner_id) else partner
+        billing = valid(billing or partner)
+        escalation = valid(partner.ar_escalation_contact_id)
+        if contact == "escalation":
+            return escalation or billing
+        if contact == "both":
+            return billing | escalation
+        return billing
 
     def _ar_invoice_map(self, todo):
         """What each message lists: the run's listing (context), else the invoices it is due for."""
@@ -995,7 +1040,7 @@ class ArEscalationRunner(models.AbstractModel):
     def _ar_deliver_email(self, stage, todo):
         """Post the stage's email template on every case at once, through core's composer.
 
-        ``message_post_with_source`` in batch comment mode renders the
+        ``mail.compose.message`` in batch comment mode renders the
         template for all the cases (subject, body, recipients from
         ``partner_to``, ``reply_to``, ``email_cc``, attachments and
         ``report_template_ids``, ``lang``, mail server, scheduled date) and
@@ -1026,13 +1071,30 @@ class ArEscalationRunner(models.AbstractModel):
                 raise ValueError(
                     self.env._("No contact with a valid email address for %s.", case.partner_id.display_name)
                 )
-        messages = cases.message_post_with_source(
-            template,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            email_layout_xmlid="mail.mail_notification_light",
-            reply_to_force_new=bool(template.reply_to),
+        if template.reply_to:
+            # core's comment mode takes the Reply-To from the records
+            # (_notify_get_reply_to): the case answers with the template's
+            replies = template.with_context(cases.env.context)._render_field("reply_to", cases.ids)
+            cases = cases.with_context(ar_template_reply_to=tuple(replies.items()))
+        # one composer for all the cases (message_post_with_source makes one
+        # per record, rendering each alone): batch comment mode renders the
+        # template once for all of them, then posts on each case
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(cases.env.context)
+            .create(
+                {
+                    "composition_mode": "comment",
+                    "model": cases._name,
+                    "res_ids": repr(cases.ids),
+                    "template_id": template.id,
+                    "message_type": "comment",
+                    "subtype_id": self.env.ref("mail.mt_comment").id,
+                    "email_layout_xmlid": "mail.mail_notification_light",
+                }
+            )
         )
+        __, messages = composer._action_send_mail()
         message_of = {message.res_id: message for message in messages}
         mails = (
             self.env["mail.mail"].sudo().search([("mail_message_id", "in", messages.ids)])
@@ -1068,6 +1130,7 @@ class ArEscalationRunner(models.AbstractModel):
         today = fields.Date.context_today(self)
         for move in moves:
             old = move.ar_stage_id
+            old_case_ids = {move.ar_case_id.id} - {False}
             self.env["ar.escalation.event"]._ar_log(
                 [
                     self._event_vals(
@@ -1081,19 +1144,19 @@ class ArEscalationRunner(models.AbstractModel):
                     )
                 ]
             )
+            entering = {(move.commercial_partner_id.id, stage.id): [move]}
+            opened = self._ar_open_cases(move.company_id, entering, now)
             move._ar_write(
                 {
                     "ar_stage_id": stage.id,
                     "ar_stage_date": now,
                     "ar_stage_entries": move.ar_stage_entries + 1,
-                    "ar_stage_residual": abs(move.amount_residual_signed),
                     "ar_contact_attempts": 0,
                     "ar_acknowledged_at": False,
-                    "ar_reason": self.env._("Set by hand: %s", reason),
                 }
             )
             self._ar_enter_cases(
-                move.company_id, {(move.commercial_partner_id.id, stage.id): [move]}, today, now
+                move.company_id, entering, today, now, opened=opened, old_case_ids=old_case_ids
             )
 
     def _ar_close(self, moves, disposition, reason):
@@ -1127,5 +1190,5 @@ class ArEscalationRunner(models.AbstractModel):
             move._ar_write({"ar_disposition": disposition_eff})
         self.env["ar.escalation.event"]._ar_log(events)
         old_cases = moves.ar_case_id
-        moves._ar_write({"ar_closed_date": now, "ar_case_id": False, "ar_sla_deadline": False})
+        moves._ar_write({"ar_closed_date": now})
         self._ar_close_empty_cases(old_cases)

@@ -164,9 +164,7 @@ class TestRunSafety(ArEscalationCommon):
 
         def record_meanwhile(events, vals_list, post=True):
             if any(vals.get("kind") == "external" for vals in vals_list):
-                original(
-                    events.with_context(ar_run_events=None), vals_list, post=False
-                )
+                original(events.with_context(ar_run_events=None), vals_list, post=False)
             return original(events, vals_list, post=post)
 
         with (

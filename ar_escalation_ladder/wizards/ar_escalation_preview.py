@@ -47,7 +47,7 @@ class ArEscalationPreview(models.TransientModel):
             recipients = ""
             if decision.send_external:
                 recipients = ", ".join(
-                    runner._ar_recipients(stage, move, move.commercial_partner_id).mapped("email")
+                    runner._ar_recipients(stage.contact, move, move.commercial_partner_id).mapped("email")
                 )
                 # one communication per customer and run, whatever its invoices' stages
                 messages.add(move.commercial_partner_id.id)
