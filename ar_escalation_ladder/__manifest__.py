@@ -24,6 +24,7 @@
         "data/mail_template_data.xml",
         "data/ar_escalation_stage_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_retry_data.xml",
         "views/ar_escalation_stage_views.xml",
         "views/ar_escalation_event_views.xml",
         "views/ar_escalation_wizard_views.xml",

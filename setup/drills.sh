@@ -3,7 +3,8 @@
 #   bash setup/drills.sh [crash] [two] [mail] [sms]      (all four by default)
 # Crash (SIGKILL midway through a 20,000-invoice run), two workers at once,
 # mail server down, SMS provider down. Prints a results table and exits 1 on any failure; see
-# setup/drills/run_drills.py for the knobs (DRILL_*). Takes about 10-15 min.
+# setup/drills/run_drills.py for the knobs (DRILL_*; DRILL_DB_PREFIX, DRILL_PORTS, DRILL_SMTP_PORT
+# and DRILL_SMS_PORT let a second checkout drill at the same time). Takes about 10-15 min.
 set -euo pipefail
 
 # shellcheck source=setup/lib.sh

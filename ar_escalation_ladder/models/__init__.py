@@ -14,3 +14,4 @@ from . import mail_activity
 from . import ar_escalation_run
 from . import ar_escalation_runner
 from . import mail_render_mixin
+from . import mail_mail

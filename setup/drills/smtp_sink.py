@@ -2,11 +2,17 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """A tiny SMTP server on loopback whose availability the mail drill switches.
 
-Modes:
+Modes (``set_mode(mode, after=n)``: the first ``n`` messages of the mode are
+accepted, then it misbehaves):
 
 - ``refuse``: every connection is answered ``421`` and closed (server down);
-- ``drop``: the first ``drop_after`` messages are accepted, then the
-  connection is cut at the next ``MAIL FROM`` (a server dying mid-batch);
+- ``drop``: the connection is cut at ``MAIL FROM``, without a reply (a
+  server dying mid-batch, before the message);
+- ``mail_from_421``: ``MAIL FROM`` is answered ``421`` (too busy, come back
+  later), as a throttling server does;
+- ``drop_after_data``: the message's ``DATA`` is received, then the
+  connection is cut before the reply: the server has the message, Odoo
+  cannot know it (recorded in ``unacknowledged``, not as a delivery);
 - ``accept``: every message is accepted.
 
 Each accepted message is recorded with its ``Message-Id`` and recipients, so
@@ -24,10 +30,13 @@ class SmtpSink:
     def __init__(self, host="127.0.0.1", port=2526):
         self.host, self.port = host, port
         self.mode = "accept"
-        self.drop_after = 0
+        self.after = 0
+        self.only = None
         self.accepted_in_mode = 0
-        self.deliveries = []  # (message_id, recipient)
+        self.deliveries = []  # (message_id, recipient), acknowledged with 250
+        self.unacknowledged = []  # (message_id, recipient) received, connection cut before the 250
         self.refused_connections = 0
+        self.refused_senders = 0
         self.dropped_connections = 0
         self._lock = threading.Lock()
         self._loop = None
@@ -35,14 +44,23 @@ class SmtpSink:
         self._thread = None
 
     # ------------------------------------------------------------------
-    def set_mode(self, mode, drop_after=0):
+    def set_mode(self, mode, after=0, only=None):
+        """Switch modes; ``only`` (addresses): ``drop_after_data`` cuts only a message to one of them."""
         with self._lock:
-            self.mode, self.drop_after, self.accepted_in_mode = mode, drop_after, 0
+            self.mode, self.after, self.only, self.accepted_in_mode = mode, after, only, 0
 
     def per_message(self):
         """(message_id, recipient) -> number of times delivered."""
         with self._lock:
             return collections.Counter(self.deliveries)
+
+    def received(self):
+        """(message_id, recipient) -> number of times the server got it, acknowledged or not."""
+        with self._lock:
+            return collections.Counter(self.deliveries + self.unacknowledged)
+
+    def _misbehaves(self, mode):
+        return self.mode == mode and self.accepted_in_mode >= self.after
 
     # ------------------------------------------------------------------
     def start(self):
@@ -108,11 +126,15 @@ class SmtpSink:
                 await say("250 drill.localhost")
             elif verb == "MAIL":
                 with self._lock:
-                    cut = self.mode == "drop" and self.accepted_in_mode >= self.drop_after
-                    if cut:
-                        self.dropped_connections += 1
+                    cut = self._misbehaves("drop")
+                    busy = self._misbehaves("mail_from_421")
+                    self.dropped_connections += cut
+                    self.refused_senders += busy
                 if cut:
                     return  # the connection dies without a reply
+                if busy:
+                    await say("421 4.7.0 drill: too many messages, try again later")
+                    return
                 recipients = []
                 await say("250 2.1.0 OK")
             elif verb == "RCPT":
@@ -130,8 +152,17 @@ class SmtpSink:
                 headers = email.parser.BytesHeaderParser().parsebytes(b"".join(chunks))
                 message_id = (headers.get("Message-Id") or "").strip()
                 with self._lock:
-                    self.accepted_in_mode += 1
-                    self.deliveries.extend((message_id, rcpt) for rcpt in recipients)
+                    cut = self._misbehaves("drop_after_data") and (
+                        self.only is None or any(rcpt in self.only for rcpt in recipients)
+                    )
+                    if cut:
+                        self.dropped_connections += 1
+                        self.unacknowledged.extend((message_id, rcpt) for rcpt in recipients)
+                    else:
+                        self.accepted_in_mode += 1
+                        self.deliveries.extend((message_id, rcpt) for rcpt in recipients)
+                if cut:
+                    return  # the message is here; the connection dies before the reply
                 await say("250 2.0.0 queued")
             elif verb in ("RSET", "NOOP"):
                 await say("250 2.0.0 OK")
