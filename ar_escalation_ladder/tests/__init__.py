@@ -8,6 +8,7 @@ from . import test_tours
 from . import test_portal
 from . import test_bad_input
 from . import test_settings
+from . import test_customer_communication
 from . import test_customer_message
 from . import test_mail_outage
 from . import test_permissions
