@@ -36,6 +36,7 @@
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",
     ],
+    "demo": ["demo/ar_escalation_demo.xml"],
     "assets": {
         "web.assets_backend": ["ar_escalation_ladder/static/src/views/*.js"],
         "web.assets_tests": ["ar_escalation_ladder/static/tests/tours/*.js"],

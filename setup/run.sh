@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Run the addons on a demo database: install them (once), load the demo AR
-# book (setup/demo_book.py, idempotent), then serve Odoo on 127.0.0.1.
+# Run the addons on a demo database: find Odoo 18 (or build it: see find_odoo
+# in setup/lib.sh), create the database WITH demo data (Odoo's and the
+# ladder's demo AR book, ar_escalation_ladder/demo/), run the escalation once,
+# then serve Odoo on 127.0.0.1.
 #
 # Knobs: AR_DEMO_DB (ar_escalation_demo), AR_HTTP_PORT (8069),
 # AR_RUN_UPDATE=1 (upgrade the addons in an existing database),
 # AR_RUN_NO_SERVE=1 (prepare only, do not start the server),
-# ODOO_SRC / ODOO_PYTHON (where Odoo 18 is; see find_odoo in setup/lib.sh).
+# ODOO_SRC / ODOO_PYTHON (where Odoo 18 is), ODOO_GIT_URL / ODOO_GIT_REF
+# (where to fetch it from when there is none: Odoo's repository, 18.0),
+# AR_NO_CONVENTIONAL_ODOO=1 (ignore /opt/odoo18 and the other usual places).
 set -euo pipefail
 
 # shellcheck source=setup/lib.sh
@@ -14,21 +18,23 @@ set -euo pipefail
 find_odoo || { log "setup/run.sh needs Odoo 18 (see above)."; exit 1; }
 ensure_postgres
 ensure_project_python_deps "$ODOO_PYTHON"
+ensure_wkhtmltopdf
 
 DB=${AR_DEMO_DB:-ar_escalation_demo}
 PORT=${AR_HTTP_PORT:-8069}
 ADDONS_PATH=$(odoo_addons_path)
 MODULES=$(IFS=,; echo "${AR_ADDONS[*]}")
 odoo() { (cd "$ODOO_SRC" && "$ODOO_PYTHON" -m odoo "$@"); }
+log "Odoo $ODOO_SRC ($ODOO_PYTHON), database $DB"
 
-# How many of our addons are installed in $DB (0 when it does not exist).
-names=$(printf "'%s'," "${AR_ADDONS[@]}")
-installed=$(psql -d "$DB" -tAc "SELECT count(*) FROM ir_module_module
-  WHERE state = 'installed' AND name IN (${names%,})" 2>/dev/null || echo 0)
+if ! port_free "$PORT"; then
+  log "Port $PORT on 127.0.0.1 is in use (another Odoo? setup/run.sh already running?): stop it or set AR_HTTP_PORT."
+  exit 1
+fi
 
-if [ "$installed" != "${#AR_ADDONS[@]}" ]; then
-  log "Installing $MODULES into database $DB (no Odoo demo data)..."
-  odoo --addons-path="$ADDONS_PATH" -d "$DB" -i "$MODULES" --without-demo=all \
+if ! db_modules_installed "$DB" "${AR_ADDONS[@]}"; then
+  log "Installing $MODULES into database $DB with demo data (Odoo's and the ladder's demo AR book)..."
+  odoo --addons-path="$ADDONS_PATH" -d "$DB" -i "$MODULES" \
     --stop-after-init --max-cron-threads=0 --no-http --log-level=warn
 elif [ "${AR_RUN_UPDATE:-0}" = 1 ]; then
   log "Upgrading $MODULES in database $DB..."
@@ -38,22 +44,74 @@ fi
 
 # `python -m odoo shell` runs stdin once (the tree's odoo-bin would start twice).
 # The shell rolls back at the end, so each script commits its own work.
-{
-  if [ -f "$AR_ROOT/setup/demo_book.py" ]; then
-    cat "$AR_ROOT/setup/demo_book.py"
-  else
-    log "setup/demo_book.py not found: no demo data loaded."
-  fi
-  cat <<'EOF'
+shell() { odoo shell --addons-path="$ADDONS_PATH" -d "$DB" --no-http --log-level=warn; }
 
-admin = env.ref("base.user_admin")  # noqa: F821 - odoo shell's env
-admin.write({"login": "admin", "password": "admin"})
-env.cr.commit()  # noqa: F821
+# The demo book is built here too for a database created before it (or
+# without demo data): once, marked by a system parameter. The links in the
+# emails and the formal notice's PDF (wkhtmltopdf loads its styles over HTTP)
+# point at the server started below.
+shell <<EOF_PY
+env["account.chart.template"]._ar_escalation_demo_book(env.company, demo_loading=True)  # noqa: F821
+params = env["ir.config_parameter"].sudo()  # noqa: F821
+params.set_param("web.base.url", "http://127.0.0.1:$PORT")
+params.set_param("report.url", "http://127.0.0.1:$PORT")
+env.ref("base.user_admin").write({"login": "admin", "password": "admin"})  # noqa: F821
+env.cr.commit()  # noqa: F821 - odoo shell rolls back otherwise
+EOF_PY
+
+# The escalation, run once (idempotent): settles the promises, moves the
+# invoices up the ladder, sends the reminders and formal notices.
+escalate() {
+  shell <<'EOF_PY'
+from odoo import fields
+
+env["ar.escalation.promise"]._cron_settle(fields.Date.context_today(env.user))  # noqa: F821
+runner = env["ar.escalation.runner"]  # noqa: F821
+while runner._cron_run():
+    pass
+staged = env["account.move"].search_count([("ar_stage_id", "!=", False)])  # noqa: F821
+events = env["ar.escalation.event"].search_count([])  # noqa: F821
+pdfs = env["ir.attachment"].search_count([("mimetype", "=", "application/pdf")])  # noqa: F821
+env.cr.commit()  # noqa: F821 - odoo shell rolls back otherwise
+print(f"Escalation run done: {staged} invoices on the ladder, {events} escalation events, {pdfs} PDF documents.")
+EOF_PY
+}
+
+guide() {
+  cat <<EOF
+
+AR escalation demo: http://127.0.0.1:$PORT (database $DB)
+Login: admin / password: admin (also ar.operator, ar.lead, finance.lead, cfo: password = login)
+Look first at:
+  1. the ladder board: Invoicing > Escalation > Ladder board (one column per stage)
+  2. an invoice on the ladder: open a card (stage, SLA, promise, dispute, escalation events,
+     chatter with the reminder sent and its formal notice PDF)
+  3. the settings: Invoicing > Configuration > Settings > AR Escalation (owners, channels)
+     and Invoicing > Configuration > Escalation ladder (the stages)
 EOF
-} | odoo shell --addons-path="$ADDONS_PATH" -d "$DB" --no-http --log-level=warn
+}
 
-echo "Open http://127.0.0.1:$PORT — login: admin / password: admin"
-[ "${AR_RUN_NO_SERVE:-0}" = 1 ] && exit 0
-cd "$ODOO_SRC"
-exec "$ODOO_PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" \
-  --http-interface=127.0.0.1 --http-port="$PORT" --db-filter="^$DB\$"
+if [ "${AR_RUN_NO_SERVE:-0}" = 1 ]; then
+  escalate
+  guide
+  echo "(AR_RUN_NO_SERVE=1: not serving; notices rendered without the server lack their styles)"
+  exit 0
+fi
+
+# Serve, run the escalation against the running server, then stay in the
+# foreground until the server stops (Ctrl-C stops it).
+(cd "$ODOO_SRC" && exec "$ODOO_PYTHON" -m odoo --addons-path="$ADDONS_PATH" -d "$DB" \
+  --http-interface=127.0.0.1 --http-port="$PORT" --db-filter="^$DB\$") &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 120); do
+  port_free "$PORT" || break
+  kill -0 "$server" 2>/dev/null || { log "The Odoo server stopped (see above)."; exit 1; }
+  sleep 1
+done
+port_free "$PORT" && { log "The Odoo server does not listen on 127.0.0.1:$PORT after 120 s."; exit 1; }
+escalate
+guide
+echo "Serving; stop the server with Ctrl-C. Running setup/run.sh again reuses the database."
+wait "$server"

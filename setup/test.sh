@@ -11,12 +11,15 @@
 # Knobs: AR_SKIP_LINT=1, AR_SKIP_ODOO=1, AR_ODOO_SUITES (addons,core,ecosystem),
 # AR_TEST_TAGS (addons suite; default: our 3 addons), AR_TEST_DB
 # (ar_escalation_test), AR_CORE_TEST_DB (ar_escalation_core_test),
-# AR_ECO_TEST_DB (ar_escalation_eco_test), AR_TEST_PORT (8069), AR_ODOO_TIMEOUT
+# AR_ECO_TEST_DB (ar_escalation_eco_test), AR_TEST_PORT (8069; when it is not
+# set and 8069 is taken, the next free port is used), AR_ODOO_TIMEOUT
 # (seconds per Odoo run, 2700), AR_REQUIRE_ODOO=1 (no Odoo found is a failure),
 # AR_REQUIRE_ECOSYSTEM=1 (OCA addons out of reach is a failure), AR_OCA_DIR
 # (var/oca: the OCA wheels and their unpacked addons, on the addons path of
 # the ecosystem suite only),
-# ODOO_SRC / ODOO_PYTHON (where Odoo 18 is; see find_odoo in setup/lib.sh).
+# ODOO_SRC / ODOO_PYTHON (where Odoo 18 is; see find_odoo in setup/lib.sh),
+# ODOO_GIT_URL / ODOO_GIT_REF (where Odoo is fetched from when there is none),
+# AR_NO_CONVENTIONAL_ODOO=1 (ignore /opt/odoo18 and the other usual places).
 set -uo pipefail
 
 # shellcheck source=setup/lib.sh
@@ -113,6 +116,25 @@ fi
 # as 1 failed and says why in one line.
 SUITES=",${AR_ODOO_SUITES:-addons,core,ecosystem},"
 PORT=${AR_TEST_PORT:-8069}
+# free_port FROM: the first free port on 127.0.0.1 from FROM on (FROM+100 at most).
+free_port() {
+  local p
+  for ((p = $1; p < $1 + 100; p++)); do
+    port_free "$p" && { echo "$p"; return 0; }
+  done
+  return 1
+}
+# The default port taken (setup/run.sh's demo server, for instance): another
+# one is picked. A port given in AR_TEST_PORT is used as it is.
+pick_port() {
+  local free
+  [ -n "${AR_TEST_PORT:-}" ] && return 0
+  port_free "$PORT" && return 0
+  if free=$(free_port $((PORT + 1))); then
+    echo "Port $PORT on 127.0.0.1 is in use (the demo server of setup/run.sh?): the Odoo suites use port $free (set AR_TEST_PORT to choose)"
+    PORT=$free
+  fi
+}
 SKIPPED_SUITES=()
 # Odoo's own tests that must pass with the three addons installed: invoices,
 # payments, reconciliation and sending (account), and activities (test_mail).
@@ -134,7 +156,7 @@ suite_broken() {
 suite_prepare() {
   mkdir -p "${3%/*}" && : >"$3" || { suite_broken "$1" "cannot write the log $3"; return 1; }
   if ! port_free "$PORT"; then
-    suite_broken "$1" "port $PORT on 127.0.0.1 is in use (another Odoo?); set AR_TEST_PORT"
+    suite_broken "$1" "port $PORT is in use: stop the demo server or set AR_TEST_PORT"
     return 1
   fi
   if ! dropdb --if-exists --force "$2"; then
@@ -249,7 +271,9 @@ suite_ecosystem() {
 step "Odoo test suites"
 if [ "${AR_SKIP_ODOO:-0}" = 1 ]; then
   echo "ODOO SUITE SKIPPED: AR_SKIP_ODOO=1"
-elif ! find_odoo; then
+elif ! find_odoo && [ -n "${ODOO_SETUP_FAILED:-}" ]; then
+  suite_broken setup "$ODOO_SETUP_FAILED"
+elif [ -n "${ODOO_TRIED+x}" ]; then
   echo "ODOO SUITE SKIPPED: no Odoo 18 found (set ODOO_SRC=/path/to/odoo18 and" \
     "ODOO_PYTHON=/path/to/its/python; tried: ${ODOO_TRIED:-})"
   [ "${AR_REQUIRE_ODOO:-0}" = 1 ] && FAILED_STEPS+=(odoo-missing)
@@ -260,6 +284,7 @@ elif ! { ensure_postgres && ensure_project_python_deps "$ODOO_PYTHON" &&
   FAILED=$((FAILED + 1))
 else
   suites=${SUITES:1:-1}
+  pick_port
   echo "Suites: ${suites//,/ } (AR_ODOO_SUITES), HTTP port $PORT (AR_TEST_PORT)"
   suite_wanted addons && suite_addons
   suite_wanted core && suite_core
