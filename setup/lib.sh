@@ -109,8 +109,10 @@ _pip_install() {
     grep -vE ' (did|run)$' | tail -1 | awk '{print $NF}')
   if grep -qE 'NewConnectionError|Failed to establish|Name or service|name resolution|timed out|ProxyError|SSLError' <<<"$out"; then
     log "PIP FAILED ($label): PyPI is unreachable${pkg:+ while getting $pkg}: give pip access to PyPI (or a mirror via PIP_INDEX_URL) and run again."
+  elif grep -q 'No matching distribution' <<<"$out"; then
+    log "PIP FAILED ($label): the package index has no ${pkg:-requirement} for Python $(_py_version "$py") ($py): install Python 3.12 (python3.12 on PATH or in pyenv; AR_ODOO_BASE_PYTHON=/path/to/python3.12), check PIP_INDEX_URL, or set ODOO_PYTHON to a Python with Odoo's requirements."
   else
-    log "PIP FAILED ($label): could not install ${pkg:-a requirement} into $py: it has no wheel for Python $(_py_version "$py"); install Python 3.12 (python3.12 on PATH or in pyenv; AR_ODOO_BASE_PYTHON=/path/to/python3.12) or the build tools (apt-get install build-essential python3-dev libpq-dev), or set ODOO_PYTHON to a Python with Odoo's requirements."
+    log "PIP FAILED ($label): could not install ${pkg:-a requirement} into $py: it has no wheel for Python $(_py_version "$py") and its build failed; install Python 3.12 (python3.12 on PATH or in pyenv; AR_ODOO_BASE_PYTHON=/path/to/python3.12) or the build tools (apt-get install build-essential python3-dev libpq-dev), or set ODOO_PYTHON to a Python with Odoo's requirements."
   fi
   return 1
 }
@@ -172,6 +174,7 @@ odoo_clone() {
     return 0
   fi
   command -v git >/dev/null 2>&1 || apt_install git || { log "git is needed to fetch Odoo"; return 1; }
+  _git_error() { { grep -m1 -E '^(fatal|error):' "$1" || tail -1 "$1"; } 2>/dev/null; }
   tmp=$dir.partial
   rm -rf "$tmp"
   mkdir -p "${dir%/*}" || return 1
@@ -184,12 +187,12 @@ odoo_clone() {
         git -C "$tmp" checkout -q FETCH_HEAD; } ||
         { rm -rf "$tmp" && git clone -q --no-checkout "$url" "$tmp" 2>>"$tmp.err" &&
           git -C "$tmp" checkout -q "$ref" 2>>"$tmp.err"; } || {
-        log "GIT FAILED: cannot get commit $ref of $url: $(tail -1 "$tmp.err")"
+        log "GIT FAILED: cannot get commit $ref of $url: $(_git_error "$tmp.err")"
         rm -rf "$tmp" "$tmp.err"
         return 1
       }
     else
-      log "GIT FAILED: git clone --depth 1 --branch $ref $url: $(tail -1 "$tmp.err") (set ODOO_GIT_URL / ODOO_GIT_REF, or ODOO_SRC to an Odoo 18 tree)"
+      log "GIT FAILED: git clone --depth 1 --branch $ref $url: $(_git_error "$tmp.err") (set ODOO_GIT_URL / ODOO_GIT_REF, or ODOO_SRC to an Odoo 18 tree)"
       rm -f "$tmp.err"
       return 1
     fi
