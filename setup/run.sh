@@ -9,7 +9,9 @@
 # AR_RUN_NO_SERVE=1 (prepare only, do not start the server),
 # ODOO_SRC / ODOO_PYTHON (where Odoo 18 is), ODOO_GIT_URL / ODOO_GIT_REF
 # (where to fetch it from when there is none: Odoo's repository, 18.0),
-# AR_NO_CONVENTIONAL_ODOO=1 (ignore /opt/odoo18 and the other usual places).
+# AR_NO_CONVENTIONAL_ODOO=1 (ignore /opt/odoo18 and the other usual places),
+# AR_NO_ODOO_FETCH=1 (never fetch), AR_ODOO_CACHE (var: where the fetched tree goes),
+# AR_ODOO_BASE_PYTHON (the Python to build Odoo's virtual environment with).
 set -euo pipefail
 
 # shellcheck source=setup/lib.sh

@@ -19,7 +19,9 @@
 # the ecosystem suite only),
 # ODOO_SRC / ODOO_PYTHON (where Odoo 18 is; see find_odoo in setup/lib.sh),
 # ODOO_GIT_URL / ODOO_GIT_REF (where Odoo is fetched from when there is none),
-# AR_NO_CONVENTIONAL_ODOO=1 (ignore /opt/odoo18 and the other usual places).
+# AR_NO_CONVENTIONAL_ODOO=1 (ignore /opt/odoo18 and the other usual places),
+# AR_NO_ODOO_FETCH=1 (never fetch), AR_ODOO_CACHE (var: where the fetched tree goes),
+# AR_ODOO_BASE_PYTHON (the Python to build Odoo's virtual environment with).
 set -uo pipefail
 
 # shellcheck source=setup/lib.sh
