@@ -51,7 +51,10 @@ class AccountChartTemplate(models.AbstractModel):
         params = self.env["ir.config_parameter"].sudo()
         if params.get_param(MARKER):
             return False
-        self.with_company(company)._ar_escalation_demo_build(company)
+        # built without re-evaluating as it goes (promises, payments, a dispute):
+        # the first escalation run then evaluates each customer whole and sends
+        # it one message, as the daily run does on a real book
+        self.with_company(company).with_context(ar_no_reevaluate=True)._ar_escalation_demo_build(company)
         params.set_param(MARKER, fields.Datetime.to_string(fields.Datetime.now()))
         _logger.info("AR escalation demo book created in %s", company.name)
         return True

@@ -336,19 +336,30 @@ class AccountMove(models.Model):
         escalation it owns or of a customer it is the account manager of.
         """
         self._ar_check_escalate_now()
-        scope = self._ar_escalation_scope()
-        if scope:
-            scope |= self.search(
+        self.env["ar.escalation.runner"]._ar_process_safely(self._ar_escalation_scope()._ar_whole_customers())
+        return True
+
+    def _ar_whole_customers(self):
+        """The invoices with their customers' other open invoices (same companies).
+
+        A customer is evaluated whole whatever changed one of its invoices: its
+        one message goes at its highest stage and lists everything open, never
+        a message about one invoice alone.
+        """
+        if not self:
+            return self
+        return (
+            self
+            | self.search(
                 [
-                    ("commercial_partner_id", "in", scope.commercial_partner_id.ids),
-                    ("company_id", "in", scope.company_id.ids),
+                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
                     ("move_type", "=", "out_invoice"),
                     ("state", "=", "posted"),
                     ("payment_state", "in", ("not_paid", "partial")),
                 ]
             )._ar_escalation_scope()
-        self.env["ar.escalation.runner"]._ar_process_safely(scope)
-        return True
+        )
 
     def _ar_check_escalate_now(self):
         """Refuse "Escalate now" to a user whose role does not cover the selection."""
@@ -592,12 +603,12 @@ class AccountMove(models.Model):
                     _logger.exception("AR escalation: could not record the error on %s", move.display_name)
             return  # the next scheduled run evaluates them again
         # isolates each invoice's error itself (savepoints, error on the invoice)
-        runner._ar_process_safely(moves)
+        runner._ar_process_safely(moves._ar_whole_customers())
 
     def _ar_reevaluate(self):
         scope = self._ar_escalation_scope()
         if scope and not self.env.context.get("ar_no_reevaluate"):
-            self.env["ar.escalation.runner"]._ar_process_safely(scope)
+            self.env["ar.escalation.runner"]._ar_process_safely(scope._ar_whole_customers())
 
     # ------------------------------------------------------------------
     # hooks

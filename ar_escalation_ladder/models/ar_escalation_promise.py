@@ -179,7 +179,7 @@ class ArEscalationPromise(models.Model):
         moves = broken.promise_id.move_id
         if moves:
             # a broken promise escalates at once
-            runner._ar_process_safely(moves._ar_escalation_scope())
+            runner._ar_process_safely(moves._ar_escalation_scope()._ar_whole_customers())
         return kept, broken
 
 

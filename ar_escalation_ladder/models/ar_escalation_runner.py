@@ -1074,25 +1074,21 @@ class ArEscalationRunner(models.AbstractModel):
         if template.reply_to:
             # core's comment mode takes the Reply-To from the records
             # (_notify_get_reply_to): the case answers with the template's
-            replies = template.with_context(cases.env.context)._render_field("reply_to", cases.ids)
+            replies = template.with_env(cases.env)._render_field("reply_to", cases.ids)
             cases = cases.with_context(ar_template_reply_to=tuple(replies.items()))
         # one composer for all the cases (message_post_with_source makes one
         # per record, rendering each alone): batch comment mode renders the
         # template once for all of them, then posts on each case
-        composer = (
-            self.env["mail.compose.message"]
-            .with_context(cases.env.context)
-            .create(
-                {
-                    "composition_mode": "comment",
-                    "model": cases._name,
-                    "res_ids": repr(cases.ids),
-                    "template_id": template.id,
-                    "message_type": "comment",
-                    "subtype_id": self.env.ref("mail.mt_comment").id,
-                    "email_layout_xmlid": "mail.mail_notification_light",
-                }
-            )
+        composer = cases.env["mail.compose.message"].create(
+            {
+                "composition_mode": "comment",
+                "model": cases._name,
+                "res_ids": repr(cases.ids),
+                "template_id": template.id,
+                "message_type": "comment",
+                "subtype_id": self.env.ref("mail.mt_comment").id,
+                "email_layout_xmlid": "mail.mail_notification_light",
+            }
         )
         __, messages = composer._action_send_mail()
         message_of = {message.res_id: message for message in messages}

@@ -79,3 +79,15 @@ class TestDemoBook(AccountTestInvoicingCommon):
         self.assertTrue(oldest.ar_stage_id, "the invoice 95 days overdue is on the ladder")
         staged = self.moves.filtered("ar_stage_id")
         self.assertGreaterEqual(len(staged.ar_stage_id), 4, "the board shows a ladder, not one column")
+        # the book is built without re-evaluating as it goes: the run messages
+        # each customer once, at its highest stage
+        messages = self.env["mail.message"].search(
+            [
+                ("model", "=", "ar.escalation.case"),
+                ("message_type", "=", "comment"),
+                ("partner_ids", "!=", False),
+            ]
+        )
+        cases = self.env["ar.escalation.case"].browse(messages.mapped("res_id"))
+        self.assertTrue(messages, "the demo customers got their messages")
+        self.assertEqual(len(cases.partner_id), len(messages), "one message per customer")

@@ -385,7 +385,9 @@ EXPECTED_LEVEL = f"""CASE WHEN {TODAY} - m.invoice_date_due <= 0 THEN NULL
 BOOK = "m.move_type = 'out_invoice' AND m.name LIKE 'BENCH/%%'"
 
 
-PAIR_MAILS = "queued emails (one per customer and stage)"
+PAIR_MAILS = "queued customer emails (one per customer)"
+CASE_MAILS_WHERE = "WHERE msg.model"
+CASE_MAILS_JOIN = "JOIN ar_escalation_case c ON c.id = msg.res_id WHERE msg.model"
 
 
 def book_counts(db):
@@ -400,8 +402,18 @@ def book_counts(db):
         f"SELECT COUNT(*) FROM ar_escalation_event e JOIN account_move m ON m.id = e.move_id "
         f"WHERE {BOOK} AND e.kind = '{kind}'"
     )
+    customers = q(
+        f"""SELECT COUNT(DISTINCT m.commercial_partner_id) FROM account_move m
+             WHERE {BOOK} AND {EXPECTED_LEVEL} IS NOT NULL"""
+    )
+    # the customer's email of a message (a follower of the case who reads
+    # notifications by email, the owner, gets a copy of their own: not counted)
     mails = """FROM mail_mail mm JOIN mail_message msg ON msg.id = mm.mail_message_id
-               WHERE msg.model = 'ar.escalation.case'"""
+               WHERE msg.model = 'ar.escalation.case'
+                 AND EXISTS (SELECT 1 FROM mail_mail_res_partner_rel r
+                              WHERE r.mail_mail_id = mm.id AND NOT EXISTS
+                                    (SELECT 1 FROM res_users u WHERE u.partner_id = r.res_partner_id))"""
+    by_case = mails.replace(CASE_MAILS_WHERE, CASE_MAILS_JOIN, 1)
     checks = [
         (
             "invoices at the stage their days overdue give",
@@ -462,7 +474,15 @@ def book_counts(db):
                       (SELECT 1 FROM ar_escalation_event e WHERE e.mail_id = mm.id)"""
             ),
         ),
-        (PAIR_MAILS, pairs, q(f"SELECT COUNT(*) {mails}")),
+        (PAIR_MAILS, customers, q(f"SELECT COUNT(*) {mails}")),
+        (
+            "customers with more than one queued email",
+            0,
+            q(
+                f"""SELECT COUNT(*) FROM (SELECT c.partner_id {by_case}
+                     GROUP BY c.partner_id HAVING COUNT(*) > 1) x"""
+            ),
+        ),
         (
             "events without their chatter line on the invoice",
             0,
