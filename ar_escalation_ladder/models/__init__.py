@@ -6,6 +6,7 @@ from . import ar_escalation_rule
 from . import ar_escalation_event
 from . import ar_escalation_case
 from . import ar_escalation_case_message
+from . import ar_escalation_owned
 from . import ar_escalation_promise
 from . import ar_escalation_dispute
 from . import account_move

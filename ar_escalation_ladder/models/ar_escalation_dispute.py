@@ -5,8 +5,6 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .ar_escalation_access import check_ladder_fields
-
 DISPUTE_CODES = [
     ("pricing", "Pricing"),
     ("quantity", "Quantity"),
@@ -30,6 +28,7 @@ def text_as_html(text):
 
 class ArEscalationDispute(models.Model):
     _name = "ar.escalation.dispute"
+    _inherit = ["ar.escalation.owned"]
     _description = "Invoice dispute"
     _order = "id desc"
     _check_company_auto = True
@@ -50,18 +49,6 @@ class ArEscalationDispute(models.Model):
     raised_by_id = fields.Many2one("res.partner", "Raised by", check_company=True)
     resolved_at = fields.Datetime()
     resolution = fields.Text()
-
-    # a dispute is logged and resolved by the ladder's actions (the dispute
-    # wizard, the portal), which record the event and the owner's activity
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            check_ladder_fields(self, vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_ladder_fields(self, vals)
-        return super().write(vals)
 
     @api.constrains("note")
     def _check_note(self):

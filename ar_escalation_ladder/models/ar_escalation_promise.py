@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
-from .ar_escalation_access import check_ladder_fields, ladder_context
+from .ar_escalation_access import ladder_context
 
 PROMISE_STATES = [
     ("open", "Open"),
@@ -23,6 +23,7 @@ PROMISE_MAX_YEARS = 10
 
 class ArEscalationPromise(models.Model):
     _name = "ar.escalation.promise"
+    _inherit = ["ar.escalation.owned"]
     _description = "Promise to pay"
     _order = "id desc"
     _check_company_auto = True
@@ -66,18 +67,6 @@ class ArEscalationPromise(models.Model):
                 promise.state = "cancelled"
             else:
                 promise.state = "open"
-
-    # a promise is logged by the ladder's actions (the promise wizard, the
-    # portal) with its event, and settled by the ladder: no plain write
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            check_ladder_fields(self, vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_ladder_fields(self, vals)
-        return super().write(vals)
 
     @api.model
     def _ar_portal_refusal(self, move, date, amount):
@@ -185,6 +174,7 @@ class ArEscalationPromise(models.Model):
 
 class ArEscalationPromiseLine(models.Model):
     _name = "ar.escalation.promise.line"
+    _inherit = ["ar.escalation.owned"]
     _description = "Promise to pay instalment"
     _order = "date, id"
 
@@ -194,16 +184,6 @@ class ArEscalationPromiseLine(models.Model):
     date = fields.Date(required=True)
     amount = fields.Monetary(required=True, currency_field="currency_id")
     state = fields.Selection(PROMISE_STATES[:3] + [("cancelled", "Cancelled")], default="open", required=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            check_ladder_fields(self, vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_ladder_fields(self, vals)
-        return super().write(vals)
 
     @api.constrains("amount")
     def _check_amount(self):

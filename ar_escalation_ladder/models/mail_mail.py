@@ -485,31 +485,17 @@ class MailMail(models.Model):
                 invoice_vals[event.move_id.id] = {"ar_error": sentence[:1000]}
             if note["outcome"] == CHECK:
                 # it may have gone: the contact stands, an error event says what to check
-                new_events += [
-                    runner._event_vals(
-                        event.move_id,
-                        "error",
-                        event.stage_id,
-                        sentence,
-                        channel="email",
-                        case_id=note["case_id"],
-                    )
-                    for event in events
-                ]
+                erred = events
             else:
                 undo_events |= events.filtered(lambda event: event.channel == "email")
                 # an SMS of the same communication went: only the email is in error
-                new_events += [
-                    runner._event_vals(
-                        event.move_id,
-                        "error",
-                        event.stage_id,
-                        sentence,
-                        channel="email",
-                        case_id=note["case_id"],
-                    )
-                    for event in events.filtered(lambda event: event.channel != "email")
-                ]
+                erred = events.filtered(lambda event: event.channel != "email")
+            new_events += [
+                runner._event_vals(
+                    event.move_id, "error", event.stage_id, sentence, channel="email", case_id=note["case_id"]
+                )
+                for event in erred
+            ]
         for move_id, vals in self._ar_undo_contact(undo_events).items():
             invoice_vals[move_id].update(vals)
         if undo_events:

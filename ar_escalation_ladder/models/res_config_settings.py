@@ -51,15 +51,19 @@ class ResConfigSettings(models.TransientModel):
         """The days-overdue rule that lets not-yet-due invoices in: the pre-due stage's."""
         # sudo: Settings are the administrators' (core's access rights), who
         # need no AR group to read and set this window
-        return self.env["ar.escalation.rule"].sudo().search(
-            [
-                ("kind", "=", "days_overdue"),
-                ("use_min", "=", True),
-                ("min_value", "<", 0),
-                ("stage_id.active", "=", True),
-            ],
-            order="min_value",
-            limit=1,
+        return (
+            self.env["ar.escalation.rule"]
+            .sudo()
+            .search(
+                [
+                    ("kind", "=", "days_overdue"),
+                    ("use_min", "=", True),
+                    ("min_value", "<", 0),
+                    ("stage_id.active", "=", True),
+                ],
+                order="min_value",
+                limit=1,
+            )
         )
 
     @api.model
