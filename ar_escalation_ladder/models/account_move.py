@@ -88,7 +88,7 @@ class AccountMove(models.Model):
         store=True,
         readonly=False,
     )
-    ar_acknowledged_at = fields.Datetime("Acknowledged at", copy=False)
+    ar_acknowledged_at = fields.Datetime("Acknowledged on", copy=False)
     ar_promise_ids = fields.One2many("ar.escalation.promise", "move_id", "Promises to pay")
     ar_promise_state = fields.Selection(
         [("none", "None"), ("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
