@@ -474,6 +474,8 @@ class ArEscalationCase(models.Model):
                 ("sla_deadline", "<", now),
                 ("stage_id.rollup", "=", True),
                 ("kind", "=", "escalation"),
+                # go-live gate: a deactivated company's escalations stay with their owner
+                ("company_id.ar_escalation_enabled", "=", True),
             ],
             limit=1000,
         )

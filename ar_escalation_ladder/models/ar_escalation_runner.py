@@ -24,7 +24,7 @@ from odoo.tools import SQL, email_normalize
 
 from ..engine import InvoiceFacts, decide, risk_signals
 from .ar_escalation_access import ladder_context
-from .ar_escalation_closing import HELD_DISPOSITIONS
+from .ar_escalation_event import HELD_DISPOSITIONS
 
 _logger = logging.getLogger(__name__)
 
@@ -234,6 +234,8 @@ class ArEscalationRunner(models.AbstractModel):
     # the run proper
     # ------------------------------------------------------------------
     def _ar_process(self, moves, today, now):
+        # go-live gate: nothing for a company not activated (models/ar_escalation_go_live.py)
+        moves = self._ar_live_moves(moves)
         if not moves:
             return
         rows = self._ar_read_rows(moves)
@@ -251,6 +253,8 @@ class ArEscalationRunner(models.AbstractModel):
             policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
             facts, data = runner._ar_collect(company_moves, company, policy, today, company_rows)
             decisions = [decide(policy, fact, today) for fact in facts]
+            # go-live cap on the existing book's entry (models/ar_escalation_go_live.py)
+            decisions = runner._ar_go_live_decisions(company, facts, decisions, policy, today)
             runner._ar_apply(company, company_moves, decisions, stages, data, today, now)
         if run_events:
             self.env["ar.escalation.event"].browse(run_events)._ar_post_chatter()
