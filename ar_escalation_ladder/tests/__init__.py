@@ -15,3 +15,4 @@ from . import test_permissions
 from . import test_security_findings
 from . import test_demo_book
 from . import test_trust
+from . import test_go_live
