@@ -150,11 +150,6 @@ class ResCompany(models.Model):
         if not (self.env.su or self.env.user.has_group("base.group_system")):
             raise AccessError(self.env._("Only an administrator activates or deactivates AR escalation."))
 
-    def _ar_is_live(self):
-        """Whether the ladder acts for this company (the one test of every entry point)."""
-        self.ensure_one()
-        return bool(self.ar_escalation_enabled)
-
     def _ar_check_live(self):
         """Refuse a ladder action (Escalate now, override, dispute) for a company not activated."""
         dormant = self.filtered(lambda company: not company.ar_escalation_enabled)
