@@ -3,7 +3,7 @@
 {
     "name": "AR Escalation Reports",
     "summary": "Escalation analysis, SLA adherence, recovery by stage, DSO by tier, "
-    "weekly digest and the formal notice PDF",
+    "weekly digest, the formal notice and the customer statement PDFs",
     "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-escalation/ar-escalation",
@@ -25,6 +25,7 @@
         "views/ar_escalation_reports_menus.xml",
         "views/res_config_settings_views.xml",
         "report/report_formal_notice.xml",
+        "report/report_customer_statement.xml",
         "data/mail_template_data.xml",
         "data/ar_escalation_digest_templates.xml",
         "data/ir_cron_data.xml",

@@ -9,6 +9,8 @@ _logger = logging.getLogger(__name__)
 NOTICE_REPORTS = (
     "ar_escalation_reports.report_formal_notice",
     "ar_escalation_reports.report_formal_notice_case",
+    "ar_escalation_reports.report_customer_statement",
+    "ar_escalation_reports.report_customer_statement_case",
 )
 
 
@@ -16,7 +18,7 @@ class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
     def _pre_render_qweb_pdf(self, report_ref, res_ids=None, data=None):
-        """Without a working wkhtmltopdf the formal notice goes as a web page, not at all.
+        """Without a working wkhtmltopdf the formal notice (or statement) goes as a web page, not at all.
 
         Core raises when wkhtmltopdf is missing, which would stop the
         pre-default email that carries the notice: the customer still gets

@@ -1,1 +1,2 @@
 from . import report_formal_notice
+from . import report_customer_statement

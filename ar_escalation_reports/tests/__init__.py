@@ -8,3 +8,4 @@ from . import test_digest
 from . import test_formal_notice
 from . import test_security
 from . import test_report_trust
+from . import test_statement_report
