@@ -49,7 +49,10 @@ class ReportFormalNotice(models.AbstractModel):
         The notice lists the customer's open invoices that are past due (and
         the printed invoices themselves when they are still open), oldest due
         date first, with totals per currency and the final deadline: today
-        plus the pre-default stage's notice window, as its email says.
+        plus the pre-default stage's notice window, as its email says. An
+        invoice under a promise to pay that still holds is not listed as
+        defaulted: the notice names it apart. With the customer's address and
+        how to pay (bank account, each invoice's pay link).
         """
         today = today or fields.Date.context_today(self)
         # the stage whose email carries the notice (context), else the pre-default stage
@@ -61,6 +64,7 @@ class ReportFormalNotice(models.AbstractModel):
             groups.setdefault((move.company_id, move.commercial_partner_id), self.env["account.move"])
             groups[(move.company_id, move.commercial_partner_id)] |= move
         notices = []
+        Statement = self.env["report.ar_escalation_reports.report_customer_statement"]
         for (company, partner), printed in groups.items():
             overdue = self.env["account.move"].search(
                 [
@@ -75,6 +79,10 @@ class ReportFormalNotice(models.AbstractModel):
             invoices = (
                 overdue | printed.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
             ).sorted(lambda m: (m.invoice_date_due or m.invoice_date or today, m.name or ""))
+            # an invoice under a promise to pay that still holds is not in default: the
+            # notice names it apart, outside the total due (issue 13)
+            promised = invoices.filtered(lambda m: Statement._ar_promise_holds(m, today))
+            invoices -= promised
             totals = defaultdict(float)
             lines = []
             for invoice in invoices:
@@ -98,6 +106,8 @@ class ReportFormalNotice(models.AbstractModel):
                     "deadline": deadline,
                     "stage": stage,
                     "lang": partner.lang or self.env.lang,
+                    "promised": [(m, m.ar_promise_date) for m in promised],
+                    "payment": Statement._ar_payment_details(company, invoices),
                 }
             )
         return notices
