@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from datetime import date, timedelta
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
@@ -188,6 +190,20 @@ class TestNothingBeforeGoLive(ArFreshCompanyCommon):
         self.assertEqual(live.ar_stage_id, self.stage2)
         self.assertFalse(dormant.ar_stage_id)
         self.assertFalse(self._fresh_cases())
+
+    def test_settings_show_one_state_with_its_button(self):
+        arch = etree.fromstring(self.env["res.config.settings"].get_view(view_type="form")["arch"].encode())
+
+        def shown_when(button):
+            (node,) = arch.xpath(f"//button[@name='{button}']/ancestor::div[@invisible][1]")
+            return node.get("invisible")
+
+        self.assertEqual(shown_when("action_ar_go_live"), "ar_escalation_enabled", "Activate… while inactive")
+        self.assertEqual(
+            shown_when("action_ar_deactivate"), "not ar_escalation_enabled", "Deactivate once live"
+        )
+        (deactivate,) = arch.xpath("//button[@name='action_ar_deactivate']")
+        self.assertTrue(deactivate.get("confirm"), "deactivation is confirmed first")
 
     def test_settings_and_companies_cannot_switch_it_on_by_a_write(self):
         manager = new_test_user(
