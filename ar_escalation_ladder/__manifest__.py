@@ -37,10 +37,14 @@
         "views/ar_escalation_send_now_views.xml",
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",
+        "views/ar_escalation_run_views.xml",
     ],
     "demo": ["demo/ar_escalation_demo.xml"],
     "assets": {
-        "web.assets_backend": ["ar_escalation_ladder/static/src/views/*.js"],
+        "web.assets_backend": [
+            "ar_escalation_ladder/static/src/views/*.js",
+            "ar_escalation_ladder/static/src/views/*.xml",
+        ],
         "web.assets_tests": ["ar_escalation_ladder/static/tests/tours/*.js"],
     },
 }

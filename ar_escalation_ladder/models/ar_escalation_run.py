@@ -1,7 +1,14 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
+
+from .ar_escalation_format import format_reader_datetime
+
+# what a run's screen counts among the events recorded while it ran
+RUN_EVENT_KINDS = ("stage", "external", "error")
 
 
 class ArEscalationRun(models.Model):
@@ -23,10 +30,100 @@ class ArEscalationRun(models.Model):
     total = fields.Integer("Open invoices at the start", readonly=True)
     evaluated = fields.Integer("Invoices evaluated", readonly=True)
     batches = fields.Integer(readonly=True)
-    started_at = fields.Datetime(readonly=True)
-    finished_at = fields.Datetime(readonly=True)
+    started_at = fields.Datetime("Started", readonly=True)
+    finished_at = fields.Datetime("Ended", readonly=True)
+
+    # what the run did (Escalation > Runs): read from the events recorded while it ran
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("errors", "Done with errors")],
+        compute="_compute_outcome",
+    )
+    progress = fields.Float(
+        "Progress (%)", compute="_compute_outcome", help="Invoices evaluated of the book."
+    )
+    duration = fields.Float("Duration (minutes)", compute="_compute_outcome", digits=(16, 1))
+    stage_change_count = fields.Integer("Stage changes", compute="_compute_outcome")
+    message_count = fields.Integer(
+        "Customers messaged", compute="_compute_outcome", help="Customers a message went to."
+    )
+    error_count = fields.Integer("Errors", compute="_compute_outcome")
+    error_summary = fields.Html("What failed", compute="_compute_outcome", sanitize=False)
 
     _sql_constraints = [("date_uniq", "unique(date)", "One run per day.")]
+
+    @api.depends("date")
+    def _compute_display_name(self):
+        for run in self:
+            run.display_name = self.env._("Run of %s", format_date(self.env, run.date))
+
+    def _ar_window(self):
+        """The moments the run covers: its start to its end (now while it runs)."""
+        return self.started_at, self.finished_at or fields.Datetime.now()
+
+    @api.depends("started_at", "finished_at", "evaluated", "total")
+    def _compute_outcome(self):
+        Event = self.env["ar.escalation.event"]
+        for run in self:
+            start, end = run._ar_window()
+            counts = {}
+            partners = 0
+            errors = Event
+            if start:
+                domain = [("date", ">=", start), ("date", "<=", end), ("kind", "in", RUN_EVENT_KINDS)]
+                counts = dict(Event._read_group(domain, ["kind"], ["__count"]))
+                partners = len(
+                    Event._read_group(domain + [("kind", "=", "external")], ["partner_id"], ["__count"])
+                )
+                errors = Event.search(domain + [("kind", "=", "error")], order="date, id", limit=50)
+            run.stage_change_count = counts.get("stage", 0)
+            run.message_count = partners
+            run.error_count = counts.get("error", 0)
+            run.state = "running" if not run.finished_at else "errors" if run.error_count else "done"
+            run.progress = 100.0 if run.finished_at else min(100.0 * run.evaluated / (run.total or 1), 99.0)
+            run.duration = (end - start).total_seconds() / 60 if start else 0.0
+            # each error names its invoice, a link to it
+            run.error_summary = (
+                Markup("<ul>%s</ul>")
+                % Markup().join(
+                    Markup('<li><a href="/odoo/account.move/%s">%s</a>: %s</li>')
+                    % (event.move_id.id, event.move_id.display_name, event.reason or "")
+                    if event.move_id
+                    else Markup("<li>%s</li>") % escape(event.reason or "")
+                    for event in errors
+                )
+                if errors
+                else False
+            )
+
+    @api.model
+    def ar_board_status(self):
+        """The board's line on the last run: when it ended and whether it had errors (or its progress)."""
+        run = self.search([], limit=1)
+        if not run:
+            return {}
+        if not run.finished_at:
+            text = self.env._(
+                "Today's run is under way: %(evaluated)s of %(total)s invoices evaluated.",
+                evaluated=run.evaluated,
+                total=run.total,
+            )
+        elif run.error_count == 1:
+            text = self.env._(
+                "Last run ended %(when)s with 1 error.",
+                when=format_reader_datetime(self.env, run.finished_at),
+            )
+        elif run.error_count:
+            text = self.env._(
+                "Last run ended %(when)s with %(count)s errors.",
+                when=format_reader_datetime(self.env, run.finished_at),
+                count=run.error_count,
+            )
+        else:
+            text = self.env._(
+                "Last run ended %(when)s without errors.",
+                when=format_reader_datetime(self.env, run.finished_at),
+            )
+        return {"id": run.id, "text": text, "errors": run.error_count, "running": not run.finished_at}
 
     def init(self):
         # the sweep takes the book customer by customer: next customers with
