@@ -29,12 +29,15 @@ class ArEscalationDigest(models.AbstractModel):
                 _logger.exception("AR escalation digest of %s failed", company.name)
 
     @api.model
-    def _ar_send(self, company, date_to=None):
-        """Queue the digest of ``company`` for its recipients, one mail per language."""
+    def _ar_send(self, company, date_to=None, now=None):
+        """Queue the digest of ``company`` for its recipients, one mail per language.
+
+        ``now``: the week to date (Send now), else the week before ``date_to``.
+        """
         users = company.ar_digest_user_ids.filtered(lambda u: u.active and u.email)
         if not users:
             return self.env["mail.mail"]
-        values = self._ar_values(company, date_to)
+        values = self._ar_values(company, date_to, now=now)
         by_lang = defaultdict(lambda: self.env["res.users"])
         for user in users:
             by_lang[user.lang or self.env.lang or "en_US"] |= user
@@ -59,16 +62,23 @@ class ArEscalationDigest(models.AbstractModel):
         return self.env["mail.mail"].sudo().create(mail_vals)
 
     @api.model
-    def _ar_values(self, company, date_to=None):
+    def _ar_values(self, company, date_to=None, now=None):
         """The week's figures for ``company``: the 7 days before ``date_to`` (default: today).
 
         Read through the report models, so the digest says exactly what the
-        reports say; judged as of the start of ``date_to`` (UTC).
+        reports say; judged as of the start of ``date_to`` (UTC). With
+        ``now`` (Send now), the week to date instead: the 6 days before today
+        and today up to ``now``, judged at ``now`` — today's escalations are in.
         """
-        date_to = date_to or fields.Date.context_today(self)
+        today = fields.Date.context_today(self)
+        if now:
+            report_date, date_to, end = today, today + timedelta(days=1), now
+        else:
+            date_to = date_to or today
+            report_date, end = date_to, datetime.combine(date_to, time.min)
         date_from = date_to - timedelta(days=7)
-        start, end = datetime.combine(date_from, time.min), datetime.combine(date_to, time.min)
-        env = self.with_company(company).with_context(ar_report_date=date_to, ar_report_now=end).env
+        start = datetime.combine(date_from, time.min)
+        env = self.with_company(company).with_context(ar_report_date=report_date, ar_report_now=end).env
         mine = [("company_id", "=", company.id)]
         week_in = [*mine, ("date_in", ">=", start), ("date_in", "<", end)]
         week_out = [*mine, ("date_out", ">=", start), ("date_out", "<", end)]

@@ -9,16 +9,33 @@ class ResConfigSettings(models.TransientModel):
     ar_digest_user_ids = fields.Many2many(related="company_id.ar_digest_user_ids", readonly=False)
 
     def action_ar_send_digest_now(self):
-        """Send this week's digest of the current company now (to check what leadership receives)."""
+        """Send the current company's digest of the week to date now, and say to whom it went."""
         self.ensure_one()
-        mails = self.env["ar.escalation.digest"]._ar_send(self.company_id)
+        company = self.company_id
+        mails = self.env["ar.escalation.digest"]._ar_send(company, now=fields.Datetime.now())
+        without = company.ar_digest_user_ids.filtered(lambda u: not u.email)
+        if mails:
+            message = self.env._(
+                "This week's escalation digest, up to now, went to %(recipients)s.",
+                recipients=", ".join(
+                    f"{partner.name} <{partner.email}>" for partner in mails.recipient_ids.sorted("name")
+                ),
+            )
+        elif without:
+            message = self.env._("Nothing sent: the digest's recipients have no email address.")
+        else:
+            message = self.env._("Choose who receives the digest first.")
+        if mails and without:
+            message += " " + self.env._(
+                "Not to %(users)s: no email address.", users=", ".join(without.mapped("name"))
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success" if mails else "warning",
-                "message": self.env._("The weekly escalation digest is on its way.")
-                if mails
-                else self.env._("Choose who receives the digest first."),
+                "title": self.env._("Weekly escalation digest"),
+                "type": "success" if mails and not without else "warning",
+                "sticky": bool(without),
+                "message": message,
             },
         }

@@ -9,3 +9,4 @@ from . import test_formal_notice
 from . import test_security
 from . import test_report_trust
 from . import test_statement_report
+from . import test_digest_send_now
