@@ -18,3 +18,4 @@ from . import test_trust
 from . import test_go_live
 from . import test_send_now
 from . import test_run_history
+from . import test_preview_reads

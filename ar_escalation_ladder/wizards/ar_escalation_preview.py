@@ -2,7 +2,10 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Test before activating: what the ladder would do today, with no side effect."""
 
+from datetime import timedelta
+
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from ..engine import decide
 
@@ -17,6 +20,14 @@ class ArEscalationPreview(models.TransientModel):
     change_count = fields.Integer("Stage changes", readonly=True)
     message_count = fields.Integer("Customer messages", readonly=True)
     limit = fields.Integer("Invoices at most", default=5000)
+    date = fields.Date("As of", default=fields.Date.context_today, readonly=True)
+
+    @api.depends("date", "company_id")
+    def _compute_display_name(self):
+        for preview in self:
+            preview.display_name = self.env._(
+                "What the ladder would do on %(date)s", date=format_date(self.env, preview.date)
+            )
 
     def action_compute(self):
         """Evaluate today's book exactly as the scheduled action would, writing nothing but this preview."""
@@ -31,10 +42,12 @@ class ArEscalationPreview(models.TransientModel):
                 "move_count": len(lines),
                 "change_count": sum(1 for vals in lines if vals["action"] == "enter"),
                 "message_count": len(messages),
+                "date": fields.Date.context_today(self),
             }
         )
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Escalation preview"),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -71,6 +84,7 @@ class ArEscalationPreview(models.TransientModel):
             company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
         )
         by_id = {move.id: move for move in moves}
+        facts_of = {fact.invoice_id: fact for fact in facts}
         result = []
         for decision in decisions:
             if decision.stage is None:
@@ -92,9 +106,53 @@ class ArEscalationPreview(models.TransientModel):
                 "channel": stage.channel if decision.send_external else "",
                 "recipients": recipients,
                 "hold": decision.hold,
+                "hold_text": self._ar_hold_text(decision, facts_of[decision.invoice_id], stage, move, today),
             }
             result.append((vals, move.commercial_partner_id.id, decision.stage))
         return result
+
+    @api.model
+    def _ar_hold_text(self, decision, fact, stage, move, today):
+        """Why no message goes, in full: the engine's hold with its dates and counts."""
+        hold = decision.hold
+        if not hold or decision.send_external:
+            return ""
+        if hold == "no external channel":
+            return self.env._("%s does not write to the customer (internal escalation only).", stage.name)
+        if hold == "paused":
+            until = max(d for d in (move.ar_pause_until, move.commercial_partner_id.ar_pause_until) if d)
+            return self.env._("Escalation is paused until %s.", format_date(self.env, until))
+        if hold == "open dispute":
+            return self.env._("The invoice is disputed: no reminder until the dispute is resolved.")
+        if hold == "promise to pay holds":
+            until = move.ar_promise_date + timedelta(days=move.company_id.ar_promise_grace_days)
+            return self.env._(
+                "The customer promised to pay by %(date)s: reminders wait until %(until)s (the promise's "
+                "grace days).",
+                date=format_date(self.env, move.ar_promise_date),
+                until=format_date(self.env, until),
+            )
+        if hold == "not payable as sent":
+            return self.env._(
+                "Not payable as sent (%s): the invoice is fixed first, its owner gets a task.",
+                "; ".join(decision.blockers),
+            )
+        if hold == "cadence complete":
+            return self.env._(
+                "All %(count)s reminders of %(stage)s were sent; the next message comes with the next stage.",
+                count=stage.cadence_max,
+                stage=stage.name,
+            )
+        if hold == "next reminder not due yet" and fact.last_external:
+            return self.env._(
+                "The last reminder of %(stage)s went on %(last)s; the next is due on %(next)s "
+                "(every %(days)s days).",
+                stage=stage.name,
+                last=format_date(self.env, fact.last_external),
+                next=format_date(self.env, fact.last_external + timedelta(days=stage.cadence_days)),
+                days=stage.cadence_days,
+            )
+        return hold[:1].upper() + hold[1:] + "."
 
     @api.model
     def action_open(self):
@@ -118,4 +176,5 @@ class ArEscalationPreviewLine(models.TransientModel):
     send = fields.Boolean("Message sent", readonly=True)
     channel = fields.Char(readonly=True)
     recipients = fields.Char("To", readonly=True)
-    hold = fields.Char("Not sent because", readonly=True)
+    hold = fields.Char("Hold", readonly=True, help="The engine's reason, as a code.")
+    hold_text = fields.Text("Not sent because", readonly=True)
