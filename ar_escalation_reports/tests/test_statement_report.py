@@ -84,6 +84,9 @@ class TestCustomerStatement(ArReportsCommon):
         self.assertEqual(report.binding_model_id.model, "res.partner")
         self.assertEqual(report.report_type, "qweb-pdf")
         self.assertIn(self.env.ref("ar_escalation_ladder.group_ar_user"), report.groups_id)
+        arch = self.env["res.partner"].get_view(view_type="form")["arch"]
+        self.assertIn(f'name="{report.id}"', arch, "a Print statement button on the customer")
+        self.assertIn("Print statement", arch)
 
     def test_an_invoice_under_a_promise_says_so(self):
         self.s1._ar_log_promise([(self.today + timedelta(days=7), self.s1.amount_residual)])
