@@ -176,5 +176,5 @@ class ArEscalationPreviewLine(models.TransientModel):
     send = fields.Boolean("Message sent", readonly=True)
     channel = fields.Char(readonly=True)
     recipients = fields.Char("To", readonly=True)
-    hold = fields.Char("Hold", readonly=True, help="The engine's reason, as a code.")
+    hold = fields.Char(readonly=True, help="The engine's reason, as a code.")
     hold_text = fields.Text("Not sent because", readonly=True)
