@@ -4,7 +4,7 @@
     "name": "AR Escalation Ladder",
     "summary": "Escalate overdue invoices internally and externally, stage by stage, "
     "with SLAs, roll-ups, promises-to-pay, disputes and a full audit trail",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-escalation/ar-escalation",
     "author": "AR Escalation contributors",
@@ -31,6 +31,7 @@
         "views/account_move_views.xml",
         "views/ar_escalation_board_views.xml",
         "views/ar_escalation_preview_views.xml",
+        "views/ar_escalation_golive_wizard_views.xml",
         "views/ar_escalation_policy_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

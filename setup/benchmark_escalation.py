@@ -131,6 +131,9 @@ def build_book(env, n):
     ladder = "ar_account_tier" in env["res.partner"]._fields
     roles = ("ar_lead_user_id", "ar_finance_lead_user_id", "ar_cfo_user_id", "ar_operator_user_id")
     company.write({"email": "ar@bench.example.com"} | (dict.fromkeys(roles, user.id) if ladder else {}))
+    if ladder and not company.ar_escalation_enabled:
+        # escalation is off until an administrator activates it (the drills build this book too)
+        company._ar_activate()
     n_customers = max(n // 10, 1)
     template_partner = env["res.partner"].create(
         {"name": "Bench customer", "is_company": True, "email": "ap@bench.example.com"}

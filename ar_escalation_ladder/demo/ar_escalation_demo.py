@@ -96,13 +96,16 @@ class AccountChartTemplate(models.AbstractModel):
         company.write(
             {
                 "email": company.email or "ar@yourcompany.example.com",
-                "ar_escalation_enabled": True,
                 "ar_operator_user_id": users["operator"].id,
                 "ar_lead_user_id": users["lead"].id,
                 "ar_finance_lead_user_id": users["finance"].id,
                 "ar_cfo_user_id": users["cfo"].id,
             }
         )
+        # the demo company goes live at once (a real one waits for an
+        # administrator's activation in Settings), so the demo shows a working book
+        if not company.ar_escalation_enabled:
+            company._ar_activate()
         specs = [
             ("globex", "Globex Corporation", "strategic", "ap@globex.example.com", {"phone": "+14155550100"}),
             ("initech", "Initech", "key", "payables@initech.example.com", {"ar_requires_ref": True}),

@@ -10,9 +10,11 @@ from . import ar_escalation_owned
 from . import ar_escalation_promise
 from . import ar_escalation_dispute
 from . import account_move
+from . import ar_escalation_closing
 from . import account_partial_reconcile
 from . import mail_activity
 from . import ar_escalation_run
 from . import ar_escalation_runner
 from . import mail_render_mixin
 from . import mail_mail
+from . import ar_escalation_go_live

@@ -88,7 +88,7 @@ class AccountMove(models.Model):
         store=True,
         readonly=False,
     )
-    ar_acknowledged_at = fields.Datetime("Acknowledged at", copy=False)
+    ar_acknowledged_at = fields.Datetime("Acknowledged on", copy=False)
     ar_promise_ids = fields.One2many("ar.escalation.promise", "move_id", "Promises to pay")
     ar_promise_state = fields.Selection(
         [("none", "None"), ("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
@@ -126,6 +126,14 @@ class AccountMove(models.Model):
     ar_closed_date = fields.Datetime("Case closed on", copy=False)
     ar_event_ids = fields.One2many("ar.escalation.event", "move_id", "Escalation events")
     ar_event_count = fields.Integer(compute="_compute_ar_event_count")
+    # safe go-live (models/ar_escalation_go_live.py): entered below its age's stage, climbing
+    ar_go_live_capped = fields.Boolean(
+        "Entered capped at go-live",
+        readonly=True,
+        copy=False,
+        help="Entered the ladder below the stage its age gives (the go-live cap): it climbs one stage "
+        "at a time as each stage's cadence completes.",
+    )
 
     # ------------------------------------------------------------------
     # security: the escalation fields are the ladder's (ar_escalation_access)
@@ -335,6 +343,7 @@ class AccountMove(models.Model):
         AR user on at most ``AR_USER_ESCALATE_NOW_LIMIT`` invoices, each an
         escalation it owns or of a customer it is the account manager of.
         """
+        self.company_id._ar_check_live()  # go-live gate
         self._ar_check_escalate_now()
         self.env["ar.escalation.runner"]._ar_process_safely(self._ar_escalation_scope()._ar_whole_customers())
         return True
@@ -479,6 +488,8 @@ class AccountMove(models.Model):
 
     def _ar_log_dispute(self, code, note, raised_by=None, source="backoffice"):
         self.ensure_one()
+        # go-live gate: a dispute assigns the owner an activity, not before go-live
+        self.company_id._ar_check_live()
         dispute = (
             self.env["ar.escalation.dispute"]
             .with_context(**ladder_context())
@@ -517,6 +528,8 @@ class AccountMove(models.Model):
             self.move_type == "out_invoice"
             and self.state == "posted"
             and self.payment_state in ("not_paid", "partial")
+            # go-live gate: the portal's forms are the ladder's, shown and accepted once live
+            and self.company_id.ar_escalation_enabled
         )
 
     def _ar_resolve_disputes(self, resolution):
@@ -546,6 +559,7 @@ class AccountMove(models.Model):
 
     def _ar_override(self, stage, reason):
         """Move to ``stage`` by hand (up or down), with a mandatory reason."""
+        self.company_id._ar_check_live()  # go-live gate
         self.env["ar.escalation.runner"]._ar_override(self, stage, reason)
 
     def _ar_close(self, disposition, reason=""):

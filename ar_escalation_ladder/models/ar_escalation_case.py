@@ -8,10 +8,12 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import safe_eval
 
 from ..engine import ROLLUP_CHAIN
 from .ar_escalation_access import check_ladder_fields, ladder_context
+from .ar_escalation_format import format_reader_datetime
 from .ar_escalation_stage import OWNER_ROLES
 
 # set by the ladder (runs, roll-ups) and its explicit actions (acknowledge),
@@ -62,9 +64,22 @@ class ArEscalationCase(models.Model):
         default="escalation",
         required=True,
     )
-    acknowledged_at = fields.Datetime()
-    acknowledged_by_id = fields.Many2one("res.users")
-    rollup_count = fields.Integer()
+    acknowledged_at = fields.Datetime("Acknowledged on")
+    acknowledged_by_id = fields.Many2one("res.users", "Acknowledged by")
+    acknowledged_late = fields.Boolean(
+        compute="_compute_acknowledged_late",
+        help="Acknowledged after its SLA deadline: counted as missed in SLA adherence.",
+    )
+    sla_breached = fields.Boolean(
+        "SLA breached", compute="_compute_sla_breached", help="Still open after its SLA deadline."
+    )
+    can_acknowledge = fields.Boolean(
+        compute="_compute_can_acknowledge",
+        help="The current user may acknowledge the escalation: its owner, or an AR manager.",
+    )
+    rollup_count = fields.Integer(
+        "Roll-ups", help="How many times the escalation rolled up to the next owner."
+    )
     activity_ref_id = fields.Many2one(
         "mail.activity",
         "Current activity",
@@ -177,6 +192,25 @@ class ArEscalationCase(models.Model):
             # the same line twice (several invoices, same day) is said once
             case.timeline = "\n".join(dict.fromkeys(lines[(case.partner_id.id, case.company_id.id)]))
 
+    @api.depends("acknowledged_at", "sla_deadline")
+    def _compute_acknowledged_late(self):
+        for case in self:
+            case.acknowledged_late = bool(
+                case.acknowledged_at and case.sla_deadline and case.acknowledged_at > case.sla_deadline
+            )
+
+    @api.depends("state", "sla_deadline")
+    def _compute_sla_breached(self):
+        now = fields.Datetime.now()
+        for case in self:
+            case.sla_breached = bool(case.state == "open" and case.sla_deadline and case.sla_deadline < now)
+
+    @api.depends("state", "owner_id")
+    @api.depends_context("uid")
+    def _compute_can_acknowledge(self):
+        for case in self:
+            case.can_acknowledge = case._ar_may_acknowledge()
+
     def _compute_amount_open(self):
         for case in self:
             case.amount_open = sum(case.invoice_ids.mapped("amount_residual_signed"))
@@ -188,12 +222,49 @@ class ArEscalationCase(models.Model):
         self._ar_acknowledge()
         return True
 
+    def _ar_may_acknowledge(self):
+        """Whether the current user may acknowledge this open case: its owner, or an AR manager."""
+        self.ensure_one()
+        if self.state != "open":
+            return False
+        env = self.env
+        return bool(
+            env.su or self.owner_id == env.user or env.user.has_group("ar_escalation_ladder.group_ar_manager")
+        )
+
+    def _ar_check_acknowledge(self):
+        """Refuse, in words, an acknowledgement by someone else than the owner or an AR manager."""
+        others = self.filtered(lambda c: c.state == "open" and not c._ar_may_acknowledge())
+        if others:
+            case = others[0]
+            raise UserError(
+                self.env._(
+                    "Only %(owner)s, who owns the escalation “%(case)s”, or an AR manager can "
+                    "acknowledge it.",
+                    owner=case.owner_id.name or self.env._("its owner"),
+                    case=case.name,
+                )
+            )
+
+    def _ar_acknowledge_reason(self, user, now):
+        """The acknowledgement in words: by whom, for whom, on time or late."""
+        self.ensure_one()
+        _ = self.env._
+        late = bool(self.sla_deadline and now > self.sla_deadline)
+        if user == self.owner_id or not self.owner_id:
+            return _("Acknowledged late, after its SLA deadline") if late else _("Acknowledged on time")
+        if late:
+            return _("Acknowledged late, after its SLA deadline, on behalf of %s", self.owner_id.name)
+        return _("Acknowledged on time, on behalf of %s", self.owner_id.name)
+
     def _ar_acknowledge(self, from_activity=False):
+        self._ar_check_acknowledge()
         cases = self.filtered(lambda c: c.state == "open")
         if not cases:
             return
         now = fields.Datetime.now()
         user = self.env.user
+        reasons = {case.id: case._ar_acknowledge_reason(user, now) for case in cases}
         if not from_activity:
             activities = cases.activity_ref_id.exists()
             activities.with_context(ar_escalation_ack=True).action_feedback(
@@ -201,6 +272,24 @@ class ArEscalationCase(models.Model):
             )
         cases.with_context(**ladder_context()).write(
             {"state": "acknowledged", "acknowledged_at": now, "acknowledged_by_id": user.id}
+        )
+        # the case says who acknowledged it, for whom, and whether in time
+        cases._message_log_batch(
+            bodies={
+                case.id: escape(
+                    self.env._("%(reason)s — by %(user)s", reason=reasons[case.id], user=user.name)
+                    + (
+                        " — "
+                        + self.env._(
+                            "SLA deadline: %s",
+                            format_reader_datetime(self.env, case.sla_deadline, case.owner_id),
+                        )
+                        if case.sla_deadline
+                        else ""
+                    )
+                )
+                for case in cases
+            }
         )
         events = []
         for case in cases:
@@ -215,11 +304,12 @@ class ArEscalationCase(models.Model):
                         "company_id": case.company_id.id,
                         "case_id": case.id,
                         "stage_id": case.stage_id.id,
-                        "owner_id": user.id,
+                        "owner_id": case.owner_id.id,
+                        "user_id": user.id,
                         "sla_deadline": case.sla_deadline,
                         "acknowledged_at": now,
                         "amount": move.amount_residual_signed,
-                        "reason": self.env._("Acknowledged by %s", user.name),
+                        "reason": reasons[case.id],
                     }
                 )
         self.env["ar.escalation.event"]._ar_log(events)
@@ -384,6 +474,8 @@ class ArEscalationCase(models.Model):
                 ("sla_deadline", "<", now),
                 ("stage_id.rollup", "=", True),
                 ("kind", "=", "escalation"),
+                # go-live gate: a deactivated company's escalations stay with their owner
+                ("company_id.ar_escalation_enabled", "=", True),
             ],
             limit=1000,
         )
@@ -401,6 +493,7 @@ class ArEscalationCase(models.Model):
         if not next_role:
             return False
         previous = self.owner_id
+        previous_deadline = self.sla_deadline or now
         user, role = self._ar_resolve_owner(next_role, self.partner_id, self.company_id)
         deadline = self.env["account.move"]._ar_sla_deadline(self.stage_id, self.company_id, now)
         old_activity = self.activity_ref_id.exists()
@@ -416,7 +509,7 @@ class ArEscalationCase(models.Model):
         )
         reason = self.env._(
             "Not acknowledged by %(deadline)s: rolled up from %(old)s to %(new)s",
-            deadline=fields.Datetime.to_string(now),
+            deadline=format_reader_datetime(self.env, previous_deadline, previous),
             old=previous.name or "-",
             new=user.name,
         )

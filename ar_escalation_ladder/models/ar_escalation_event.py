@@ -6,6 +6,9 @@ from markupsafe import Markup, escape
 
 from odoo import fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import get_lang
+
+from .ar_escalation_format import format_reader_datetime
 
 EVENT_KINDS = [
     ("stage", "Stage change"),
@@ -23,6 +26,7 @@ EVENT_KINDS = [
     ("resume", "Pause lifted"),
     ("hygiene", "Not payable as sent"),
     ("closed", "Case closed"),
+    ("reopened", "Case reopened"),
     ("error", "Error"),
 ]
 DISPOSITIONS = [
@@ -35,6 +39,17 @@ DISPOSITIONS = [
 # Kinds whose (invoice, stage, kind, entry, cycle) key is unique: doing them
 # twice is what a rerun after a crash must never do.
 IDEMPOTENT_KINDS = ("stage", "external", "activity", "rollup", "hygiene", "closed")
+
+
+def _ar_shows_owner(kind, owner_id, user_id):
+    """Whether an event's chatter line names the escalation's owner.
+
+    It does when the event hands the escalation to its owner (a case opened,
+    a roll-up); a user's action says who acted ("by"), and names the owner
+    only when the owner is someone else: an acknowledgement for another says
+    so in its own words ("on behalf of").
+    """
+    return bool(owner_id) and owner_id != user_id and kind != "acknowledged"
 
 
 class ArEscalationEvent(models.Model):
@@ -58,7 +73,13 @@ class ArEscalationEvent(models.Model):
     from_stage_id = fields.Many2one("ar.escalation.stage", "From stage")
     to_stage_id = fields.Many2one("ar.escalation.stage", "To stage")
     channel = fields.Char()
-    owner_id = fields.Many2one("res.users")
+    owner_id = fields.Many2one("res.users", help="Who owns the escalation.")
+    user_id = fields.Many2one(
+        "res.users",
+        "Done by",
+        help="The user whose action this is (acknowledge, override, pause, close, reopen); "
+        "empty for what the ladder does itself.",
+    )
     reason = fields.Char()
     amount = fields.Monetary(
         currency_field="company_currency_id", help="Open amount, or amount recovered, in company currency."
@@ -101,6 +122,7 @@ class ArEscalationEvent(models.Model):
         "to_stage_id",
         "channel",
         "owner_id",
+        "user_id",
         "reason",
         "amount",
         "amount_recovered",
@@ -240,7 +262,7 @@ class ArEscalationEvent(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT id, move_id, kind, stage_id, from_stage_id, to_stage_id, reason, owner_id,
-                          sla_deadline, channel, case_id
+                          user_id, sla_deadline, channel, case_id
                      FROM ar_escalation_event
                     WHERE id IN %s AND move_id IS NOT NULL AND message_id IS NULL ORDER BY id""",
                 tuple(self.ids),
@@ -285,19 +307,26 @@ class ArEscalationEvent(models.Model):
         _ = self.env._
         stage_ids = {row[key] for row in rows for key in ("stage_id", "from_stage_id", "to_stage_id")}
         stage_ids.discard(None)
-        owner_ids = {row["owner_id"] for row in rows} - {None}
+        user_ids = {row[key] for row in rows for key in ("owner_id", "user_id")} - {None}
         case_ids = {row["case_id"] for row in rows} - {None}
         stages = self.env["ar.escalation.stage"].browse(stage_ids)
-        owners = self.env["res.users"].browse(owner_ids)
+        users = self.env["res.users"].browse(user_ids)
         cases = self.env["ar.escalation.case"].browse(case_ids)
+        users_by_id = {user.id: user for user in users}
+        date_format = get_lang(self.env).date_format
         return {
             "kinds": dict(EVENT_KINDS),
             "stage": {stage.id: stage.name for stage in stages},
-            "owner": {owner.id: owner.name for owner in owners},
+            "owner": {user.id: user.name for user in users},
+            # the deadline as its reader (the owner, else the user acting) reads dates
+            "date": lambda value, owner_id: format_reader_datetime(
+                self.env, value, users_by_id.get(owner_id), date_format
+            ),
             "case": {case.id: case._ar_link_markup() for case in cases},
             "move": _("%(kind)s: %(old)s → %(new)s"),
             "none": _("none"),
             "owner_fmt": _("Owner: %s"),
+            "by_fmt": _("by %s"),
             "sla_fmt": _("SLA: %s"),
             "channel_fmt": _("Channel: %s"),
             "case_label": _("Case:"),
@@ -323,10 +352,13 @@ class ArEscalationEvent(models.Model):
         parts = [f"<b>{escape(head)}</b>"]
         if row["reason"]:
             parts.append(str(escape(row["reason"])))
-        if row["owner_id"]:
+        if row["user_id"]:
+            parts.append(str(escape(labels["by_fmt"] % labels["owner"][row["user_id"]])))
+        if _ar_shows_owner(row["kind"], row["owner_id"], row["user_id"]):
             parts.append(str(escape(labels["owner_fmt"] % labels["owner"][row["owner_id"]])))
         if row["sla_deadline"]:
-            parts.append(str(escape(labels["sla_fmt"] % fields.Datetime.to_string(row["sla_deadline"]))))
+            deadline = labels["date"](row["sla_deadline"], row["owner_id"] or row["user_id"])
+            parts.append(str(escape(labels["sla_fmt"] % deadline)))
         if row["channel"]:
             parts.append(str(escape(labels["channel_fmt"] % row["channel"])))
         if row["case_id"]:
@@ -349,10 +381,13 @@ class ArEscalationEvent(models.Model):
         parts = [Markup("<b>%s</b>") % head]
         if self.reason:
             parts.append(escape(self.reason))
-        if self.owner_id:
+        if self.user_id:
+            parts.append(escape(self.env._("by %s", self.user_id.name)))
+        if _ar_shows_owner(self.kind, self.owner_id.id, self.user_id.id):
             parts.append(escape(self.env._("Owner: %s", self.owner_id.name)))
         if self.sla_deadline:
-            parts.append(escape(self.env._("SLA: %s", fields.Datetime.to_string(self.sla_deadline))))
+            deadline = format_reader_datetime(self.env, self.sla_deadline, self.owner_id or self.user_id)
+            parts.append(escape(self.env._("SLA: %s", deadline)))
         if self.channel:
             parts.append(escape(self.env._("Channel: %s", self.channel)))
         if self.case_id:

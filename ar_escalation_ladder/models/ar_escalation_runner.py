@@ -24,10 +24,18 @@ from odoo.tools import SQL, email_normalize
 
 from ..engine import InvoiceFacts, decide, risk_signals
 from .ar_escalation_access import ladder_context
+from .ar_escalation_event import HELD_DISPOSITIONS
 
 _logger = logging.getLogger(__name__)
 
 PAID_STATES = ("paid", "in_payment", "reversed")
+
+# trust (issue 12): an invoice closed off the ladder (agency, legal, written
+# off) is neither evaluated nor listed to its customer until it is reopened
+NOT_HELD_CLOSED = SQL(
+    "(m.ar_closed_date IS NULL OR m.ar_disposition IS NULL OR m.ar_disposition NOT IN %s)",
+    HELD_DISPOSITIONS,
+)
 
 
 class ArConcurrentRun(psycopg2.errors.SerializationFailure):
@@ -99,9 +107,11 @@ class ArEscalationRunner(models.AbstractModel):
             """m.commercial_partner_id > %s AND m.move_type = 'out_invoice' AND m.state = 'posted'
                AND (m.payment_state NOT IN %s
                     OR (m.ar_stage_id IS NOT NULL AND m.ar_closed_date IS NULL))
+               AND %s
                AND m.company_id IN (SELECT id FROM res_company WHERE ar_escalation_enabled)""",
             after_partner,
             PAID_STATES,
+            NOT_HELD_CLOSED,
         )
 
     @api.model
@@ -224,6 +234,8 @@ class ArEscalationRunner(models.AbstractModel):
     # the run proper
     # ------------------------------------------------------------------
     def _ar_process(self, moves, today, now):
+        # go-live gate: nothing for a company not activated (models/ar_escalation_go_live.py)
+        moves = self._ar_live_moves(moves)
         if not moves:
             return
         rows = self._ar_read_rows(moves)
@@ -241,6 +253,8 @@ class ArEscalationRunner(models.AbstractModel):
             policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
             facts, data = runner._ar_collect(company_moves, company, policy, today, company_rows)
             decisions = [decide(policy, fact, today) for fact in facts]
+            # go-live cap on the existing book's entry (models/ar_escalation_go_live.py)
+            decisions = runner._ar_go_live_decisions(company, facts, decisions, policy, today)
             runner._ar_apply(company, company_moves, decisions, stages, data, today, now)
         if run_events:
             self.env["ar.escalation.event"].browse(run_events)._ar_post_chatter()
@@ -276,10 +290,11 @@ class ArEscalationRunner(models.AbstractModel):
                          WHERE e.move_id = m.id AND e.kind IN ('stage', 'override')
                       ORDER BY e.id DESC LIMIT 1
                        ) entry ON m.ar_stage_id IS NOT NULL
-                 WHERE m.id IN %s
+                 WHERE m.id IN %s AND %s
               ORDER BY m.id
                 """,
                 tuple(moves.ids),
+                NOT_HELD_CLOSED,
             )
         )
         return {row["id"]: row for row in self.env.cr.dictfetchall()}
@@ -815,12 +830,13 @@ class ArEscalationRunner(models.AbstractModel):
                     WHERE m.company_id = %s AND m.commercial_partner_id IN %s
                       AND m.move_type = 'out_invoice' AND m.state = 'posted'
                       AND m.payment_state NOT IN %s AND m.amount_residual > 0
-                      AND (s.id IS NOT NULL OR m.invoice_date_due < %s)
+                      AND (s.id IS NOT NULL OR m.invoice_date_due < %s) AND %s
                  ORDER BY m.commercial_partner_id, s.sequence DESC NULLS LAST, m.invoice_date_due, m.id""",
                 company.id,
                 tuple(set(partner_ids)),
                 PAID_STATES,
                 today,
+                NOT_HELD_CLOSED,
             )
         )
         listing = defaultdict(list)
@@ -1144,7 +1160,7 @@ class ArEscalationRunner(models.AbstractModel):
                         reason,
                         from_stage_id=old.id,
                         to_stage_id=stage.id,
-                        owner_id=self.env.uid,
+                        user_id=self.env.uid,  # who moved it; its owner comes with its case
                     )
                 ]
             )
@@ -1163,15 +1179,17 @@ class ArEscalationRunner(models.AbstractModel):
                 move.company_id, entering, today, now, opened=opened, old_case_ids=old_case_ids
             )
 
-    def _ar_close(self, moves, disposition, reason):
+    def _ar_close(self, moves, disposition, reason, user=None):
+        """Close the invoices' escalation; ``user`` closes it by hand (the ladder when paid otherwise).
+
+        What the closing records as recovered is the money received during the
+        stay at the stage (trust, issue 12), never what was open.
+        """
         now = fields.Datetime.now()
         events = []
+        received = self.env["account.move"]._ar_money_received(moves)
         for move in moves:
-            recovered = (
-                abs(move.ar_stage_residual or 0.0)
-                if disposition == "paid"
-                else max(abs(move.ar_stage_residual or 0.0) - abs(move.amount_residual_signed), 0.0)
-            )
+            recovered = received.get(move.id, 0.0)
             if disposition == "paid" and move.ar_promise_ids.filtered("is_plan"):
                 disposition_eff = "paid_plan"
             else:
@@ -1189,6 +1207,7 @@ class ArEscalationRunner(models.AbstractModel):
                     amount=recovered,
                     amount_recovered=recovered,
                     case_id=move.ar_case_id.id,
+                    user_id=user.id if user else False,
                 )
             )
             move._ar_write({"ar_disposition": disposition_eff})

@@ -9,7 +9,13 @@ DEFAULT_CADENCE_MAX = 3
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    ar_escalation_enabled = fields.Boolean(related="company_id.ar_escalation_enabled", readonly=False)
+    # activated and deactivated by the buttons below (administrators), never by saving the settings
+    ar_escalation_enabled = fields.Boolean(related="company_id.ar_escalation_enabled")
+    ar_go_live_date = fields.Datetime(related="company_id.ar_go_live_date")
+    ar_go_live_user_id = fields.Many2one(related="company_id.ar_go_live_user_id")
+    ar_go_live_cap_stage_id = fields.Many2one(related="company_id.ar_go_live_cap_stage_id")
+    ar_go_live_stop_date = fields.Datetime(related="company_id.ar_go_live_stop_date")
+    ar_go_live_stop_user_id = fields.Many2one(related="company_id.ar_go_live_stop_user_id")
     ar_operator_user_id = fields.Many2one(related="company_id.ar_operator_user_id", readonly=False)
     ar_lead_user_id = fields.Many2one(related="company_id.ar_lead_user_id", readonly=False)
     ar_finance_lead_user_id = fields.Many2one(related="company_id.ar_finance_lead_user_id", readonly=False)
@@ -88,3 +94,21 @@ class ResConfigSettings(models.TransientModel):
             {"cadence_days": self.ar_default_cadence_days, "cadence_max": self.ar_default_cadence_max}
         )
         return True
+
+    def action_ar_go_live(self):
+        """Open the activation: the preview of the first run and how the existing book enters."""
+        self.ensure_one()
+        self.company_id._ar_check_go_live_admin()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Activate AR escalation"),
+            "res_model": "ar.escalation.golive.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_company_id": self.company_id.id},
+        }
+
+    def action_ar_deactivate(self):
+        self.ensure_one()
+        self.company_id._ar_deactivate()
+        return {"type": "ir.actions.client", "tag": "reload"}

@@ -14,3 +14,5 @@ from . import test_mail_outage
 from . import test_permissions
 from . import test_security_findings
 from . import test_demo_book
+from . import test_trust
+from . import test_go_live

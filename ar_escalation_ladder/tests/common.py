@@ -27,9 +27,11 @@ class ArEscalationCommon(AccountTestInvoicingCommon):
         cls.user_cfo = new_test_user(cls.env, "ar_cfo", groups=groups, name="Carla CFO")
         for user in (cls.user_operator, cls.user_am, cls.user_lead, cls.user_finance, cls.user_cfo):
             user.write({"company_ids": [Command.link(cls.company.id)], "company_id": cls.company.id})
+        # escalation is off until an administrator activates it: the fixtures'
+        # company (and any other a test sets up) is live from the start
+        cls._ar_go_live(cls.company)
         cls.company.write(
             {
-                "ar_escalation_enabled": True,
                 "ar_operator_user_id": cls.user_operator.id,
                 "ar_lead_user_id": cls.user_lead.id,
                 "ar_finance_lead_user_id": cls.user_finance.id,
@@ -47,6 +49,17 @@ class ArEscalationCommon(AccountTestInvoicingCommon):
         cls.customer = cls._customer("Acme Standard", "standard", "billing@acme.example.com")
         cls.customer_b = cls._customer("Beta Key", "key", "ap@beta.example.com")
         cls.runner = cls.env["ar.escalation.runner"]
+
+    @classmethod
+    def _ar_go_live(cls, company):
+        if not company.ar_escalation_enabled:
+            company._ar_activate()
+
+    @classmethod
+    def setup_other_company(cls, **kwargs):
+        data = super().setup_other_company(**kwargs)
+        cls._ar_go_live(data["company"])
+        return data
 
     @classmethod
     def _customer(cls, name, tier="standard", email=None, **vals):

@@ -46,5 +46,6 @@ class ArEscalationActionWizard(models.TransientModel):
         else:
             if not self.disposition:
                 raise UserError(self.env._("Choose how the case closes."))
-            moves._ar_close(self.disposition, reason)
+            # refused as Paid while money is open; recorded as the user's
+            moves._ar_close_by_hand(self.disposition, reason)
         return {"type": "ir.actions.act_window_close"}

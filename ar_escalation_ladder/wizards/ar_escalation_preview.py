@@ -21,49 +21,9 @@ class ArEscalationPreview(models.TransientModel):
     def action_compute(self):
         """Evaluate today's book exactly as the scheduled action would, writing nothing but this preview."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
-        runner = self.env["ar.escalation.runner"]
-        moves = self.env["account.move"].search(
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("company_id", "=", self.company_id.id),
-            ],
-            order="id",
-            limit=self.limit,
-        )
-        policy, stages = self.env["ar.escalation.stage"]._get_policy(self.company_id)
-        rows = runner._ar_read_rows(moves) if moves else {}
-        facts, __ = runner._ar_collect(moves, self.company_id, policy, today, rows) if moves else ([], {})
-        by_id = {move.id: move for move in moves}
-        lines, messages = [], set()
-        for fact in facts:
-            decision = decide(policy, fact, today)
-            if decision.stage is None:
-                continue
-            move = by_id[fact.invoice_id]
-            stage = stages[decision.stage]
-            recipients = ""
-            if decision.send_external:
-                recipients = ", ".join(
-                    runner._ar_recipients(stage.contact, move, move.commercial_partner_id).mapped("email")
-                )
-                # one communication per customer and run, whatever its invoices' stages
-                messages.add(move.commercial_partner_id.id)
-            lines.append(
-                {
-                    "move_id": move.id,
-                    "current_stage_id": move.ar_stage_id.id if not move.ar_closed_date else False,
-                    "new_stage_id": stage.id,
-                    "action": decision.action,
-                    "reason": decision.reason,
-                    "send": decision.send_external,
-                    "channel": stage.channel if decision.send_external else "",
-                    "recipients": recipients,
-                    "hold": decision.hold,
-                }
-            )
+        rows = self._ar_preview(self.company_id, self.limit)
+        lines = [vals for vals, __, __ in rows]
+        messages = {partner_id for vals, partner_id, __ in rows if vals["send"]}
         self.line_ids.unlink()
         self.write(
             {
@@ -80,6 +40,61 @@ class ArEscalationPreview(models.TransientModel):
             "view_mode": "form",
             "target": "current",
         }
+
+    @api.model
+    def _ar_preview(self, company, limit=5000, cap_stage=None):
+        """What a run would do today for ``company``'s book, written nowhere.
+
+        Returns ``[(line values, customer id, stage level)]``, one per invoice
+        that has or gets a stage. ``cap_stage``: the go-live cap to apply
+        (the activation wizard's choice), else the company's.
+        """
+        today = fields.Date.context_today(self)
+        runner = self.env["ar.escalation.runner"]
+        moves = self.env["account.move"].search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("company_id", "=", company.id),
+            ],
+            order="id",
+            limit=limit,
+        )
+        if not moves:
+            return []
+        policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
+        rows = runner._ar_read_rows(moves)
+        facts, __ = runner._ar_collect(moves, company, policy, today, rows)
+        decisions = [decide(policy, fact, today) for fact in facts]
+        decisions = runner._ar_go_live_decisions(
+            company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
+        )
+        by_id = {move.id: move for move in moves}
+        result = []
+        for decision in decisions:
+            if decision.stage is None:
+                continue
+            move = by_id[decision.invoice_id]
+            stage = stages[decision.stage]
+            recipients = ""
+            if decision.send_external:
+                recipients = ", ".join(
+                    runner._ar_recipients(stage.contact, move, move.commercial_partner_id).mapped("email")
+                )
+            vals = {
+                "move_id": move.id,
+                "current_stage_id": move.ar_stage_id.id if not move.ar_closed_date else False,
+                "new_stage_id": stage.id,
+                "action": decision.action,
+                "reason": decision.reason,
+                "send": decision.send_external,
+                "channel": stage.channel if decision.send_external else "",
+                "recipients": recipients,
+                "hold": decision.hold,
+            }
+            result.append((vals, move.commercial_partner_id.id, decision.stage))
+        return result
 
     @api.model
     def action_open(self):
