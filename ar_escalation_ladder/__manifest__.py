@@ -34,6 +34,7 @@
         "views/ar_escalation_golive_wizard_views.xml",
         "views/ar_escalation_policy_views.xml",
         "views/res_partner_views.xml",
+        "views/ar_escalation_send_now_views.xml",
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",
     ],

@@ -10,7 +10,6 @@ from . import ar_escalation_owned
 from . import ar_escalation_promise
 from . import ar_escalation_dispute
 from . import account_move
-from . import ar_escalation_closing
 from . import account_partial_reconcile
 from . import mail_activity
 from . import ar_escalation_run
@@ -18,3 +17,4 @@ from . import ar_escalation_runner
 from . import mail_render_mixin
 from . import mail_mail
 from . import ar_escalation_go_live
+from . import ar_escalation_send_now

@@ -36,6 +36,9 @@ DISPOSITIONS = [
     ("legal", "Legal"),
     ("written_off", "Written off"),
 ]
+# closings that take an invoice off the ladder until it is reopened (trust,
+# issue 12): the debt is someone else's to collect, or no longer collected
+HELD_DISPOSITIONS = ("agency", "legal", "written_off")
 # Kinds whose (invoice, stage, kind, entry, cycle) key is unique: doing them
 # twice is what a rerun after a crash must never do.
 IDEMPOTENT_KINDS = ("stage", "external", "activity", "rollup", "hygiene", "closed")

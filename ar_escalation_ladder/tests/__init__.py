@@ -16,3 +16,4 @@ from . import test_security_findings
 from . import test_demo_book
 from . import test_trust
 from . import test_go_live
+from . import test_send_now

@@ -150,8 +150,8 @@ class TestAcknowledgeTrust(TrustCommon, ArRolesCommon):
         self.assertFalse(move.ar_sla_late)
         self.assertFalse(move.ar_case_id.acknowledged_late)
 
-    def test_the_dialogs_are_refused_to_others_over_rpc(self):
-        """Row 21: reopening is an AR manager's."""
+    def test_row_21_reopen_is_an_ar_managers(self):
+        """Reopening a case closed off the ladder is an AR manager's, over JSON-RPC."""
         self.invoice._ar_close("agency", "Sent to Credit Recovery Ltd")
         vals = {"move_ids": [Command.set(self.invoice.ids)], "reason": "Agency returned it"}
         for user in (self.ar_user, self.billing):
@@ -333,6 +333,15 @@ class TestChatterSaysWhoActed(TrustCommon, ArEscalationCommon):
         # the case it joined names its owner, who did change
         activity = self._events(move, "activity").sorted("id")[-1]
         self.assertIn(f"Owner: {move.ar_case_id.owner_id.name}", _text(activity.message_id))
+        form = Form(
+            self.env["ar.escalation.action.wizard"].with_context(active_ids=move.ids, default_action="pause")
+        )
+        form.until = self.today + timedelta(days=7)
+        form.reason = "Customer on holiday"
+        form.save().action_confirm()
+        pause = self._events(move, "pause")
+        self.assertEqual(pause.user_id, manager)
+        self.assertIn(f"by {manager.name}", _text(pause.message_id))
         self._pay(move, 100.0)
         form = Form(
             self.env["ar.escalation.action.wizard"].with_context(active_ids=move.ids, default_action="close")

@@ -23,7 +23,8 @@ class ArEscalationReportSla(models.Model):
     open case later do not make new escalations. Its status:
 
     - *on time*: acknowledged at or before the deadline;
-    - *late*: acknowledged after the deadline, before any roll-up;
+    - *late*: acknowledged after the deadline, before any roll-up (by the
+      owner, or by an AR manager on the owner's behalf) — a miss for adherence;
     - *missed*: rolled up to the next owner, or its deadline has passed with
       no acknowledgement while the case is still open;
     - *withdrawn*: the case closed (its invoices were paid or moved on) before
@@ -65,7 +66,8 @@ class ArEscalationReportSla(models.Model):
         readonly=True,
         aggregator="avg",
         help="Escalations acknowledged within their SLA ÷ escalations due (acknowledged, or past "
-        "their deadline), × 100. Pending and withdrawn escalations are not counted.",
+        "their deadline), × 100: one acknowledged late counts as missed. Pending and withdrawn "
+        "escalations are not counted.",
     )
 
     _depends = {

@@ -7,3 +7,4 @@ from . import test_report_cause
 from . import test_digest
 from . import test_formal_notice
 from . import test_security
+from . import test_report_trust
