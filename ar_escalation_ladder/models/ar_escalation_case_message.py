@@ -185,25 +185,6 @@ class ArEscalationCase(models.Model):
                 kwargs["model_description"] = env._("statement of account")
         return super().message_post(**kwargs)
 
-    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
-        """Internal followers learn of a customer message in their Odoo inbox, not by a copy.
-
-        The case's owner follows the case and is notified of the statement
-        the customer received, as of any message on a document they follow;
-        but an owner whose preference is "by email" would otherwise get a
-        copy of every statement of every customer they own (hundreds on a
-        busy day), on top of the activity the run gave them. For the run's
-        customer messages, internal users are notified in the inbox; the
-        customer's contacts get the email as always. Any other post on a
-        case (a reply, a note) follows each user's own preference.
-        """
-        recipients = super()._notify_get_recipients(message, msg_vals, **kwargs)
-        if self._ar_is_customer_message():
-            for recipient in recipients:
-                if recipient.get("notif") == "email" and recipient.get("type") == "user":
-                    recipient["notif"] = "inbox"
-        return recipients
-
     def _notify_get_reply_to(self, default=None):
         """Reply-To of the customer messages, by the company's "Replies go to" setting.
 
