@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import safe_eval
+from odoo.tools import format_amount, safe_eval
 
 from ..engine import ROLLUP_CHAIN
 from .ar_escalation_access import check_ladder_fields, ladder_context
@@ -379,25 +379,78 @@ class ArEscalationCase(models.Model):
         return self._ar_activity_notes()[self.id]
 
     def _ar_activity_notes(self):
-        """The activity notes of the cases, ``{case id: HTML}``, the template compiled once.
+        """The activity notes of the cases, ``{case id: HTML}``, the template compiled once per language.
 
         The very steps of ``ir.qweb._render`` (environment, checked values,
-        compiled template) done once for all the cases of a run rather than
-        once per case; each note gets its own values.
+        compiled template) done once per owner language for all the cases of
+        a run rather than once per case; each note gets its own values, in its
+        owner's language and time zone, amounts in the company's currency.
         """
         if not self:
             return {}
-        qweb = self.env["ir.qweb"]
-        base = {}
-        qweb = qweb._prepare_environment(base)
-        functions, name = qweb._compile("ar_escalation_ladder.activity_note")
-        render = functions[name]
         notes = {}
+        by_lang = defaultdict(list)
         for case in self:
-            values = dict(base, case=case, context=case.partner_id._ar_account_context(case.company_id))
-            safe_eval.check_values(values)
-            notes[case.id] = Markup("".join(render(qweb, values)))
+            by_lang[case.owner_id.lang or self.env.lang or "en_US"].append(case)
+        for lang, cases in by_lang.items():
+            env = self.with_context(lang=lang).env
+            qweb = env["ir.qweb"]
+            base = self._ar_note_helpers(env)
+            qweb = qweb._prepare_environment(base)
+            functions, name = qweb._compile("ar_escalation_ladder.activity_note")
+            render = functions[name]
+            for case in cases:
+                values = dict(
+                    base,
+                    case=case,
+                    context=case.partner_id._ar_account_context(case.company_id),
+                    tier=base["tiers"].get(case.partner_id.ar_account_tier, ""),
+                    money=base["money_in"](case.company_id.currency_id),
+                    deadline=format_reader_datetime(env, case.sla_deadline, case.owner_id),
+                )
+                safe_eval.check_values(values)
+                notes[case.id] = Markup("".join(render(qweb, values)))
         return notes
+
+    @api.model
+    def _ar_note_helpers(self, env):
+        """Labels and formatters of the activity note, in ``env``'s language (read once per run)."""
+        _ = env._
+        partner_fields = env["res.partner"]._fields
+        dispute_fields = env["ar.escalation.dispute"]._fields
+        lang = env["res.lang"]._lang_get(env.lang or "en_US")
+        date_format = (lang and lang.date_format) or "%m/%d/%Y"
+
+        def money_in(currency):
+            return lambda amount: format_amount(env, amount or 0.0, currency)
+
+        def due_text(days):
+            if days > 1:
+                return _("%s days overdue", days)
+            if days == 1:
+                return _("1 day overdue")
+            if days == 0:
+                return _("due today")
+            return _("due in %s days", -days) if days < -1 else _("due tomorrow")
+
+        def day(value):
+            return value.strftime(date_format) if value else ""
+
+        return {
+            "tiers": dict(partner_fields["ar_account_tier"]._description_selection(env)),
+            "trends": dict(partner_fields["ar_trend"]._description_selection(env)),
+            "dispute_codes": dict(dispute_fields["code"]._description_selection(env)),
+            "bucket_names": {
+                "current": _("not yet due"),
+                "1-30": _("1-30 days"),
+                "31-60": _("31-60 days"),
+                "61-90": _("61-90 days"),
+                "90+": _("over 90 days"),
+            },
+            "money_in": money_in,
+            "due_text": due_text,
+            "day": day,
+        }
 
     def _ar_schedule_activity(self, summary):
         """Give each case's owner an "AR escalation" activity with the account context.

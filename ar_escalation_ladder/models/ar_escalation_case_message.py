@@ -197,8 +197,9 @@ class ArEscalationCase(models.Model):
         """
         if not self:
             return super()._notify_get_reply_to(default=default)
-        # a Reply-To set on the stage's template (rendered by the run) wins: the
-        # administrator chose it for that message
+        # the run works out the Reply-To of all its cases at once
+        # (ar_template_reply_to): the stage template's when it has one (the
+        # administrator chose it for that message), else the lines below
         chosen = dict(self.env.context.get("ar_template_reply_to") or ())
         if chosen and all(chosen.get(case_id) for case_id in self.ids):
             return {case_id: chosen[case_id] for case_id in self.ids}

@@ -486,6 +486,11 @@ class ArEscalationRunner(models.AbstractModel):
         old_case_ids = set()
         for entering_moves in entering.values():
             old_case_ids.update(move.ar_case_id.id for move in entering_moves if move.ar_case_id)
+        # the portal links of the messages due need the invoices' access
+        # tokens: given before the ladder's own values, so that both reach the
+        # database in the same flush (one UPDATE per invoice row, not two)
+        if due:
+            moves.filtered(lambda move: rows[move.id]["commercial_partner_id"] in due)._ar_ensure_access_tokens()
         # only what changed is written, invoices with equal values together:
         # an unchanged rerun writes nothing
         moves._ar_write_many(move_updates)
@@ -1087,11 +1092,14 @@ class ArEscalationRunner(models.AbstractModel):
                 raise ValueError(
                     self.env._("No contact with a valid email address for %s.", case.partner_id.display_name)
                 )
+        # core's comment mode takes the Reply-To from the records, one post at
+        # a time (_notify_get_reply_to): the template's when it has one, else
+        # the company's "Replies go to"; worked out here once for all the cases
         if template.reply_to:
-            # core's comment mode takes the Reply-To from the records
-            # (_notify_get_reply_to): the case answers with the template's
             replies = template.with_env(cases.env)._render_field("reply_to", cases.ids)
-            cases = cases.with_context(ar_template_reply_to=tuple(replies.items()))
+        else:
+            replies = cases._notify_get_reply_to()
+        cases = cases.with_context(ar_template_reply_to=tuple(replies.items()))
         # one composer for all the cases (message_post_with_source makes one
         # per record, rendering each alone): batch comment mode renders the
         # template once for all of them, then posts on each case

@@ -102,6 +102,25 @@ class TestCustomerCommunication(ArEscalationCommon):
         self.assertEqual(move.ar_stage_id, self.stage2)
         self.assertFalse(move.is_manually_modified, "bookkeeping is not a manual change")
 
+    def test_the_owner_is_told_as_their_own_preference_says(self):
+        move = self._invoice(self.umbrella, 500.0, 20)
+        self._run()
+        case = move.ar_case_id
+        owner = case.owner_id
+        owner.notification_type = "email"
+        # the stage's next reminder falls due: the owner now reads notifications by email
+        later = self.today + timedelta(days=self.stage2.cadence_days)
+        self.runner._ar_process_safely(move, today=later)
+        self.env.flush_all()
+        message = self._messages(self.umbrella).sorted("id")[-1]
+        self.assertEqual(message.res_id, case.id)
+        notification = message.notification_ids.filtered(lambda n: n.res_partner_id == owner.partner_id)
+        self.assertEqual(notification.mapped("notification_type"), ["email"], "as core does for followers")
+        mails = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        customer_mail = mails.filtered(lambda mail: self.umbrella in mail.recipient_ids)
+        self.assertEqual(customer_mail.recipient_ids, self.umbrella, "the customer's email names only them")
+        self.assertEqual((mails - customer_mail).recipient_ids, owner.partner_id, "the owner's copy is their own")
+
     def test_an_invalid_address_gets_a_fix_it_task_not_a_reminder(self):
         customer = self._customer("No Mail Corp", "standard", "not-an-email")
         move = self._invoice(customer, 300.0, 20)

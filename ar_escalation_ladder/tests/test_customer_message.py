@@ -123,6 +123,11 @@ class TestCustomerMessage(ArEscalationCommon, MockEmail):
             self.assertIn(format_date(self.env, invoice.invoice_date_due), body)
             self.assertIn(invoice.get_base_url() + invoice.get_portal_url(), body.replace("&amp;", "&"))
         self.assertIn("PO-4711", body)
+        self.assertIn("Your reference", body)
+        # without a customer reference on any listed invoice, no empty column
+        without_refs = self._render(template, self.case, self.inv_mid | self.inv_eur)
+        self.assertNotIn("Your reference", str(without_refs["body_html"]))
+        self.assertIn(self.inv_mid.name, str(without_refs["body_html"]))
         self.assertIn(">40</span> days overdue", body)
         self.assertIn(">20</span> days overdue", body)
         self.assertIn("due in <span", body)

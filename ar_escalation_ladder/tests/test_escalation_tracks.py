@@ -4,7 +4,9 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import format_amount
 
+from ..models.ar_escalation_format import format_reader_datetime
 from .common import ArEscalationCommon
 
 
@@ -54,9 +56,17 @@ class TestEscalationTracks(ArEscalationCommon):
             "Aging",
             "1-30",
             "Payment history",
-            "Prior outreach",
+            "Earlier reminders",
         ):
             self.assertIn(expected, note)
+        # in words and money the owner reads: amounts in the company's currency,
+        # days overdue, the tier's label and the deadline in the owner's time zone
+        currency = self.env.company.currency_id
+        self.assertIn(format_amount(self.env, 2000, currency).replace("\xa0", "&nbsp;"), note)
+        self.assertNotIn("2000.00", note)
+        self.assertIn("25 days overdue", note)
+        self.assertIn("Standard account", note)
+        self.assertIn(format_reader_datetime(self.env, case.sla_deadline, self.user_finance), note)
         # every invoice's chatter points to the case
         for move in inv1 | inv2:
             line = self._events(move, "activity")
