@@ -2,9 +2,11 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import math
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, fields, http
 from odoo.http import request
-from odoo.tools import consteq
+from odoo.tools import SQL, consteq
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -111,6 +113,9 @@ class ArEscalationPortal(CustomerPortal):
         if refusal:
             return refusal
         amount = invoice_sudo.currency_id.round(amount)
+        self._ar_lock(invoice_sudo)
+        if self._ar_same_promise(invoice_sudo, date, amount):
+            return "promise_noted"  # the same form sent again: noted once
         refusal = request.env["ar.escalation.promise"].sudo()._ar_portal_refusal(invoice_sudo, date, amount)
         if refusal:
             return refusal
@@ -137,12 +142,43 @@ class ArEscalationPortal(CustomerPortal):
             return refusal
         if not note:
             return "dispute_note"
+        self._ar_lock(invoice_sudo)
+        if invoice_sudo.ar_dispute_ids.filtered(
+            lambda d: d.state == "open" and d.source == "portal" and d.code == code and d.note == note
+        ):
+            return "dispute_noted"  # the same form sent again: noted once
         if invoice_sudo.ar_dispute_ids.filtered(lambda d: d.state == "open"):
             return "dispute_exists"
         move = self._ar_as_customer(invoice_sudo, contact, user)
-        move._ar_log_dispute(code, note, raised_by=contact, source="portal")
+        try:
+            with request.env.cr.savepoint():
+                move._ar_log_dispute(code, note, raised_by=contact, source="portal")
+        except psycopg2.IntegrityError as exc:
+            # the same form posted twice at once: the database keeps one open dispute
+            if getattr(exc.diag, "constraint_name", None) != "ar_escalation_dispute_one_open":
+                raise
+            return "dispute_exists"
         self._ar_reevaluate(invoice_sudo)
         return "dispute_noted"
+
+    def _ar_lock(self, invoice_sudo):
+        """Serialise the customer's submissions on one invoice: a form posted twice at once
+        waits for the first, then finds what it recorded (a read of the row, locked)."""
+        request.env.cr.execute(
+            SQL("SELECT id FROM account_move WHERE id = %s FOR NO KEY UPDATE", invoice_sudo.id)
+        )
+        invoice_sudo.invalidate_recordset(["ar_promise_ids", "ar_dispute_ids"])
+
+    def _ar_same_promise(self, invoice_sudo, date, amount):
+        """Whether the invoice holds this very promise already (one date, this amount, from the portal)."""
+        currency = invoice_sudo.currency_id
+        return any(
+            promise.source == "portal"
+            and len(promise.line_ids) == 1
+            and promise.line_ids.date == date
+            and currency.compare_amounts(promise.line_ids.amount, amount) == 0
+            for promise in invoice_sudo.ar_promise_ids.filtered(lambda p: p.state == "open")
+        )
 
     def _ar_reevaluate(self, invoice_sudo):
         # the ladder's re-evaluation that follows is the system's, not the customer's
