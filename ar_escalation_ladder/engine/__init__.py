@@ -5,6 +5,7 @@
 from .evaluate import (  # noqa: F401
     AGING_BUCKETS,
     RISK_SIGNAL_LABELS,
+    ENGLISH,
     ROLLUP_CHAIN,
     CustomerHistory,
     Decision,
@@ -14,5 +15,6 @@ from .evaluate import (  # noqa: F401
     external_plan,
     match_stage,
     risk_signals,
+    Words,
 )
 from .policy import ACCOUNT_TIERS, RULE_KINDS, Policy, PolicyError, load_policy  # noqa: F401

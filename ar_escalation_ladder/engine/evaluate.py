@@ -134,84 +134,138 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _days_phrase(days: int) -> str:
-    if days > 0:
-        return f"{_plural(days, 'day')} overdue"
-    if days == 0:
-        return "due today"
-    return f"due in {_plural(-days, 'day')}"
+class Words:
+    """The phrases of a decision's reason, in English with plain amounts.
+
+    The engine knows no language, currency or time zone: the Odoo side passes
+    :func:`decide` its own ``Words`` (translated phrases, amounts in the
+    company's currency, models/ar_escalation_words.py); this default is what
+    the engine's own tests and tools read.
+    """
+
+    def days(self, days: int) -> str:
+        """The invoice's age: "5 days overdue", "due today", "due in 3 days"."""
+        if days > 0:
+            return f"{_plural(days, 'day')} overdue"
+        if days == 0:
+            return "due today"
+        return f"due in {_plural(-days, 'day')}"
+
+    def amount(self, amount: float) -> str:
+        return f"{amount:,.2f}"
+
+    def open_on_invoice(self, amount: float) -> str:
+        return f"{self.amount(amount)} open on the invoice"
+
+    def overdue_for_customer(self, amount: float) -> str:
+        return f"{self.amount(amount)} overdue for the customer"
+
+    def over_credit_limit(self) -> str:
+        return "over credit limit"
+
+    def promises_broken(self, count: int, by_customer: bool = False) -> str:
+        where = " by the customer" if by_customer else ""
+        return f"{_plural(count, 'promise')} broken{where}"
+
+    def open_dispute(self) -> str:
+        return "open dispute"
+
+    def tier(self, tier: str) -> str:
+        return TIER_LABELS.get(tier, tier)
+
+    def signal(self, signal: str) -> str:
+        return RISK_SIGNAL_LABELS.get(signal, signal)
+
+    def risk_signals(self, signals: tuple[str, ...]) -> str:
+        labels = ", ".join(self.signal(s) for s in signals)
+        return f"{_plural(len(signals), 'risk signal')} ({labels})"
+
+    def no_response(self, days: int) -> str:
+        return f"no response for {_plural(days, 'day')}"
+
+    def paid(self) -> str:
+        return "paid in full"
+
+    def held_at(self, stage_name: str) -> str:
+        return f"held at {stage_name} (escalation only moves up)"
+
+    def join(self, phrases: list[str]) -> str:
+        return "; ".join(phrases)
 
 
-def _rule_match(rule, facts: InvoiceFacts, today: date) -> str | None:
+ENGLISH = Words()
+
+
+def _rule_match(rule, facts: InvoiceFacts, today: date, words: Words = ENGLISH) -> str | None:
     """Return the rule's phrase in words when it matches, else None."""
     kind = rule.kind
     if kind == "days_overdue":
-        return _days_phrase(facts.days_overdue) if rule.contains(facts.days_overdue) else None
+        return words.days(facts.days_overdue) if rule.contains(facts.days_overdue) else None
     if kind == "amount_residual":
         if facts.residual > 0 and rule.contains(facts.residual):
-            return f"{facts.residual:,.2f} open on the invoice"
+            return words.open_on_invoice(facts.residual)
         return None
     if kind == "customer_overdue":
         if facts.customer_overdue > 0 and rule.contains(facts.customer_overdue):
-            return f"{facts.customer_overdue:,.2f} overdue for the customer"
+            return words.overdue_for_customer(facts.customer_overdue)
         return None
     if kind == "over_credit_limit":
-        return "over credit limit" if facts.over_credit_limit else None
+        return words.over_credit_limit() if facts.over_credit_limit else None
     if kind == "broken_promises":
         count = facts.broken_promises_invoice if rule.scope == "invoice" else facts.broken_promises_customer
         if count >= rule.min:
-            where = "" if rule.scope == "invoice" else " by the customer"
-            return f"{_plural(count, 'promise')} broken{where}"
+            return words.promises_broken(count, by_customer=rule.scope != "invoice")
         return None
     if kind == "open_dispute":
-        return "open dispute" if facts.open_dispute else None
+        return words.open_dispute() if facts.open_dispute else None
     if kind == "account_tier":
-        return TIER_LABELS.get(facts.account_tier) if facts.account_tier in rule.tiers else None
+        return words.tier(facts.account_tier) if facts.account_tier in rule.tiers else None
     if kind == "risk_signals":
         if len(facts.risk_signals) >= rule.min:
-            labels = ", ".join(RISK_SIGNAL_LABELS.get(s, s) for s in facts.risk_signals)
-            return f"{_plural(len(facts.risk_signals), 'risk signal')} ({labels})"
+            return words.risk_signals(facts.risk_signals)
         return None
     if kind == "days_no_response":
         days = _days_no_response(facts, rule.since_stage, today)
         if days is not None and days >= rule.min:
-            return f"no response for {_plural(days, 'day')}"
+            return words.no_response(days)
         return None
     raise ValueError(f"unknown rule kind {kind!r}")
 
 
-def stage_match(stage: Stage, facts: InvoiceFacts, today: date) -> list[str] | None:
+def stage_match(stage: Stage, facts: InvoiceFacts, today: date, words: Words = ENGLISH) -> list[str] | None:
     """The phrases of the stage's matching rules, or None when the stage does not apply."""
     if not stage.rules:
         return None
-    phrases = [_rule_match(rule, facts, today) for rule in stage.rules]
+    phrases = [_rule_match(rule, facts, today, words) for rule in stage.rules]
     hits = [p for p in phrases if p]
     if stage.rule_mode == "all":
         return hits if len(hits) == len(phrases) else None
     return hits or None
 
 
-def match_stage(policy: Policy, facts: InvoiceFacts, today: date) -> tuple[int | None, list[str]]:
+def match_stage(
+    policy: Policy, facts: InvoiceFacts, today: date, words: Words = ENGLISH
+) -> tuple[int | None, list[str]]:
     """The highest stage whose rules match, with the phrases that made it match."""
     for stage in policy.descending():
-        hits = stage_match(stage, facts, today)
+        hits = stage_match(stage, facts, today, words)
         if hits is not None:
             return stage.sequence, hits
     return None, []
 
 
-def _reason(facts: InvoiceFacts, hits: list[str]) -> str:
+def _reason(facts: InvoiceFacts, hits: list[str], words: Words = ENGLISH) -> str:
     """The reason in words: days overdue, what made the stage match, and what else weighs."""
-    phrases = [_days_phrase(facts.days_overdue)]
+    phrases = [words.days(facts.days_overdue)]
     notable = []
     if facts.broken_promises_invoice:
-        notable.append(f"{_plural(facts.broken_promises_invoice, 'promise')} broken")
+        notable.append(words.promises_broken(facts.broken_promises_invoice))
     if facts.open_dispute:
-        notable.append("open dispute")
+        notable.append(words.open_dispute())
     for phrase in [*hits, *notable]:
         if phrase not in phrases:
             phrases.append(phrase)
-    return "; ".join(phrases)
+    return words.join(phrases)
 
 
 def external_plan(stage: Stage, facts: InvoiceFacts, entering: bool, today: date):
@@ -235,11 +289,12 @@ def external_plan(stage: Stage, facts: InvoiceFacts, entering: bool, today: date
     return True, attempts, ""
 
 
-def decide(policy: Policy, facts: InvoiceFacts, today: date) -> Decision:
+def decide(policy: Policy, facts: InvoiceFacts, today: date, words: Words = ENGLISH) -> Decision:
     """The stage an invoice belongs at today, and what to tell the customer.
 
     Escalation only moves up on its own: when the rules point below the
     current stage, the invoice stays where it is. A paid invoice closes.
+    ``words`` writes the reason (English with plain amounts by default).
     """
     current = facts.current_stage
     if facts.paid or facts.residual <= 0:
@@ -248,22 +303,22 @@ def decide(policy: Policy, facts: InvoiceFacts, today: date) -> Decision:
             "close" if current is not None else "none",
             None,
             current,
-            "paid in full",
+            words.paid(),
         )
-    matched, hits = match_stage(policy, facts, today)
+    matched, hits = match_stage(policy, facts, today, words)
     stages = policy.by_sequence
     if current is not None and current not in stages:
         current = None  # the stage was removed from the policy
     if matched is None and current is None:
-        return Decision(facts.invoice_id, "none", None, None, _reason(facts, []))
+        return Decision(facts.invoice_id, "none", None, None, _reason(facts, [], words))
     if current is not None and (matched is None or matched <= current):
         target, action = current, "stay"
-        reason = _reason(facts, hits)
+        reason = _reason(facts, hits, words)
         if matched is not None and matched < current:
-            reason += f"; held at {stages[current].name} (escalation only moves up)"
+            reason = words.join([reason, words.held_at(stages[current].name)])
     else:
         target, action = matched, "enter"
-        reason = _reason(facts, hits)
+        reason = _reason(facts, hits, words)
     send, cycle, hold = external_plan(stages[target], facts, action == "enter", today)
     return Decision(
         facts.invoice_id,

@@ -561,7 +561,7 @@ class ArEscalationCase(models.Model):
             }
         )
         reason = self.env._(
-            "Not acknowledged by %(deadline)s: rolled up from %(old)s to %(new)s",
+            "Not acknowledged by the deadline of %(deadline)s: rolled up from %(old)s to %(new)s",
             deadline=format_reader_datetime(self.env, previous_deadline, previous),
             old=previous.name or "-",
             new=user.name,

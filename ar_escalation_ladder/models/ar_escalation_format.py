@@ -1,6 +1,7 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""Dates in the words of the chatter: the reader's time zone and date format, not raw UTC.
+"""Dates and money in the words of the chatter: the reader's time zone and date format, not
+raw UTC; amounts in their currency; the engine's reasons in the user's language.
 
 A chatter line is stored text, written once and read by many: it is written in
 the time zone of the user it is about (the escalation's owner) or of the user
@@ -9,7 +10,10 @@ acting, with the zone named, in the date format of the language it is written in
 
 import pytz
 
+from odoo.tools import format_amount
 from odoo.tools.misc import get_lang
+
+from ..engine import Words
 
 
 def format_reader_datetime(env, value, user=None, date_format=None):
@@ -29,3 +33,104 @@ def format_reader_datetime(env, value, user=None, date_format=None):
     local = pytz.utc.localize(value).astimezone(zone)
     date_format = date_format or get_lang(env).date_format or "%m/%d/%Y"
     return f"{local.strftime(date_format)} {local.strftime('%H:%M')} ({tz_name})"
+
+
+class ReasonWords(Words):
+    """The engine's phrases of a reason (:class:`..engine.Words`) in ``env``'s language,
+    amounts in ``currency`` (the company's: the engine's amounts are in company currency)."""
+
+    def __init__(self, env, currency):
+        self.env = env
+        self.currency = currency
+        self._labels = None
+        self._days = {}  # a run words tens of thousands of ages: each once
+
+    def _label(self, field, key):
+        if self._labels is None:
+            partner_fields = self.env["res.partner"]._fields
+            self._labels = {
+                "tier": dict(partner_fields["ar_account_tier"]._description_selection(self.env)),
+            }
+        return self._labels[field].get(key, key)
+
+    def days(self, days):
+        if days not in self._days:
+            self._days[days] = self._days_text(days)
+        return self._days[days]
+
+    def _days_text(self, days):
+        _ = self.env._
+        if days > 1:
+            return _("%s days overdue", days)
+        if days == 1:
+            return _("1 day overdue")
+        if days == 0:
+            return _("due today")
+        if days == -1:
+            return _("due tomorrow")
+        return _("due in %s days", -days)
+
+    def amount(self, amount):
+        return format_amount(self.env, amount or 0.0, self.currency)
+
+    def open_on_invoice(self, amount):
+        return self.env._("%s open on the invoice", self.amount(amount))
+
+    def overdue_for_customer(self, amount):
+        return self.env._("%s overdue for the customer", self.amount(amount))
+
+    def over_credit_limit(self):
+        return self.env._("over credit limit")
+
+    def promises_broken(self, count, by_customer=False):
+        _ = self.env._
+        if by_customer:
+            return (
+                _("1 promise broken by the customer")
+                if count == 1
+                else _("%s promises broken by the customer", count)
+            )
+        return _("1 promise broken") if count == 1 else _("%s promises broken", count)
+
+    def open_dispute(self):
+        return self.env._("open dispute")
+
+    def tier(self, tier):
+        return self.env._("%s account", self._label("tier", tier).lower())
+
+    def signal(self, signal):
+        return signal_label(self.env, signal)
+
+    def risk_signals(self, signals):
+        labels = ", ".join(self.signal(s) for s in signals)
+        if len(signals) == 1:
+            return self.env._("1 risk signal (%s)", labels)
+        return self.env._("%(count)s risk signals (%(labels)s)", count=len(signals), labels=labels)
+
+    def no_response(self, days):
+        _ = self.env._
+        return _("no response for 1 day") if days == 1 else _("no response for %s days", days)
+
+    def paid(self):
+        return self.env._("paid in full")
+
+    def held_at(self, stage_name):
+        return self.env._("held at %s (escalation only moves up)", stage_name)
+
+
+def signal_label(env, signal):
+    """A risk signal of the engine (``late_payer``…) in ``env``'s language."""
+    _ = env._
+    labels = {
+        "late_payer": _("pays late on average"),
+        "worsening": _("payment delays worsening"),
+        "broken_promise": _("broke a promise before"),
+        "dispute": _("open dispute"),
+        "over_credit_limit": _("over credit limit"),
+    }
+    return labels.get(signal, signal)
+
+
+def reason_words(env, company):
+    """The words of the ladder's reasons for ``company``: ``env``'s language, its currency."""
+    return ReasonWords(env, company.currency_id)

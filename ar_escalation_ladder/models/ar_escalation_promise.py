@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, format_date
 
 from .ar_escalation_access import ladder_context
 
@@ -103,9 +103,9 @@ class ArEscalationPromise(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The promised amount (%(total)s) exceeds what is open on %(invoice)s (%(residual)s).",
-                        total=total,
+                        total=promise.currency_id.format(total),
                         invoice=promise.move_id.name,
-                        residual=residual,
+                        residual=promise.currency_id.format(residual),
                     )
                 )
 
@@ -160,8 +160,8 @@ class ArEscalationPromise(models.Model):
             for line in lines:
                 move = line.promise_id.move_id
                 reason = messages[kind] % {
-                    "amount": f"{line.amount:,.2f}",
-                    "date": fields.Date.to_string(line.date),
+                    "amount": line.currency_id.format(line.amount),
+                    "date": format_date(self.env, line.date),
                 }
                 events.append(runner._event_vals(move, kind, move.ar_stage_id, reason))
         self.env["ar.escalation.event"]._ar_log(events)

@@ -25,6 +25,7 @@ from odoo.tools import SQL, email_normalize
 from ..engine import InvoiceFacts, decide, risk_signals
 from .ar_escalation_access import ladder_context
 from .ar_escalation_event import HELD_DISPOSITIONS
+from .ar_escalation_format import reason_words
 
 _logger = logging.getLogger(__name__)
 
@@ -252,7 +253,9 @@ class ArEscalationRunner(models.AbstractModel):
             company_moves = moves.browse(list(company_rows))
             policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
             facts, data = runner._ar_collect(company_moves, company, policy, today, company_rows)
-            decisions = [decide(policy, fact, today) for fact in facts]
+            # the reasons in words: the run's language, amounts in the company's currency
+            words = reason_words(self.env, company)
+            decisions = [decide(policy, fact, today, words) for fact in facts]
             # go-live cap on the existing book's entry (models/ar_escalation_go_live.py)
             decisions = runner._ar_go_live_decisions(company, facts, decisions, policy, today)
             runner._ar_apply(company, company_moves, decisions, stages, data, today, now)
@@ -364,7 +367,8 @@ class ArEscalationRunner(models.AbstractModel):
             facts, __ = self._ar_collect(
                 moves.browse(list(company_rows)), company, policy, today, company_rows
             )
-            reasons.update((fact.invoice_id, decide(policy, fact, today).reason) for fact in facts)
+            words = reason_words(self.env, company)
+            reasons.update((fact.invoice_id, decide(policy, fact, today, words).reason) for fact in facts)
         return reasons
 
     @api.model

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import format_date
 
 from ..engine import decide
+from ..models.ar_escalation_format import reason_words
 
 
 class ArEscalationPreview(models.TransientModel):
@@ -79,7 +80,8 @@ class ArEscalationPreview(models.TransientModel):
         policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
         rows = runner._ar_read_rows(moves)
         facts, __ = runner._ar_collect(moves, company, policy, today, rows)
-        decisions = [decide(policy, fact, today) for fact in facts]
+        words = reason_words(self.env, company)
+        decisions = [decide(policy, fact, today, words) for fact in facts]
         decisions = runner._ar_go_live_decisions(
             company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
         )
@@ -136,6 +138,10 @@ class ArEscalationPreview(models.TransientModel):
             return self.env._(
                 "Not payable as sent (%s): the invoice is fixed first, its owner gets a task.",
                 "; ".join(decision.blockers),
+            )
+        if hold == "cadence complete" and stage.cadence_max <= 1:
+            return self.env._(
+                "The reminder of %s was sent; the next message comes with the next stage.", stage.name
             )
         if hold == "cadence complete":
             return self.env._(
