@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 ACCOUNT_TIERS = ("strategic", "key", "standard", "small")
 OWNER_ROLES = ("ar_operator", "account_manager", "ar_lead", "finance_lead", "cfo")
@@ -33,7 +34,18 @@ RULE_KINDS = (
 
 
 class PolicyError(ValueError):
-    """A policy that cannot be used, with a message naming stage and rule."""
+    """A policy that cannot be used, with a message naming stage and rule.
+
+    ``problems`` holds each fault for a caller that words it itself (the Odoo
+    side translates them): a dict with ``stage`` (its name), ``sequence``,
+    ``rule`` (1-based) and ``kind`` of the rule, ``field`` (the key at fault,
+    dotted), ``code`` (pydantic's error type or this module's own), ``params``
+    (the code's values) and ``input`` (the value given).
+    """
+
+    def __init__(self, message, problems=()):
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 class _Strict(BaseModel):
@@ -47,9 +59,13 @@ class _Range(_Strict):
     @model_validator(mode="after")
     def _check_range(self):
         if self.min is None and self.max is None:
-            raise ValueError("set min, max or both")
+            raise PydanticCustomError("range_empty", "set min, max or both")
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min:g}) must be <= max ({self.max:g})")
+            raise PydanticCustomError(
+                "range_inverted",
+                "min ({min_text}) must be <= max ({max_text})",
+                {"min": self.min, "max": self.max, "min_text": f"{self.min:g}", "max_text": f"{self.max:g}"},
+            )
         return self
 
     def contains(self, value: float) -> bool:
@@ -72,7 +88,8 @@ class AmountResidualRule(_Range):
     @model_validator(mode="after")
     def _check_positive(self):
         if (self.min or 0) < 0 or (self.max or 0) < 0:
-            raise ValueError("amounts cannot be negative")
+            value = self.min if (self.min or 0) < 0 else self.max
+            raise PydanticCustomError("amount_negative", "amounts cannot be negative", {"value": value})
         return self
 
 
@@ -150,9 +167,15 @@ class Stage(_Strict):
     @model_validator(mode="after")
     def _check_stage(self):
         if not self.sla_same_business_day and self.sla_hours <= 0:
-            raise ValueError("sla_hours must be > 0 unless the SLA is the same business day")
+            raise PydanticCustomError(
+                "sla_zero", "sla_hours must be > 0 unless the SLA is the same business day"
+            )
         if self.cadence_max > 1 and self.cadence_days < 1:
-            raise ValueError("cadence_days must be >= 1 when cadence_max > 1")
+            raise PydanticCustomError(
+                "cadence_zero",
+                "cadence_days must be >= 1 when cadence_max > 1",
+                {"cadence_max": self.cadence_max},
+            )
         return self
 
 
@@ -171,8 +194,10 @@ class Policy(_Strict):
         seen = {}
         for stage in self.stages:
             if stage.sequence in seen:
-                raise ValueError(
-                    f'stages "{seen[stage.sequence]}" and "{stage.name}" share sequence {stage.sequence}'
+                raise PydanticCustomError(
+                    "sequence_shared",
+                    'stages "{first}" and "{second}" share sequence {sequence}',
+                    {"first": seen[stage.sequence], "second": stage.name, "sequence": stage.sequence},
                 )
             seen[stage.sequence] = stage.name
         return self
@@ -185,38 +210,50 @@ class Policy(_Strict):
         return tuple(sorted(self.stages, key=lambda s: s.sequence, reverse=True))
 
 
-def _describe_location(data: dict, loc: tuple) -> str:
-    """Turn a pydantic error location into 'Stage "X" (sequence N), rule K (kind)'."""
-    parts = []
+def _where(data: dict, loc: tuple) -> dict:
+    """What a pydantic error location points at: the stage, the rule, the field."""
+    where = {"stage": None, "sequence": None, "rule": None, "kind": None, "field": None}
+    rest = loc
     if len(loc) >= 2 and loc[0] == "stages" and isinstance(loc[1], int):
         stages = data.get("stages") or []
         raw = stages[loc[1]] if loc[1] < len(stages) else {}
         raw = raw if isinstance(raw, dict) else {}
-        name = raw.get("name") or f"#{loc[1] + 1}"
-        seq = raw.get("sequence", "?")
-        parts.append(f'Stage "{name}" (sequence {seq})')
+        name = raw.get("name")
+        where.update(stage=name if isinstance(name, str) and name else f"#{loc[1] + 1}")
+        where["sequence"] = raw.get("sequence", "?")
         rest = loc[2:]
         if len(rest) >= 2 and rest[0] == "rules" and isinstance(rest[1], int):
             rules = raw.get("rules") or []
-            rule = rules[rest[1]] if rest[1] < len(rules) else {}
+            rule = rules[rest[1]] if isinstance(rules, list | tuple) and rest[1] < len(rules) else {}
             kind = rule.get("kind", "?") if isinstance(rule, dict) else "?"
-            parts.append(f"rule {rest[1] + 1} ({kind})")
+            where.update(rule=rest[1] + 1, kind=kind if isinstance(kind, str) else repr(kind))
             rest = rest[2:]
             if rest and rest[0] == kind:
                 rest = rest[1:]
-        if rest:
-            parts.append("field " + ".".join(str(p) for p in rest))
-    elif loc:
-        parts.append("field " + ".".join(str(p) for p in loc))
-    else:
-        parts.append("policy")
-    return ", ".join(parts)
+    if rest:
+        where["field"] = ".".join(str(p) for p in rest)
+    return where
+
+
+def _describe_location(where: dict) -> str:
+    """A location as 'Stage "X" (sequence N), rule K (kind), field F'."""
+    parts = []
+    if where["stage"] is not None:
+        parts.append(f'Stage "{where["stage"]}" (sequence {where["sequence"]})')
+    if where["rule"] is not None:
+        parts.append(f"rule {where['rule']} ({where['kind']})")
+    if where["field"]:
+        parts.append("field " + where["field"])
+    return ", ".join(parts) or "policy"
 
 
 def load_policy(data: dict) -> Policy:
     """Validate ``data`` into a :class:`Policy` or raise :class:`PolicyError`."""
     if not isinstance(data, dict):
-        raise PolicyError("policy: expected a mapping with a 'stages' list")
+        raise PolicyError(
+            "policy: expected a mapping with a 'stages' list",
+            [{**_where({}, ()), "code": "not_a_mapping", "params": {}, "input": None}],
+        )
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
@@ -225,8 +262,17 @@ def load_policy(data: dict) -> Policy:
             # a stage that fails validation also makes the stages tuple look
             # short; report only the real cause
             errors = [e for e in errors if tuple(e["loc"]) != ("stages",)] or errors
-        lines = []
+        lines, problems = [], []
         for err in errors:
+            where = _where(data, tuple(err["loc"]))
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{_describe_location(data, tuple(err['loc']))}: {msg}")
-        raise PolicyError("; ".join(lines)) from None
+            lines.append(f"{_describe_location(where)}: {msg}")
+            problems.append(
+                {
+                    **where,
+                    "code": err["type"],
+                    "params": dict(err.get("ctx") or {}),
+                    "input": err.get("input"),
+                }
+            )
+        raise PolicyError("; ".join(lines), problems) from None

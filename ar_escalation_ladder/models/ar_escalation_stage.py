@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import PolicyError, load_policy
+from .ar_escalation_policy_text import policy_error_text
 from .res_config_settings import DEFAULT_CADENCE_DAYS, DEFAULT_CADENCE_MAX
 
 OWNER_ROLES = [
@@ -127,7 +128,7 @@ class ArEscalationStage(models.Model):
             try:
                 load_policy({"stages": [stage._to_policy_dict()]})
             except PolicyError as exc:
-                raise ValidationError(str(exc)) from None
+                raise ValidationError(policy_error_text(self.env, exc)) from None
 
     def _to_policy_dict(self):
         self.ensure_one()

@@ -182,5 +182,8 @@ class TestLadderRules(ArEscalationCommon):
             self.stage2.rule_ids[0].write(
                 {"use_min": True, "min_value": 40, "use_max": True, "max_value": 20}
             )
-        self.assertIn('Stage "Managed" (sequence 2), rule 1 (days_overdue)', str(err.exception))
-        self.assertIn("min (40) must be <= max (20)", str(err.exception))
+        self.assertEqual(
+            str(err.exception),
+            "Stage “Managed” (level 2), rule 1 (Days overdue): "
+            "The range of days overdue starts at 40 but ends at 20.",
+        )

@@ -291,7 +291,8 @@ class TestPolicyAsCode(ArEscalationCommon):
         with self.assertRaises(UserError) as err:
             self._import("yaml", yaml.safe_dump(data))
         self.assertIn(
-            'Stage "Managed" (sequence 2), rule 1 (days_overdue): min (16) must be <= max (5)',
+            "Stage “Managed” (level 2), rule 1 (Days overdue): "
+            "The range of days overdue starts at 16 but ends at 5.",
             str(err.exception),
         )
         self.assertEqual(self.stage2.sla_hours, 6.0, "nothing changed")

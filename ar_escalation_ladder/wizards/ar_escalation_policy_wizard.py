@@ -3,6 +3,7 @@
 """Policy as code: the ladder exported to JSON or YAML, and imported back."""
 
 import base64
+import codecs
 import json
 
 import yaml
@@ -11,6 +12,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..engine import PolicyError, load_policy
+from ..models.ar_escalation_policy_text import policy_error_text
 
 PRESENTATION = ("tone", "color", "rollup", "rollup_role", "contact", "notice_days", "description")
 
@@ -57,19 +59,134 @@ class ArEscalationPolicyWizard(models.TransientModel):
         }
 
     # ------------------------------------------------------------------
+    def _ar_decode(self, raw):
+        """The file's text: UTF-8, or UTF-16 / UTF-8 marked by a byte order mark (Notepad's
+        "Unicode" and "UTF-8 with BOM"); any other encoding is refused in words."""
+        encoding = "utf-8"
+        for bom, bom_encoding in (
+            (codecs.BOM_UTF8, "utf-8-sig"),
+            (codecs.BOM_UTF16_LE, "utf-16"),
+            (codecs.BOM_UTF16_BE, "utf-16"),
+        ):
+            if raw.startswith(bom):
+                encoding = bom_encoding
+                break
+        if encoding == "utf-8" and b"\x00" in raw:
+            # UTF-16 without its byte order mark (or not text at all): every other byte is NUL
+            raise UserError(
+                self.env._(
+                    "The file is not UTF-8 text (it holds NUL bytes, as UTF-16 without its byte "
+                    "order mark does): save it as UTF-8 (in Notepad: File > Save as, Encoding "
+                    "UTF-8) and import it again."
+                )
+            )
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                self.env._(
+                    "The file is not UTF-8 text (line %s holds a character that is not): save it "
+                    "as UTF-8 (in Notepad: File > Save as, Encoding UTF-8) and import it again.",
+                    raw[: exc.start].count(b"\n") + 1,
+                )
+            ) from None
+        if "\x00" in text:
+            raise UserError(
+                self.env._(
+                    "The file holds NUL characters, which a policy never does: save it as UTF-8 "
+                    "text and import it again."
+                )
+            )
+        return text
+
     def _ar_parse(self):
         if not self.file:
             raise UserError(self.env._("Choose a policy file."))
-        text = base64.b64decode(self.file).decode("utf-8")
+        text = self._ar_decode(base64.b64decode(self.file))
+        fmt = dict(self._fields["file_format"]._description_selection(self.env))[self.file_format]
         try:
             data = json.loads(text) if self.file_format == "json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
+        except json.JSONDecodeError as exc:
             raise UserError(
-                self.env._("The file cannot be read as %(fmt)s: %(error)s", fmt=self.file_format, error=exc)
+                self.env._(
+                    "The file is not valid %(fmt)s: check line %(line)s, column %(column)s.",
+                    fmt=fmt,
+                    line=exc.lineno,
+                    column=exc.colno,
+                )
+            ) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            if mark is None:
+                raise UserError(self.env._("The file is not valid %s.", fmt)) from None
+            raise UserError(
+                self.env._(
+                    "The file is not valid %(fmt)s: check line %(line)s, column %(column)s.",
+                    fmt=fmt,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                )
             ) from None
         if not isinstance(data, dict) or not isinstance(data.get("stages"), list):
-            raise UserError(self.env._("The file needs a top-level 'stages' list."))
+            raise UserError(self.env._("The file needs a list of stages under “stages:” at its top level."))
         return data
+
+    def _ar_presentation(self, stage_policy, presentation):
+        """The stage's presentation settings of the file, checked: values its form could hold."""
+        Stage = self.env["ar.escalation.stage"]
+        vals = {}
+        for key, value in presentation.items():
+            if key not in PRESENTATION:
+                continue
+            field = Stage._fields[key]
+            where = {
+                "stage": stage_policy.name,
+                "level": stage_policy.sequence,
+                "field": field._description_string(self.env),
+                "key": key,
+            }
+            if field.type == "selection" and value not in (False, None):
+                allowed = dict(field._description_selection(self.env))
+                if value not in allowed:
+                    raise UserError(
+                        self.env._(
+                            "The policy was not imported: stage “%(stage)s” (level %(level)s): "
+                            "“%(field)s” (%(key)s) cannot be “%(value)s”; it is one of: %(allowed)s.",
+                            **where,
+                            value=value,
+                            allowed=", ".join(allowed),
+                        )
+                    )
+            elif field.type == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
+                raise UserError(
+                    self.env._(
+                        "The policy was not imported: stage “%(stage)s” (level %(level)s): "
+                        "“%(field)s” (%(key)s) must be a whole number.",
+                        **where,
+                    )
+                )
+            elif field.type in ("char", "text") and not isinstance(value, str):
+                value = str(value)
+            elif field.type == "boolean":
+                value = bool(value)
+            vals[key] = value
+        return vals
+
+    def _ar_template(self, stage_policy, template_ref):
+        template = (
+            self.env.ref(template_ref, raise_if_not_found=False) if isinstance(template_ref, str) else None
+        )
+        if not template or template._name != "mail.template":
+            raise UserError(
+                self.env._(
+                    "The policy was not imported: stage “%(stage)s” (level %(level)s) names the email "
+                    "template “%(template)s”, which this database does not have.",
+                    stage=stage_policy.name,
+                    level=stage_policy.sequence,
+                    template=template_ref,
+                )
+            )
+        return template
 
     def action_import(self):
         """Validate the whole file first; apply it only when every stage and rule is valid."""
@@ -85,12 +202,24 @@ class ArEscalationPolicyWizard(models.TransientModel):
         try:
             policy = load_policy(policy_data)
         except PolicyError as exc:
-            raise UserError(self.env._("The policy was not imported: %s", exc)) from None
+            raise UserError(
+                self.env._("The policy was not imported:\n%s", policy_error_text(self.env, exc))
+            ) from None
         Stage = self.env["ar.escalation.stage"].with_context(active_test=False)
         existing = {stage.sequence: stage for stage in Stage.search([])}
         kept = Stage
         for raw, stage_policy in zip(data["stages"], policy.stages, strict=True):
-            presentation = dict(raw.get("presentation") or {})
+            presentation = raw.get("presentation") or {}
+            if not isinstance(presentation, dict):
+                raise UserError(
+                    self.env._(
+                        "The policy was not imported: stage “%(stage)s” (level %(level)s): its "
+                        "“presentation” must be a mapping of named values.",
+                        stage=stage_policy.name,
+                        level=stage_policy.sequence,
+                    )
+                )
+            presentation = dict(presentation)
             template_ref = presentation.pop("mail_template", None)
             vals = {
                 "name": stage_policy.name,
@@ -104,10 +233,10 @@ class ArEscalationPolicyWizard(models.TransientModel):
                 "cadence_days": stage_policy.cadence_days,
                 "cadence_max": stage_policy.cadence_max,
                 "pause_on_promise": stage_policy.pause_on_promise,
-                **{key: value for key, value in presentation.items() if key in PRESENTATION},
+                **self._ar_presentation(stage_policy, presentation),
             }
             if template_ref:
-                vals["mail_template_id"] = self.env.ref(template_ref).id
+                vals["mail_template_id"] = self._ar_template(stage_policy, template_ref).id
             vals["rule_ids"] = [(5, 0, 0)] + [(0, 0, self._ar_rule_vals(rule)) for rule in stage_policy.rules]
             stage = existing.get(stage_policy.sequence)
             if stage:

@@ -1,0 +1,220 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""A policy that does not validate, in words a user understands, in the user's language.
+
+The engine (``engine/policy.py``) knows no language: its :class:`PolicyError`
+carries each fault as a code with its values and where it is (stage, rule,
+field). Here each is worded with the labels the user sees on the stage's form
+("The range of days overdue starts at 20 but ends at 15"), never pydantic's
+or Python's text.
+"""
+
+from .ar_escalation_rule import RANGE_KINDS
+
+
+def _number(value):
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _given(value):
+    """The value a file gave, as the user typed it (text quoted, nothing for none)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return _number(value)
+    if isinstance(value, str):
+        return f"“{value}”"
+    return "{…}" if isinstance(value, dict) else "[…]"
+
+
+class PolicyWords:
+    """The words of a :class:`PolicyError`'s problems, in ``env``'s language."""
+
+    def __init__(self, env):
+        self.env = env
+        self._ = env._
+        self.kinds = dict(env["ar.escalation.rule"]._fields["kind"]._description_selection(env))
+
+    # where ------------------------------------------------------------
+    def field_label(self, problem):
+        """The key at fault as the form names it, with the key of the file: “SLA (hours)” (sla_hours)."""
+        _ = self._
+        key = problem["field"] or ""
+        last = key.rsplit(".", 1)[-1]
+        env = self.env
+        stage_fields = env["ar.escalation.stage"]._fields
+        company_fields = env["res.company"]._fields
+        if problem["rule"] is not None:
+            kind = problem["kind"]
+            labels = {
+                "min": _("From") if kind in RANGE_KINDS else _("At least"),
+                "max": _("To"),
+                "scope": _("Scope"),
+                "since_stage": _("Counting messages from level"),
+                "tiers": _("Tiers"),
+                "kind": _("Kind of rule"),
+            }
+        elif problem["stage"] is not None:
+            labels = {
+                name: stage_fields[name]._description_string(env)
+                for name in (
+                    "sequence",
+                    "name",
+                    "rule_mode",
+                    "owner_role",
+                    "sla_hours",
+                    "sla_same_business_day",
+                    "channel",
+                    "cadence_days",
+                    "cadence_max",
+                    "pause_on_promise",
+                )
+            }
+            labels["rules"] = _("Entry rules")
+        else:
+            labels = {
+                "stages": _("Stages"),
+                "promise_grace_days": company_fields["ar_promise_grace_days"]._description_string(env),
+                "late_payer_days": company_fields["ar_late_payer_days"]._description_string(env),
+                "worsening_days": company_fields["ar_worsening_days"]._description_string(env),
+                "risk": _("Risk thresholds"),
+            }
+        label = labels.get(last)
+        if not key:
+            return ""
+        return f"“{label}” ({key})" if label else f"“{key}”"
+
+    def location(self, problem):
+        _ = self._
+        parts = []
+        if problem["stage"] is not None:
+            parts.append(
+                _("Stage “%(name)s” (level %(level)s)", name=problem["stage"], level=problem["sequence"])
+            )
+        if problem["rule"] is not None:
+            kind = self.kinds.get(problem["kind"]) or problem["kind"]
+            parts.append(_("rule %(number)s (%(kind)s)", number=problem["rule"], kind=kind))
+        return ", ".join(parts)
+
+    # what ---------------------------------------------------------------
+    def what(self, problem):
+        """The fault itself, as a sentence."""
+        _ = self._
+        code = problem["code"]
+        params = problem["params"]
+        field = self.field_label(problem) or _("The value")
+        given = _given(problem["input"])
+        kind_label = (self.kinds.get(problem["kind"]) or problem["kind"] or "").lower()
+        if code == "range_inverted":
+            return _(
+                "The range of %(what)s starts at %(min)s but ends at %(max)s.",
+                what=kind_label,
+                min=_number(params["min"]),
+                max=_number(params["max"]),
+            )
+        if code == "range_empty":
+            return _("The range of %s needs a start (From), an end (To) or both.", kind_label)
+        if code == "amount_negative":
+            return _("An amount cannot be negative (%s).", _number(params["value"]))
+        if code == "sla_zero":
+            return _("The SLA must be more than 0 hours, unless it is the same business day.")
+        if code == "cadence_zero":
+            return _(
+                "With %s messages at most, the days between them must be at least 1.", params["cadence_max"]
+            )
+        if code == "sequence_shared":
+            return _(
+                "Stages “%(first)s” and “%(second)s” share level %(level)s: each stage needs its own level.",
+                first=params["first"],
+                second=params["second"],
+                level=params["sequence"],
+            )
+        if code == "not_a_mapping":
+            return _("The policy must be a mapping with a list of stages.")
+        if code == "missing":
+            return _("%s is missing.", field)
+        if code == "extra_forbidden":
+            return _("%s is not a setting the ladder knows: remove it or check its spelling.", field)
+        if code in ("greater_than_equal", "greater_than"):
+            bound = _number(params.get("ge", params.get("gt")))
+            if code == "greater_than":
+                return _(
+                    "%(field)s must be more than %(bound)s; it is %(given)s.",
+                    field=field,
+                    bound=bound,
+                    given=given,
+                )
+            return _(
+                "%(field)s must be at least %(bound)s; it is %(given)s.",
+                field=field,
+                bound=bound,
+                given=given,
+            )
+        if code in ("less_than_equal", "less_than"):
+            bound = _number(params.get("le", params.get("lt")))
+            if code == "less_than":
+                return _(
+                    "%(field)s must be less than %(bound)s; it is %(given)s.",
+                    field=field,
+                    bound=bound,
+                    given=given,
+                )
+            return _(
+                "%(field)s must be at most %(bound)s; it is %(given)s.", field=field, bound=bound, given=given
+            )
+        if code == "literal_error":
+            return _(
+                "%(field)s cannot be %(given)s; it is one of: %(expected)s.",
+                field=field,
+                given=given,
+                expected=params.get("expected", ""),
+            )
+        if code == "union_tag_invalid":
+            return _(
+                "%(given)s is not a kind of rule; the kinds are: %(kinds)s.",
+                given=_given(params.get("tag")),
+                kinds=", ".join(sorted(self.kinds)),
+            )
+        if code == "union_tag_not_found":
+            return _("The rule has no kind; the kinds are: %s.", ", ".join(sorted(self.kinds)))
+        if code in ("int_type", "int_parsing", "int_from_float"):
+            return _("%(field)s must be a whole number; it is %(given)s.", field=field, given=given)
+        if code in ("float_type", "float_parsing", "finite_number"):
+            return _("%(field)s must be a number; it is %(given)s.", field=field, given=given)
+        if code in ("bool_type", "bool_parsing"):
+            return _("%(field)s must be true or false; it is %(given)s.", field=field, given=given)
+        if code in ("string_type", "string_too_short"):
+            return _("%s must be a text that is not empty.", field)
+        if code == "too_short":
+            if problem["field"] == "stages":
+                return _("The policy needs at least one stage.")
+            return _("%s needs at least one value.", field)
+        if code in ("tuple_type", "list_type"):
+            return _("%s must be a list.", field)
+        if code in ("model_type", "model_attributes_type", "dict_type"):
+            if problem["stage"] is not None and problem["rule"] is None and not problem["field"]:
+                return _("Each stage must be a mapping of its settings.")
+            if problem["rule"] is not None and not problem["field"]:
+                return _("Each rule must be a mapping of its settings.")
+            return _("%s must be a mapping of named values.", field)
+        return _("%(field)s is not valid: %(given)s.", field=field, given=given)
+
+    def problem_text(self, problem):
+        where = self.location(problem)
+        return f"{where}: {self.what(problem)}" if where else self.what(problem)
+
+    def text(self, error):
+        """The whole error: each problem on its own line."""
+        problems = getattr(error, "problems", ())
+        if not problems:
+            return str(error)
+        return "\n".join(self.problem_text(problem) for problem in problems)
+
+
+def policy_error_text(env, error):
+    """:class:`..engine.PolicyError` ``error`` in words, in ``env``'s language."""
+    return PolicyWords(env).text(error)
