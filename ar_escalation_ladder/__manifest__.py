@@ -35,6 +35,7 @@
         "views/ar_escalation_policy_views.xml",
         "views/res_partner_views.xml",
         "views/ar_escalation_send_now_views.xml",
+        "views/ar_escalation_bulk_views.xml",
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",
         "views/ar_escalation_run_views.xml",
@@ -44,6 +45,7 @@
         "web.assets_backend": [
             "ar_escalation_ladder/static/src/views/*.js",
             "ar_escalation_ladder/static/src/views/*.xml",
+            "ar_escalation_ladder/static/src/scss/*.scss",
         ],
         "web.assets_tests": ["ar_escalation_ladder/static/tests/tours/*.js"],
     },

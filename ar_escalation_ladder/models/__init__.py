@@ -18,3 +18,4 @@ from . import mail_render_mixin
 from . import mail_mail
 from . import ar_escalation_go_live
 from . import ar_escalation_send_now
+from . import ar_escalation_everyday

@@ -9,7 +9,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .ar_escalation_access import check_ladder_fields, ladder_context, portal_author_id
 from .ar_escalation_dispute import DISPUTE_CODES, text_as_html
@@ -100,7 +100,13 @@ class AccountMove(models.Model):
         "Promised by",
         compute="_compute_ar_promise",
         store=True,
-        help="Latest date of an open promise instalment.",
+        help="Date of the next open instalment of a promise that holds (none broken).",
+    )
+    ar_promise_line_ids = fields.Many2many(
+        "ar.escalation.promise.line",
+        string="Payment plan",
+        compute="_compute_ar_promise_line_ids",
+        help="The instalments promised on the invoice, each kept or broken on its own date.",
     )
     ar_broken_promise_count = fields.Integer("Broken promises", compute="_compute_ar_promise", store=True)
     ar_dispute_ids = fields.One2many("ar.escalation.dispute", "move_id", "Disputes")
@@ -323,9 +329,14 @@ class AccountMove(models.Model):
     def _compute_ar_promise(self):
         for move in self:
             promises = move.ar_promise_ids.filtered(lambda p: p.state != "cancelled")
-            open_lines = promises.line_ids.filtered(lambda line: line.state == "open")
+            # a plan holds while none of its instalments is broken; it holds
+            # until its next open instalment's date (each is kept or broken on
+            # its own date): a broken instalment escalates, the rest of the
+            # plan is still judged date by date
+            holding = promises.filtered(lambda p: p.state == "open")
+            open_lines = holding.line_ids.filtered(lambda line: line.state == "open")
             move.ar_broken_promise_count = len(promises.filtered(lambda p: p.state == "broken"))
-            move.ar_promise_date = max(open_lines.mapped("date")) if open_lines else False
+            move.ar_promise_date = min(open_lines.mapped("date")) if open_lines else False
             if open_lines:
                 move.ar_promise_state = "open"
             elif promises:
@@ -345,10 +356,17 @@ class AccountMove(models.Model):
                 move.ar_dispute_state = "resolved" if disputes else "none"
                 move.ar_dispute_code = False
 
+    def _compute_ar_promise_line_ids(self):
+        for move in self:
+            move.ar_promise_line_ids = move.ar_promise_ids.filtered(
+                lambda p: p.state != "cancelled"
+            ).line_ids.sorted(lambda line: (line.date, line.id))
+
     def _compute_ar_event_count(self):
-        data = self.env["ar.escalation.event"]._read_group(
-            [("move_id", "in", self.ids)], ["move_id"], ["__count"]
-        )
+        # sudo: a count per invoice, the figure the field shows, whoever reads the
+        # invoice; the events themselves stay the AR team's
+        events = self.env["ar.escalation.event"].sudo()
+        data = events._read_group([("move_id", "in", self.ids)], ["move_id"], ["__count"])
         counts = {move.id: count for move, count in data}
         for move in self:
             move.ar_event_count = counts.get(move.id, 0)
@@ -380,8 +398,16 @@ class AccountMove(models.Model):
         """
         self.company_id._ar_check_live()  # go-live gate
         self._ar_check_escalate_now()
+        everyday = self.env["ar.escalation.everyday"]
+        # sudo: what the run did to the invoices this user may escalate (checked
+        # above) is read back from them, after the run wrote it, whatever the
+        # company the user's session has selected
+        before = everyday._ar_snapshot(self.sudo())
         self.env["ar.escalation.runner"]._ar_process_safely(self._ar_escalation_scope()._ar_whole_customers())
-        return True
+        # what happened, invoice by invoice, rather than a silent reload
+        lines = everyday._ar_escalate_now_lines(self.sudo(), before)
+        failed = any(move.ar_error for move in self.sudo())
+        return everyday._ar_notify(self.env._("Escalate now"), lines, "warning" if failed else "info")
 
     def _ar_whole_customers(self):
         """The invoices with their customers' other open invoices (same companies).
@@ -436,6 +462,72 @@ class AccountMove(models.Model):
     def action_ar_acknowledge(self):
         self.ar_case_id._ar_acknowledge()
         return True
+
+    def action_ar_acknowledge_selected(self):
+        """Bulk *Acknowledge*: the selected invoices' open escalations (the owner's, or an AR manager's).
+
+        Each escalation acknowledged writes its event and chatter line on each
+        of its invoices, as from the invoice; the notification says how many.
+        """
+        self._ar_check_ar_group("ar_escalation_ladder.group_ar_user", self.env._("Acknowledging"))
+        cases = self.ar_case_id.filtered(lambda c: c.state == "open")
+        # refused in words when one is neither the user's nor an AR manager may act
+        cases._ar_acknowledge()
+        moves = cases.invoice_ids
+        skipped = self - moves
+        everyday = self.env["ar.escalation.everyday"]
+        if not cases:
+            return everyday._ar_notify(
+                self.env._("Acknowledge"),
+                [self.env._("Nothing to acknowledge: no open escalation among the selected invoices.")],
+                "warning",
+            )
+        lines = [
+            self.env._(
+                "%(count)s escalations acknowledged (%(invoices)s invoices).",
+                count=len(cases),
+                invoices=len(moves),
+            )
+        ]
+        if skipped:
+            lines.append(
+                self.env._(
+                    "Left alone, no open escalation: %s", ", ".join(skipped[:10].mapped("display_name"))
+                )
+            )
+        return everyday._ar_notify(self.env._("Acknowledge"), lines)
+
+    def action_ar_resume(self):
+        """*Resume*: lift the invoices' pause now (AR managers, as pausing is); evaluated at once."""
+        self._ar_check_ar_group(
+            "ar_escalation_ladder.group_ar_manager", self.env._("Resuming a paused escalation")
+        )
+        paused = self.filtered("ar_pause_until")
+        everyday = self.env["ar.escalation.everyday"]
+        if not paused:
+            return everyday._ar_notify(
+                self.env._("Resume"), [self.env._("None of the selected invoices is paused.")], "warning"
+            )
+        paused._ar_resume()
+        return everyday._ar_notify(
+            self.env._("Resume"),
+            [
+                self.env._(
+                    "Escalation resumed on %s; evaluated now.", ", ".join(paused[:10].mapped("display_name"))
+                )
+            ],
+        )
+
+    def _ar_check_ar_group(self, group, what):
+        """Refuse an action to a user without ``group`` (README, "Permissions"), in words."""
+        if self.env.su or self.env.user.has_group(group):
+            return
+        role = (
+            self.env._("AR managers")
+            if group == "ar_escalation_ladder.group_ar_manager"
+            else self.env._("AR users and AR managers")
+        )
+        raise AccessError(self.env._("%(what)s is for %(role)s.", what=what, role=role))
 
     def _ar_write(self, vals):
         """Write escalation bookkeeping only (``ar_*`` fields) through the invoice's own ``write``.
@@ -507,7 +599,12 @@ class AccountMove(models.Model):
             )
         )
         summary = ", ".join(
-            f"{line.amount:,.2f} by {fields.Date.to_string(line.date)}" for line in promise.line_ids
+            self.env._(
+                "%(amount)s by %(date)s",
+                amount=self.currency_id.format(line.amount),
+                date=format_date(self.env, line.date),
+            )
+            for line in promise.line_ids
         )
         self._ar_customer_responded()
         self._ar_event(
@@ -525,6 +622,14 @@ class AccountMove(models.Model):
         self.ensure_one()
         # go-live gate: a dispute assigns the owner an activity, not before go-live
         self.company_id._ar_check_live()
+        # one open dispute per invoice (the database refuses a second one too)
+        if self.ar_dispute_ids.filtered(lambda d: d.state == "open"):
+            raise UserError(
+                self.env._(
+                    "%s already has an open dispute: add to it, or resolve it before logging another.",
+                    self.name,
+                )
+            )
         dispute = (
             self.env["ar.escalation.dispute"]
             .with_context(**ladder_context())
@@ -539,7 +644,7 @@ class AccountMove(models.Model):
             )
         )
         self._ar_customer_responded()
-        label = dict(DISPUTE_CODES)[code]
+        label = dict(self.env["ar.escalation.dispute"]._fields["code"]._description_selection(self.env))[code]
         self._ar_event("dispute", self.env._("Dispute (%(code)s): %(note)s", code=label, note=note))
         # the dispute goes to the invoice's owner; dunning pauses meanwhile
         owner = (
@@ -567,13 +672,33 @@ class AccountMove(models.Model):
             and self.company_id.ar_escalation_enabled
         )
 
-    def _ar_resolve_disputes(self, resolution):
+    def _ar_resolve_disputes(self, resolution, outcome=None):
+        """Resolve the invoices' open disputes: the outcome and what was done, event and chatter line;
+        the owner's *AR dispute* activity is marked done with it; dunning resumes at once."""
         disputes = self.ar_dispute_ids.filtered(lambda d: d.state == "open")
         disputes.with_context(**ladder_context()).write(
-            {"state": "resolved", "resolved_at": fields.Datetime.now(), "resolution": resolution}
+            {
+                "state": "resolved",
+                "resolved_at": fields.Datetime.now(),
+                "resolution": resolution,
+                "outcome": outcome or False,
+                "resolved_by_id": self.env.uid,
+            }
         )
+        if outcome:
+            label = dict(
+                self.env["ar.escalation.dispute"]._fields["outcome"]._description_selection(self.env)
+            )[outcome]
+            reason = self.env._("%(outcome)s: %(note)s", outcome=label, note=resolution)
+        else:
+            reason = resolution
+        dispute_type = self.env.ref("ar_escalation_ladder.mail_activity_type_invoice_dispute", False)
         for move in self:
-            move._ar_event("dispute_resolved", resolution)
+            move._ar_event("dispute_resolved", reason, user_id=self.env.uid)
+            activities = move.activity_ids.filtered(lambda a: a.activity_type_id == dispute_type)
+            if activities:
+                # the dispute's task is done with it, whoever of the AR team resolved it
+                activities.action_feedback(feedback=reason)
         self._ar_reevaluate()
 
     def _ar_pause(self, until, reason):
@@ -588,9 +713,15 @@ class AccountMove(models.Model):
             )
 
     def _ar_resume(self):
+        was = {move.id: move.ar_pause_until for move in self}
         self._ar_write({"ar_pause_until": False, "ar_pause_reason": False})
         for move in self:
-            move._ar_event("resume", self.env._("Pause lifted"), user_id=self.env.uid)
+            reason = (
+                self.env._("Pause lifted (it ran until %s)", format_date(self.env, was[move.id]))
+                if was[move.id]
+                else self.env._("Pause lifted")
+            )
+            move._ar_event("resume", reason, user_id=self.env.uid)
         self._ar_reevaluate()
 
     def _ar_override(self, stage, reason):
@@ -742,7 +873,8 @@ class AccountMove(models.Model):
         try:
             with self.env.cr.savepoint():
                 today = fields.Date.context_today(self)
-                promises = moves.ar_promise_ids.filtered(lambda p: p.state == "open")
+                # a plan with a broken instalment still has the others to judge
+                promises = moves.ar_promise_ids.filtered(lambda p: "open" in p.line_ids.mapped("state"))
                 if promises:
                     promises._ar_settle_and_log(today)
                 moves._ar_customer_responded()

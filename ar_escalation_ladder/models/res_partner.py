@@ -6,7 +6,7 @@ from datetime import timedelta
 from markupsafe import escape
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import RISK_SIGNAL_LABELS, CustomerHistory, aging_bucket, risk_signals
@@ -76,6 +76,8 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if any(vals.get(name) for vals in vals_list for name in AR_PAUSE_FIELDS):
             self._ar_check_group("ar_escalation_ladder.group_ar_manager", AR_PAUSE_FIELDS)
+            for vals in vals_list:
+                self._ar_check_pause_date(vals.get("ar_pause_until"))
         partners = super().create(vals_list)
         paused = partners.filtered("ar_pause_until")
         if paused:
@@ -91,11 +93,58 @@ class ResPartner(models.Model):
         pausing = AR_PAUSE_FIELDS & set(vals)
         if pausing:
             self._ar_check_group("ar_escalation_ladder.group_ar_manager", pausing)
+            # as the Pause dialog: a pause runs until a date to come
+            self._ar_check_pause_date(vals.get("ar_pause_until"))
             before = {partner.id: (partner.ar_pause_until, partner.ar_pause_reason) for partner in self}
         result = super().write(vals)
         if pausing:
-            self.filtered(lambda p: (p.ar_pause_until, p.ar_pause_reason) != before[p.id])._ar_log_pause()
+            changed = self.filtered(lambda p: (p.ar_pause_until, p.ar_pause_reason) != before[p.id])
+            changed._ar_log_pause()
+            # a lifted pause (the date cleared on the form, or *Resume*) re-evaluates at once
+            today = fields.Date.context_today(self)
+            lifted = changed.filtered(
+                lambda p: before[p.id][0] and before[p.id][0] >= today and not p.ar_pause_until
+            )
+            if lifted:
+                lifted._ar_reevaluate_open_invoices()
         return result
+
+    def _ar_check_pause_date(self, until):
+        if until and fields.Date.to_date(until) <= fields.Date.context_today(self):
+            raise UserError(self.env._("Pause until a date in the future."))
+
+    def _ar_reevaluate_open_invoices(self):
+        """Evaluate the customers' open invoices now (a pause was lifted)."""
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ]
+        )
+        moves._ar_reevaluate()
+
+    def action_ar_resume(self):
+        """*Resume* on the customer's tab: lift the whole customer's pause now (AR managers), logged;
+        its open invoices are evaluated at once."""
+        self._ar_check_group("ar_escalation_ladder.group_ar_manager", AR_PAUSE_FIELDS)
+        paused = self.filtered("ar_pause_until")
+        paused.write({"ar_pause_until": False, "ar_pause_reason": False})
+        everyday = self.env["ar.escalation.everyday"]
+        if not paused:
+            return everyday._ar_notify(
+                self.env._("Resume"), [self.env._("The customer is not paused.")], "warning"
+            )
+        return everyday._ar_notify(
+            self.env._("Resume"),
+            [
+                self.env._(
+                    "Escalation resumed for %s; its open invoices were evaluated now.",
+                    ", ".join(paused.mapped("display_name")),
+                )
+            ],
+        )
 
     def _ar_check_group(self, group, names):
         if self.env.su or self.env.user.has_group(group):
@@ -133,6 +182,7 @@ class ResPartner(models.Model):
                     "partner_id": partner.commercial_partner_id.id,
                     "company_id": company.id,
                     "owner_id": self.env.uid,
+                    "user_id": self.env.uid,  # who paused or resumed it
                     "reason": reason,
                 }
             )

@@ -19,3 +19,4 @@ from . import test_go_live
 from . import test_send_now
 from . import test_run_history
 from . import test_preview_reads
+from . import test_everyday_actions

@@ -236,7 +236,7 @@ class TestPermissions(ArRolesCommon):
                 user,
                 "ar.escalation.promise.wizard",
                 "create",
-                {"move_id": self.invoice.id, "date": date, "amount": 10},
+                {"move_id": self.invoice.id, "line_ids": [Command.create({"date": date, "amount": 10})]},
             )
             self.assertAllowed(user, "ar.escalation.promise.wizard", "action_confirm", [wizard])
         self.assertEqual(len(self.invoice.ar_promise_ids), 3)
@@ -253,7 +253,7 @@ class TestPermissions(ArRolesCommon):
             self.billing,
             "ar.escalation.promise.wizard",
             "create",
-            {"move_id": self.invoice.id, "date": date, "amount": 10},
+            {"move_id": self.invoice.id, "line_ids": [Command.create({"date": date, "amount": 10})]},
         )
         self.assertRefused(
             self.billing,

@@ -63,4 +63,7 @@ class TestTours(ArEscalationCommon, HttpCase):
         promise = move.ar_promise_ids
         self.assertEqual((promise.amount, promise.source), (300.0, "portal"))
         self.assertEqual(len(self._events(move, "promise")), 1)
-        self.assertIn("Promise to pay: 300.00", self._events(move, "promise").message_id.body)
+        self.assertIn(
+            f"Promise to pay: {move.currency_id.format(300.0)}".replace("\xa0", "&nbsp;"),
+            self._events(move, "promise").message_id.body,
+        )

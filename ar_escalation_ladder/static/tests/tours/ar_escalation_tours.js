@@ -23,8 +23,13 @@ registry.category("web_tour.tours").add("ar_escalation_log_promise", {
             run: "click",
         },
         {
-            content: "The amount defaults to what is open; promise part of it",
-            trigger: ".modal div[name='amount'] input",
+            content: "One instalment to start with, for what is open: open it",
+            trigger: ".modal div[name='line_ids'] .o_data_row td[name='amount']",
+            run: "click",
+        },
+        {
+            content: "Promise part of it",
+            trigger: ".modal div[name='line_ids'] .o_data_row td[name='amount'] input",
             run: "edit 400",
         },
         {
@@ -39,7 +44,7 @@ registry.category("web_tour.tours").add("ar_escalation_log_promise", {
         },
         {
             content: "The chatter shows the promise",
-            trigger: ".o-mail-Message:contains('Promise to pay: 400.00')",
+            trigger: ".o-mail-Message:contains('Promise to pay'):contains('400.00')",
         },
     ],
 });
@@ -157,4 +162,110 @@ registry.category("web_tour.tours").add("ar_escalation_portal_promise", {
             },
         ];
     },
+});
+
+// An AR manager pauses two invoices at once from the board's list, then resumes them.
+registry.category("web_tour.tours").add("ar_escalation_bulk_pause_resume", {
+    steps: () => {
+        const until = new Date(Date.now() + 14 * 24 * 3600 * 1000);
+        const pad = (n) => String(n).padStart(2, "0");
+        // the date field's format in English (US): MM/DD/YYYY
+        const untilText = `${pad(until.getMonth() + 1)}/${pad(until.getDate())}/${until.getFullYear()}`;
+        const row = (name) => `.o_list_view .o_data_row:has(td[name='commercial_partner_id']:contains('${name}'))`;
+        const selectBoth = [
+            {
+                content: "Select the first customer's invoice",
+                trigger: `${row("Bulk One Ltd")} .o_list_record_selector input`,
+                run: "click",
+            },
+            {
+                content: "and the second's",
+                trigger: `${row("Bulk Two Ltd")} .o_list_record_selector input`,
+                run: "click",
+            },
+            {
+                content: "Open the Action menu of the selection",
+                trigger: ".o_control_panel .o_cp_action_menus button:has(.fa-cog)",
+                run: "click",
+            },
+        ];
+        return [
+            {
+                content: "Switch the board to its list",
+                trigger: ".o_switch_view.o_list",
+                run: "click",
+            },
+            ...selectBoth,
+            {
+                content: "Pause both",
+                trigger: ".o-dropdown--menu .o-dropdown-item:contains('Pause escalation')",
+                run: "click",
+            },
+            {
+                content: "Until two weeks from now",
+                trigger: ".modal div[name='until'] input",
+                run: `edit ${untilText}`,
+            },
+            {
+                content: "One reason for both",
+                trigger: ".modal div[name='reason'] textarea",
+                run: "edit Both in the customer's year-end audit",
+            },
+            {
+                content: "Confirm",
+                trigger: ".modal button[name='action_confirm']",
+                run: "click",
+            },
+            {
+                content: "The notification says which were paused",
+                trigger: ".o_notification:contains('Paused until'):contains('INV/')",
+            },
+            {
+                content: "The list reloaded: the selection is cleared",
+                trigger: `${row("Bulk One Ltd")}:not(:has(.o_list_record_selector input:checked))`,
+            },
+            {
+                content: "Close the notification",
+                trigger: ".o_notification:contains('Paused until') .o_notification_close",
+                run: "click",
+            },
+            ...selectBoth,
+            {
+                content: "Resume both",
+                trigger: ".o-dropdown--menu .o-dropdown-item:contains('Resume escalation')",
+                run: "click",
+            },
+            {
+                content: "The notification says the escalation resumed",
+                trigger: ".o_notification:contains('Escalation resumed on')",
+            },
+        ];
+    },
+});
+
+// An AR manager resumes a paused invoice from its form.
+registry.category("web_tour.tours").add("ar_escalation_resume_invoice", {
+    steps: () => [
+        {
+            content: "The band says the invoice is paused",
+            trigger: ".o_ar_escalation_banner:contains('Paused until')",
+        },
+        {
+            content: "Resume it",
+            trigger: ".o_form_view .o_statusbar_buttons button[name='action_ar_resume']",
+            run: "click",
+        },
+        {
+            content: "The notification says it is evaluated now",
+            trigger: ".o_notification:contains('Escalation resumed on')",
+        },
+        {
+            content: "The band no longer says paused, the button is gone",
+            trigger: ".o_form_view:not(:has(.o_ar_escalation_banner:contains('Paused until'))):not(:has(button[name='action_ar_resume']))",
+        },
+        {
+            content: "The chatter says who lifted the pause",
+            trigger: ".o-mail-Message:contains('Pause lifted')",
+        },
+    ],
 });

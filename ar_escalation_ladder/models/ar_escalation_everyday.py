@@ -1,0 +1,189 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""What an everyday action did, in words: the notification a button answers with.
+
+*Escalate now* says, invoice by invoice, where the ladder left it and why
+("INV/2026/00004 stays at Early: last reminder 3 days ago, next in 4 days");
+the bulk actions say how many invoices they changed and which they left alone.
+"""
+
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+from ..engine import decide
+
+# lines of a notification before "and N more"
+NOTIFY_MAX_LINES = 10
+
+
+class ArEscalationEveryday(models.AbstractModel):
+    _name = "ar.escalation.everyday"
+    _description = "AR escalation: what an action did, in words"
+
+    @api.model
+    def _ar_notify(self, title, lines, level="success", in_dialog=False):
+        """A ``display_notification`` client action, then the view reloads (or the dialog closes)."""
+        lines = [line for line in lines if line]
+        if len(lines) > NOTIFY_MAX_LINES:
+            more = len(lines) - NOTIFY_MAX_LINES
+            lines = lines[:NOTIFY_MAX_LINES] + [self.env._("… and %s more.", more)]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": "\n".join(lines),
+                "type": level,
+                "className": "o_ar_notification",  # one line each (static/src/scss)
+                # several lines are read, not glimpsed
+                "sticky": len(lines) > 1 or level != "success",
+                "next": (
+                    {"type": "ir.actions.act_window_close"}
+                    if in_dialog
+                    else {"type": "ir.actions.client", "tag": "soft_reload"}
+                ),
+            },
+        }
+
+    @api.model
+    def _ar_days(self, days):
+        return self.env._("1 day") if days == 1 else self.env._("%s days", days)
+
+    @api.model
+    def _ar_ago(self, day, today):
+        days = (today - day).days
+        if days <= 0:
+            return self.env._("today")
+        if days == 1:
+            return self.env._("yesterday")
+        return self.env._("%s days ago", days)
+
+    @api.model
+    def _ar_snapshot(self, moves):
+        """What *Escalate now* compares with: each invoice's stage, last contact and closing."""
+        return {
+            move.id: (move.ar_stage_id, move.ar_last_contact_date, move.ar_closed_date, move.ar_error)
+            for move in moves
+        }
+
+    @api.model
+    def _ar_decisions(self, moves, today):
+        """The engine's decision for each invoice as it stands now (nothing written): ``{id: decision}``."""
+        runner = self.env["ar.escalation.runner"]
+        rows = runner._ar_read_rows(moves) if moves else {}
+        by_company = defaultdict(dict)
+        for move_id, row in rows.items():
+            by_company[row["company_id"]][move_id] = row
+        decisions = {}
+        for company_id, company_rows in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
+            facts, __ = runner._ar_collect(
+                moves.browse(list(company_rows)), company, policy, today, company_rows
+            )
+            decisions.update((fact.invoice_id, decide(policy, fact, today)) for fact in facts)
+        return decisions
+
+    @api.model
+    def _ar_escalate_now_lines(self, moves, before):
+        """One sentence per invoice: what *Escalate now* did to it, or why nothing changed."""
+        _ = self.env._
+        moves.invalidate_recordset()
+        today = fields.Date.context_today(self)
+        staying = moves.filtered(lambda m: m.ar_stage_id and not m.ar_closed_date)
+        decisions = self._ar_decisions(staying, today)
+        lines = []
+        for move in moves:
+            old_stage, old_contact, old_closed, __ = before.get(move.id, (move.browse(), False, False, False))
+            contacted = move.ar_last_contact_date and move.ar_last_contact_date != old_contact
+            sent = _("; the customer was sent a reminder now") if contacted else ""
+            if move.ar_error:
+                lines.append(
+                    _("%(invoice)s: escalation failed: %(error)s", invoice=move.name, error=move.ar_error)
+                )
+            elif move.ar_closed_date and not old_closed:
+                lines.append(_("%s is paid: its escalation is closed.", move.name))
+            elif move.ar_closed_date:
+                lines.append(_("%s is closed: the ladder leaves it alone until it is reopened.", move.name))
+            elif not move.ar_stage_id:
+                reason = move.ar_reason or ""
+                if move.move_type != "out_invoice" or move.state != "posted":
+                    reason = _("only posted customer invoices are escalated")
+                elif not reason:
+                    reason = self.env["ar.escalation.runner"]._ar_explain(move).get(move.id) or ""
+                lines.append(
+                    _("%(invoice)s is not on the ladder: %(reason)s", invoice=move.name, reason=reason)
+                )
+            elif move.ar_stage_id != old_stage:
+                template = (
+                    _("%(invoice)s moves from %(old)s to %(new)s: %(reason)s%(sent)s")
+                    if old_stage
+                    else _("%(invoice)s enters %(new)s: %(reason)s%(sent)s")
+                )
+                lines.append(
+                    template
+                    % {
+                        "invoice": move.name,
+                        "old": old_stage.name,
+                        "new": move.ar_stage_id.name,
+                        "reason": move.ar_reason or "",
+                        "sent": sent,
+                    }
+                )
+            elif contacted:
+                lines.append(
+                    _(
+                        "%(invoice)s stays at %(stage)s: the customer was sent a reminder now",
+                        invoice=move.name,
+                        stage=move.ar_stage_id.name,
+                    )
+                )
+            else:
+                why = self._ar_why_nothing_sent(move, decisions.get(move.id), today)
+                lines.append(
+                    _(
+                        "%(invoice)s stays at %(stage)s: %(why)s",
+                        invoice=move.name,
+                        stage=move.ar_stage_id.name,
+                        why=why,
+                    )
+                )
+        return lines
+
+    @api.model
+    def _ar_why_nothing_sent(self, move, decision, today):
+        """Why an invoice that stays at its stage gets no message now, in words."""
+        _ = self.env._
+        stage = move.ar_stage_id
+        hold = decision.hold if decision else ""
+        last = move.ar_last_contact_date and fields.Date.to_date(move.ar_last_contact_date)
+        if hold == "next reminder not due yet" and last:
+            wait = max(stage.cadence_days - (today - last).days, 1)
+            return _(
+                "last reminder %(ago)s, next in %(days)s",
+                ago=self._ar_ago(last, today),
+                days=self._ar_days(wait),
+            )
+        if hold == "cadence complete":
+            if last:
+                return _(
+                    "all %(count)s reminders of the stage were sent, the last %(ago)s",
+                    count=move.ar_contact_attempts,
+                    ago=self._ar_ago(last, today),
+                )
+            return _("the stage's reminders are complete")
+        if hold == "paused":
+            dates = [d for d in (move.ar_pause_until, move.commercial_partner_id.ar_pause_until) if d]
+            if not dates:
+                return _("escalation is paused")
+            return _("escalation is paused until %s", fields.Date.to_string(max(dates)))
+        if hold == "open dispute":
+            return _("a dispute is open: reminders wait until it is resolved")
+        if hold == "promise to pay holds":
+            return _("a promise to pay by %s holds", fields.Date.to_string(move.ar_promise_date))
+        if hold == "not payable as sent":
+            return _("not payable as sent (%s)", move.ar_hygiene or "")
+        if hold == "no external channel":
+            return _("this stage sends the customer no message; its owner has the escalation")
+        return move.ar_reason or _("nothing is due today")
