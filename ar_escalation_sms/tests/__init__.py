@@ -5,3 +5,4 @@ from . import test_sms_webhooks
 from . import test_sms_security
 from . import test_sms_crash
 from . import test_sms_permissions
+from . import test_sms_wording
