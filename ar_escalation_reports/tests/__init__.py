@@ -10,3 +10,4 @@ from . import test_security
 from . import test_report_trust
 from . import test_statement_report
 from . import test_digest_send_now
+from . import test_report_dso_graph
