@@ -22,17 +22,21 @@ class TestWizards(ArEscalationCommon):
         move = self._invoice(self.customer, 750, 10)
         self._pay(move, 250.0)
         form = self._form("ar.escalation.promise.wizard", move)
-        self.assertEqual(form.amount, 500.0, "defaults to what is still open")
-        form.date = self.today - timedelta(days=1)
+        self.assertEqual(len(form.line_ids), 1, "one dated amount to start with")
+        self.assertEqual(form.line_ids.edit(0).amount, 500.0, "defaults to what is still open")
+        with form.line_ids.edit(0) as line:
+            line.date = self.today - timedelta(days=1)
         wizard = form.save()  # outside assertRaises: it rolls back what it wraps
         with self.assertRaises(UserError):
             wizard.action_confirm()
-        form.date = self.today + timedelta(days=7)
-        form.amount = 600.0
+        with form.line_ids.edit(0) as line:
+            line.date = self.today + timedelta(days=7)
+            line.amount = 600.0
         wizard = form.save()  # outside assertRaises: it rolls back what it wraps
         with self.assertRaises(UserError):
             wizard.action_confirm()
-        form.amount = 500.0
+        with form.line_ids.edit(0) as line:
+            line.amount = 500.0
         form.confidence = "high"
         form.note = "AP clerk confirmed the payment run"
         form.save().action_confirm()
@@ -42,7 +46,12 @@ class TestWizards(ArEscalationCommon):
             (500.0, self.today + timedelta(days=7), "high"),
         )
         self.assertEqual(move.ar_promise_state, "open")
-        self.assertIn("Promise to pay: 500.00", self._events(move, "promise").message_id.body)
+        body = self._events(move, "promise").message_id.body
+        self.assertIn(
+            f"Promise to pay: {move.currency_id.format(500.0)}".replace("\xa0", "&nbsp;"),
+            body,
+            "with its currency",
+        )
 
     def test_log_and_resolve_dispute(self):
         move = self._invoice(self.customer, 300, 20)
@@ -55,7 +64,11 @@ class TestWizards(ArEscalationCommon):
         form.note = "Two units arrived damaged"
         form.save().action_confirm()
         self.assertEqual((move.ar_dispute_state, move.ar_dispute_code), ("open", "quality"))
-        form = self._form("ar.escalation.dispute.wizard", move, default_mode="resolve")
+        form = Form(
+            self.env["ar.escalation.dispute.wizard"].with_context(active_id=move.id, default_mode="resolve"),
+            view="ar_escalation_ladder.ar_escalation_dispute_resolve_view_form",
+        )
+        form.outcome = "credit_note"
         form.note = "Credit note for the two units agreed"
         form.save().action_confirm()
         self.assertEqual(move.ar_dispute_state, "resolved")
@@ -103,7 +116,8 @@ class TestWizards(ArEscalationCommon):
 
         # promise: nothing promised, or nothing at all
         form = self._form("ar.escalation.promise.wizard", move)
-        form.amount = 0.0
+        with form.line_ids.edit(0) as line:
+            line.amount = 0.0
         wizard = form.save()  # outside assertRaises: it rolls back what it wraps
         with self.assertRaises(UserError):
             wizard.action_confirm()

@@ -244,9 +244,23 @@ class ArEscalationPolicyWizard(models.TransientModel):
             else:
                 stage = Stage.create(vals)
             kept |= stage
-        (Stage.search([]) - kept).write({"active": False})
+        archived = Stage.search([]) - kept
+        archived.write({"active": False})
         self.env.company.ar_promise_grace_days = policy.promise_grace_days
-        return {"type": "ir.actions.act_window_close"}
+        # the import says what it did, rather than closing silently
+        lines = [
+            self.env._(
+                "The ladder now has %(count)s stages: %(stages)s.",
+                count=len(kept),
+                stages=", ".join(kept.sorted("sequence").mapped("name")),
+            ),
+            self.env._("Promise grace days: %s.", policy.promise_grace_days),
+        ]
+        if archived:
+            lines.append(self.env._("Archived: %s.", ", ".join(archived.mapped("name"))))
+        return self.env["ar.escalation.everyday"]._ar_notify(
+            self.env._("Policy imported"), lines, in_dialog=True
+        )
 
     def _ar_rule_vals(self, rule):
         data = rule.model_dump()
