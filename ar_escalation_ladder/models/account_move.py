@@ -89,7 +89,11 @@ class AccountMove(models.Model):
         readonly=False,
     )
     ar_acknowledged_at = fields.Datetime("Acknowledged on", copy=False)
-    ar_promise_ids = fields.One2many("ar.escalation.promise", "move_id", "Promises to pay")
+    # the ladder's records are the AR team's: their lists are read by it only (an
+    # accountant reading the invoice over RPC or in a report gets the other fields)
+    ar_promise_ids = fields.One2many(
+        "ar.escalation.promise", "move_id", "Promises to pay", groups="ar_escalation_ladder.group_ar_user"
+    )
     ar_promise_state = fields.Selection(
         [("none", "None"), ("open", "Open"), ("kept", "Kept"), ("broken", "Broken")],
         "Promise",
@@ -107,9 +111,12 @@ class AccountMove(models.Model):
         string="Payment plan",
         compute="_compute_ar_promise_line_ids",
         help="The instalments promised on the invoice, each kept or broken on its own date.",
+        groups="ar_escalation_ladder.group_ar_user",
     )
     ar_broken_promise_count = fields.Integer("Broken promises", compute="_compute_ar_promise", store=True)
-    ar_dispute_ids = fields.One2many("ar.escalation.dispute", "move_id", "Disputes")
+    ar_dispute_ids = fields.One2many(
+        "ar.escalation.dispute", "move_id", "Disputes", groups="ar_escalation_ladder.group_ar_user"
+    )
     ar_dispute_state = fields.Selection(
         [("none", "None"), ("open", "Open"), ("resolved", "Resolved")],
         "Dispute",
@@ -130,7 +137,9 @@ class AccountMove(models.Model):
     ar_error = fields.Char("Escalation error", copy=False)
     ar_disposition = fields.Selection(DISPOSITIONS, "Disposition", copy=False)
     ar_closed_date = fields.Datetime("Case closed on", copy=False)
-    ar_event_ids = fields.One2many("ar.escalation.event", "move_id", "Escalation events")
+    ar_event_ids = fields.One2many(
+        "ar.escalation.event", "move_id", "Escalation events", groups="ar_escalation_ladder.group_ar_user"
+    )
     ar_event_count = fields.Integer(compute="_compute_ar_event_count")
     # trust (issue 12): a late acknowledgement shows, who may acknowledge, closed off the ladder
     ar_sla_late = fields.Boolean(
@@ -207,6 +216,20 @@ class AccountMove(models.Model):
     def _read_group_ar_stage_ids(self, stages, domain):
         return stages.search([])
 
+    @api.model
+    def _read_group_fill_results(
+        self, domain, groupby, annoted_aggregates, read_group_result, read_group_order=None
+    ):
+        model = self
+        if groupby.split(":")[0] == "ar_stage_id" and not self.env["ar.escalation.stage"].has_access("read"):
+            # sudo: an accountant's report of invoices by escalation stage gets every stage
+            # as a group, with its name and folding only, as the invoices' stage field
+            # shows them; the ladder's configuration stays the AR team's
+            model = self.sudo()
+        return super(AccountMove, model)._read_group_fill_results(
+            domain, groupby, annoted_aggregates, read_group_result, read_group_order=read_group_order
+        )
+
     @api.depends("ar_stage_id", "ar_closed_date", "commercial_partner_id", "company_id")
     def _compute_ar_case_id(self):
         on_ladder = self.filtered(lambda m: m.ar_stage_id and not m.ar_closed_date and m.id)
@@ -275,7 +298,9 @@ class AccountMove(models.Model):
                 and (latest.get(m.id) or ("",))[0] != "override"
             )
         )
-        reasons = self.env["ar.escalation.runner"]._ar_explain(live) if live else {}
+        # sudo: the reason is the invoice's own field, shown to whoever reads the
+        # invoice; it is worded from the ladder's policy, which only the AR team reads
+        reasons = self.env["ar.escalation.runner"].sudo()._ar_explain(live) if live else {}
         for move in self:
             event = latest.get(move.id)
             if move.id in reasons:
@@ -314,6 +339,10 @@ class AccountMove(models.Model):
     @api.depends("ar_case_id.owner_id", "ar_case_id.state", "ar_acknowledged_at")
     @api.depends_context("uid")
     def _compute_ar_can_acknowledge(self):
+        # only the AR team acknowledges: for anyone else the case is not even read
+        if not (self.env.su or self.env.user.has_group("ar_escalation_ladder.group_ar_user")):
+            self.ar_can_acknowledge = False
+            return
         for move in self:
             case = move.ar_case_id
             move.ar_can_acknowledge = bool(
@@ -470,11 +499,14 @@ class AccountMove(models.Model):
         of its invoices, as from the invoice; the notification says how many.
         """
         self._ar_check_ar_group("ar_escalation_ladder.group_ar_user", self.env._("Acknowledging"))
-        cases = self.ar_case_id.filtered(lambda c: c.state == "open")
-        # refused in words when one is neither the user's nor an AR manager may act
+        open_cases = self.ar_case_id.filtered(lambda c: c.state == "open")
+        cases = open_cases.filtered(lambda c: c._ar_may_acknowledge())
+        others = open_cases - cases
+        if others and not cases:
+            others._ar_check_acknowledge()  # refused in words: only the owner or an AR manager
         cases._ar_acknowledge()
         moves = cases.invoice_ids
-        skipped = self - moves
+        skipped = self - moves - others.invoice_ids
         everyday = self.env["ar.escalation.everyday"]
         if not cases:
             return everyday._ar_notify(
@@ -489,6 +521,13 @@ class AccountMove(models.Model):
                 invoices=len(moves),
             )
         ]
+        if others:
+            lines.append(
+                self.env._(
+                    "Left alone, only their owner or an AR manager acknowledges them: %s",
+                    ", ".join(others[:10].mapped("name")),
+                )
+            )
         if skipped:
             lines.append(
                 self.env._(

@@ -7,9 +7,10 @@ from markupsafe import escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
-from ..engine import RISK_SIGNAL_LABELS, CustomerHistory, aging_bucket, risk_signals
+from ..engine import CustomerHistory, aging_bucket, risk_signals
+from .ar_escalation_format import signal_label
 
 ACCOUNT_TIERS = [
     ("strategic", "Strategic"),
@@ -168,7 +169,7 @@ class ResPartner(models.Model):
                 kind = "pause"
                 reason = self.env._(
                     "Customer paused until %(until)s by %(user)s: %(reason)s",
-                    until=fields.Date.to_string(partner.ar_pause_until),
+                    until=format_date(self.env, partner.ar_pause_until),
                     user=self.env.user.name,
                     reason=partner.ar_pause_reason or "",
                 )
@@ -189,9 +190,13 @@ class ResPartner(models.Model):
         self.env["ar.escalation.event"]._ar_log(events)
 
     def _compute_ar_open_escalations(self):
-        data = self.env["account.move"]._read_group(
+        # sudo: a count of the customer's escalated invoices in the user's companies, the
+        # figure the field shows, also to a user who reads contacts but not invoices
+        invoices = self.env["account.move"].sudo()
+        data = invoices._read_group(
             [
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "in", self.env.companies.ids),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
@@ -230,7 +235,9 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         partners = self.commercial_partner_id
         history = self._ar_history_batch(partners.ids, company, today) if partners.ids else {}
-        policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
+        # sudo: the risk signals are judged by the ladder's policy (its thresholds),
+        # which only the AR team reads; the fields show the signals, not the policy
+        policy, __ = self.env["ar.escalation.stage"].sudo()._get_policy(company)
         for partner in self:
             hist = history.get(partner.commercial_partner_id.id, {})
             customer_history = hist.get("history") or CustomerHistory()
@@ -240,7 +247,7 @@ class ResPartner(models.Model):
             partner.ar_promises_broken = hist.get("broken", 0)
             partner.ar_open_disputes = hist.get("disputes", 0)
             signals = risk_signals(customer_history, policy)
-            partner.ar_risk_signals = ", ".join(RISK_SIGNAL_LABELS[s] for s in signals)
+            partner.ar_risk_signals = ", ".join(signal_label(self.env, s) for s in signals)
             partner.ar_risk_signal_count = len(signals)
 
     # ------------------------------------------------------------------
