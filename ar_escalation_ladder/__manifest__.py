@@ -47,6 +47,7 @@
             "ar_escalation_ladder/static/src/views/*.xml",
             "ar_escalation_ladder/static/src/scss/*.scss",
         ],
+        "web.assets_frontend": ["ar_escalation_ladder/static/src/portal/*.js"],
         "web.assets_tests": ["ar_escalation_ladder/static/tests/tours/*.js"],
     },
 }
