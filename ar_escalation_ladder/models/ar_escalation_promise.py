@@ -201,6 +201,6 @@ class ArEscalationPromiseLine(models.Model):
                     self.env._(
                         "A promise to pay is dated at most %(years)s years ahead (%(date)s).",
                         years=PROMISE_MAX_YEARS,
-                        date=fields.Date.to_string(line.date),
+                        date=format_date(self.env, line.date),
                     )
                 )

@@ -47,6 +47,8 @@ from markupsafe import Markup
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from .ar_escalation_format import format_reader_datetime
+
 _logger = logging.getLogger(__name__)
 
 CASE_MODEL = "ar.escalation.case"
@@ -314,13 +316,13 @@ class MailMail(models.Model):
                 continue
             attempts = mail.ar_send_attempts + 1
             if attempts > limit:
-                since = fields.Datetime.context_timestamp(self, mail.create_date)
                 verdicts[mail] = (
                     GAVE_UP,
                     self.env._(
                         "the mail server refused it %(count)s times since %(since)s",
                         count=attempts,
-                        since=since.strftime("%Y-%m-%d %H:%M"),
+                        # in the reader's date format and time zone, the zone named
+                        since=format_reader_datetime(self.env, mail.create_date),
                     ),
                     error,
                 )
