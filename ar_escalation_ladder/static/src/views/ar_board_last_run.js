@@ -33,9 +33,9 @@ export class ArBoardLastRun extends Component {
 }
 
 export class ArBoardKanbanController extends KanbanController {
+    static template = "ar_escalation_ladder.ArBoardKanbanView";
     static components = { ...KanbanController.components, ArBoardLastRun };
 }
 
-// the board (ar_board_kanban.js) shows the line beside its buttons
+// the board (ar_board_kanban.js) shows the line in its control panel, beside the pager
 arBoardKanbanView.Controller = ArBoardKanbanController;
-arBoardKanbanView.buttonTemplate = "ar_escalation_ladder.ArBoardButtons";
