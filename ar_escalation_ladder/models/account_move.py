@@ -516,9 +516,9 @@ class AccountMove(models.Model):
             )
         lines = [
             self.env._(
-                "%(count)s escalations acknowledged (%(invoices)s invoices).",
-                count=len(cases),
-                invoices=len(moves),
+                "Acknowledged: %(cases)s (invoices %(invoices)s).",
+                cases=", ".join(cases[:10].mapped("name")),
+                invoices=", ".join(moves[:10].mapped("display_name")),
             )
         ]
         if others:

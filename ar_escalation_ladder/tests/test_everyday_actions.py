@@ -335,8 +335,19 @@ class TestBulkActions(EverydayCommon):
         self.assertNotEqual(owner, self.user_operator)
         with self.assertRaisesRegex(UserError, "or an AR manager can acknowledge it"):
             self._as(self.user_operator, moves).action_ar_acknowledge_selected()
+        # an AR user's own escalation in the selection is acknowledged, the others' are left alone
+        early = self._invoice(self._customer("Bulk Early Ltd", email="ap@early.example.com"), 300, 5)
+        self._run(early)
+        self.assertEqual(early.ar_owner_id, self.user_am)
+        message = self._notification(self._as(self.user_am, moves | early).action_ar_acknowledge_selected())
+        self.assertIn(f"Acknowledged: Early — Bulk Early Ltd (invoices {early.name}).", message)
+        self.assertIn("Left alone, only their owner or an AR manager acknowledges them: Managed", message)
+        self.assertEqual(self._events(early, "acknowledged").user_id, self.user_am)
+        self.assertFalse(self._events(moves, "acknowledged"))
         message = self._notification(self._as(self.manager, moves).action_ar_acknowledge_selected())
-        self.assertIn("2 escalations acknowledged (2 invoices)", message)
+        self.assertIn("Acknowledged: ", message)
+        self.assertIn("Managed — Bulk One Ltd", message)
+        self.assertIn("Managed — Bulk Two Ltd", message)
         for move in moves:
             event = self._events(move, "acknowledged")
             self.assertEqual(event.user_id, self.manager)
