@@ -47,6 +47,8 @@ class TestDisputeAndBlockerTrends(ArReportsCommon):
             (self.c1, "pricing", self.M1),
         ]
         for move, code, date in disputes:
+            # one open dispute per invoice: the one before on the same invoice was resolved by then
+            Dispute.search([("move_id", "=", move.id), ("state", "=", "open")]).write({"state": "resolved"})
             dispute = Dispute.create({"move_id": move.id, "code": code, "note": "As the customer says"})
             self.env.flush_all()
             self.env.cr.execute(
