@@ -494,7 +494,9 @@ class ArEscalationRunner(models.AbstractModel):
         # tokens: given before the ladder's own values, so that both reach the
         # database in the same flush (one UPDATE per invoice row, not two)
         if due:
-            moves.filtered(lambda move: rows[move.id]["commercial_partner_id"] in due)._ar_ensure_access_tokens()
+            moves.filtered(
+                lambda move: rows[move.id]["commercial_partner_id"] in due
+            )._ar_ensure_access_tokens()
         # only what changed is written, invoices with equal values together:
         # an unchanged rerun writes nothing
         moves._ar_write_many(move_updates)

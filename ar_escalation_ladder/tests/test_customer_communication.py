@@ -119,7 +119,9 @@ class TestCustomerCommunication(ArEscalationCommon):
         mails = self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
         customer_mail = mails.filtered(lambda mail: self.umbrella in mail.recipient_ids)
         self.assertEqual(customer_mail.recipient_ids, self.umbrella, "the customer's email names only them")
-        self.assertEqual((mails - customer_mail).recipient_ids, owner.partner_id, "the owner's copy is their own")
+        self.assertEqual(
+            (mails - customer_mail).recipient_ids, owner.partner_id, "the owner's copy is their own"
+        )
 
     def test_an_invalid_address_gets_a_fix_it_task_not_a_reminder(self):
         customer = self._customer("No Mail Corp", "standard", "not-an-email")
