@@ -10,6 +10,7 @@ effect that must happen once is keyed in ``ar.escalation.event`` by a unique
 index, so a rerun — after a crash, or beside another worker — repeats nothing.
 """
 
+import functools
 import logging
 from collections import defaultdict
 from datetime import date, timedelta
@@ -37,6 +38,12 @@ NOT_HELD_CLOSED = SQL(
     "(m.ar_closed_date IS NULL OR m.ar_disposition IS NULL OR m.ar_disposition NOT IN %s)",
     HELD_DISPOSITIONS,
 )
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_email(value):
+    """Whether ``value`` is an email address (the customers' few addresses recur on every invoice)."""
+    return bool(email_normalize(value or ""))
 
 
 class ArConcurrentRun(psycopg2.errors.SerializationFailure):
@@ -389,7 +396,7 @@ class ArEscalationRunner(models.AbstractModel):
             }
         blockers = []
         emails = (row["invoice_partner_email"], row["customer_email"], row["escalation_contact_email"])
-        if company.ar_hygiene_require_email and not any(email_normalize(email or "") for email in emails):
+        if company.ar_hygiene_require_email and not any(_is_email(email) for email in emails):
             blockers.append(
                 self.env._("no valid email address to reach the customer")
                 if any(emails)
