@@ -49,6 +49,7 @@ class TestDisputeAndBlockerTrends(ArReportsCommon):
         for move, code, date in disputes:
             # one open dispute per invoice: the one before on the same invoice was resolved by then
             Dispute.search([("move_id", "=", move.id), ("state", "=", "open")]).write({"state": "resolved"})
+            self.env.flush_all()  # resolved in the database before the next one is raised
             dispute = Dispute.create({"move_id": move.id, "code": code, "note": "As the customer says"})
             self.env.flush_all()
             self.env.cr.execute(
