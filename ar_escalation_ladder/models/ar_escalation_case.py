@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, safe_eval
+from odoo.tools import safe_eval
 
 from ..engine import ROLLUP_CHAIN
 from .ar_escalation_access import check_ladder_fields, ladder_context
@@ -421,8 +421,12 @@ class ArEscalationCase(models.Model):
         lang = env["res.lang"]._lang_get(env.lang or "en_US")
         date_format = (lang and lang.date_format) or "%m/%d/%Y"
 
+        # core's format_amount, with the language and currencies read once
+        # (thousands of amounts per run): the formatter the templates use
+        format_amount = env["mail.render.mixin"]._ar_amount_formatter()
+
         def money_in(currency):
-            return lambda amount: format_amount(env, amount or 0.0, currency)
+            return lambda amount: format_amount(amount or 0.0, currency)
 
         def due_text(days):
             if days > 1:
