@@ -405,7 +405,8 @@ class TestMailOutage(ArEscalationCommon):
         )
         move, mail = self._escalate()
         self.assertEqual(
-            mail.recipient_ids.mapped("email"), ["billing@acme.example.com", "treasurer@acme.example.com"]
+            sorted(mail.recipient_ids.mapped("email")),
+            ["billing@acme.example.com", "treasurer@acme.example.com"],
         )
         self.smtp.mode = "rcpt_550"
         self.smtp.target = "treasurer@acme.example.com"
