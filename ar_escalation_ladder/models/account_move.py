@@ -746,7 +746,7 @@ class AccountMove(models.Model):
             move._ar_event(
                 "pause",
                 self.env._(
-                    "Paused until %(until)s: %(reason)s", until=fields.Date.to_string(until), reason=reason
+                    "Paused until %(until)s: %(reason)s", until=format_date(self.env, until), reason=reason
                 ),
                 user_id=self.env.uid,
             )

@@ -10,6 +10,7 @@ the bulk actions say how many invoices they changed and which they left alone.
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from ..engine import decide
 
@@ -177,11 +178,11 @@ class ArEscalationEveryday(models.AbstractModel):
             dates = [d for d in (move.ar_pause_until, move.commercial_partner_id.ar_pause_until) if d]
             if not dates:
                 return _("escalation is paused")
-            return _("escalation is paused until %s", fields.Date.to_string(max(dates)))
+            return _("escalation is paused until %s", format_date(self.env, max(dates)))
         if hold == "open dispute":
             return _("a dispute is open: reminders wait until it is resolved")
         if hold == "promise to pay holds":
-            return _("a promise to pay by %s holds", fields.Date.to_string(move.ar_promise_date))
+            return _("a promise to pay by %s holds", format_date(self.env, move.ar_promise_date))
         if hold == "not payable as sent":
             return _("not payable as sent (%s)", move.ar_hygiene or "")
         if hold == "no external channel":

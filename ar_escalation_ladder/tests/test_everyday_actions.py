@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import format_date, mute_logger
@@ -395,7 +395,7 @@ class TestBulkActions(EverydayCommon):
         # paused
         moves[0]._ar_pause(self.today + timedelta(days=3), "Audit")
         message = self._notification(self._as(self.manager, moves[0]).action_ar_escalate_now())
-        self.assertIn(f"paused until {fields.Date.to_string(self.today + timedelta(days=3))}", message)
+        self.assertIn(f"paused until {format_date(self.env, self.today + timedelta(days=3))}", message)
 
 
 @tagged("post_install", "-at_install")
@@ -435,7 +435,7 @@ class TestEverydayTours(EverydayCommon, HttpCase):
             login="ar_daily_manager",
         )
         for move in one | two:
-            until = fields.Date.to_string(self.today + timedelta(days=14))
+            until = format_date(self.env, self.today + timedelta(days=14))
             reason = f"Paused until {until}: Both in the customer's year-end audit"
             self.assertEqual(self._events(move, "pause").reason, reason)
             self.assertEqual(self._events(move, "pause").user_id, self.manager)
