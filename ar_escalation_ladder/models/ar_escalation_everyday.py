@@ -94,6 +94,14 @@ class ArEscalationEveryday(models.AbstractModel):
         today = fields.Date.context_today(self)
         staying = moves.filtered(lambda m: m.ar_stage_id and not m.ar_closed_date)
         decisions = self._ar_decisions(staying, today)
+        # why an invoice off the ladder stays off, for all of them at once
+        # (the runner explains a batch with a fixed number of queries)
+        unexplained = moves.filtered(
+            lambda m: (
+                not m.ar_stage_id and not m.ar_reason and m.move_type == "out_invoice" and m.state == "posted"
+            )
+        )
+        explained = self.env["ar.escalation.runner"]._ar_explain(unexplained) if unexplained else {}
         lines = []
         for move in moves:
             old_stage, old_contact, old_closed, __ = before.get(move.id, (move.browse(), False, False, False))
@@ -112,7 +120,7 @@ class ArEscalationEveryday(models.AbstractModel):
                 if move.move_type != "out_invoice" or move.state != "posted":
                     reason = _("only posted customer invoices are escalated")
                 elif not reason:
-                    reason = self.env["ar.escalation.runner"]._ar_explain(move).get(move.id) or ""
+                    reason = explained.get(move.id) or ""
                 lines.append(
                     _("%(invoice)s is not on the ladder: %(reason)s", invoice=move.name, reason=reason)
                 )
