@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from markupsafe import Markup, escape
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
@@ -396,3 +396,18 @@ class ArEscalationEvent(models.Model):
         if self.case_id:
             parts.append(Markup("%s %s") % (self.env._("Case:"), self.case_id._ar_link_markup()))
         return Markup(" — ").join(parts)
+
+    @api.model
+    def _prepare_event_vals(self, move, kind, stage, reason, **vals):
+        """The values of one event about ``move``: the one place an event's dict is made."""
+        return {
+            "kind": kind,
+            "move_id": move.id,
+            "partner_id": move.commercial_partner_id.id,
+            "company_id": move.company_id.id,
+            "stage_id": stage.id if stage else False,
+            "amount": abs(move.amount_residual_signed),
+            "reason": reason,
+            "entry": move.ar_stage_entries,
+            **vals,
+        }

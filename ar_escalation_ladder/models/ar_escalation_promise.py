@@ -150,6 +150,7 @@ class ArEscalationPromise(models.Model):
 
     def _ar_settle_and_log(self, today):
         kept, broken = self._ar_settle(today)
+        Event = self.env["ar.escalation.event"]
         runner = self.env["ar.escalation.runner"]
         messages = {
             "promise_kept": self.env._("Promise of %(amount)s by %(date)s kept"),
@@ -163,8 +164,8 @@ class ArEscalationPromise(models.Model):
                     "amount": line.currency_id.format(line.amount),
                     "date": format_date(self.env, line.date),
                 }
-                events.append(runner._event_vals(move, kind, move.ar_stage_id, reason))
-        self.env["ar.escalation.event"]._ar_log(events)
+                events.append(Event._prepare_event_vals(move, kind, move.ar_stage_id, reason))
+        Event._ar_log(events)
         moves = broken.promise_id.move_id
         if moves:
             # a broken promise escalates at once

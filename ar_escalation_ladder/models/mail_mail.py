@@ -463,7 +463,6 @@ class MailMail(models.Model):
 
     def _ar_write_flags(self, notes):
         Event = self.env["ar.escalation.event"]
-        runner = self.env["ar.escalation.runner"]
         new_events, undo_events, invoice_vals, case_bodies = [], Event, {}, defaultdict(list)
         for note in notes:
             sentence = self._ar_sentence(note)
@@ -493,7 +492,7 @@ class MailMail(models.Model):
                 # an SMS of the same communication went: only the email is in error
                 erred = events.filtered(lambda event: event.channel != "email")
             new_events += [
-                runner._event_vals(
+                Event._prepare_event_vals(
                     event.move_id, "error", event.stage_id, sentence, channel="email", case_id=note["case_id"]
                 )
                 for event in erred

@@ -533,9 +533,8 @@ class ArEscalationSms(models.Model):
 
     def _ar_log(self, kind, reason):
         """An event and a chatter line on each invoice of the message."""
-        runner = self.env["ar.escalation.runner"]
         vals = [
-            runner._event_vals(
+            self.env["ar.escalation.event"]._prepare_event_vals(
                 move, kind, self.stage_id, reason, channel=self.channel, case_id=self.case_id.id
             )
             for move in self.move_ids
