@@ -27,6 +27,7 @@
         "data/mail_retry_data.xml",
         "views/ar_escalation_stage_views.xml",
         "views/ar_escalation_event_views.xml",
+        "views/ar_escalation_case_views.xml",
         "views/ar_escalation_wizard_views.xml",
         "views/account_move_views.xml",
         "views/ar_escalation_board_views.xml",
