@@ -13,7 +13,7 @@ TIERS = ["strategic", "key", "standard", "small"]
 
 @st.composite
 def rules(draw):
-    kind = draw(st.sampled_from(RULE_KINDS))
+    kind = draw(st.sampled_from(tuple(RULE_KINDS)))
     if kind in ("days_overdue", "amount_residual", "customer_overdue"):
         low = draw(st.integers(-30 if kind == "days_overdue" else 0, 200))
         high = draw(st.integers(low, 400))

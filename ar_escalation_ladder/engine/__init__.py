@@ -17,4 +17,5 @@ from .evaluate import (  # noqa: F401
     risk_signals,
     Words,
 )
-from .policy import ACCOUNT_TIERS, RULE_KINDS, Policy, PolicyError, load_policy  # noqa: F401
+from .policy import ACCOUNT_TIERS, Policy, PolicyError, load_policy, policy_model  # noqa: F401
+from .rules import RULE_KINDS, RangeRule, RuleKind, RuleSchema  # noqa: F401

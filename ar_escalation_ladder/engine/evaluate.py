@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .policy import Policy, Stage
+from .rules import _rule_match, match_stage, stage_match  # noqa: F401 (the engine's API)
 
 ROLLUP_CHAIN = {
     "ar_operator": "ar_lead",
@@ -76,6 +77,7 @@ class InvoiceFacts:
     hygiene_blockers: tuple[str, ...] = ()
     external_attempts: int = 0  # external messages sent at the current stage
     last_external: date | None = None  # last one at the current stage
+    extra: Mapping[str, object] = field(default_factory=dict)  # an addon's rule kinds' facts
 
 
 @dataclass(slots=True)
@@ -121,13 +123,6 @@ def risk_signals(history: CustomerHistory, policy: Policy) -> tuple[str, ...]:
     if history.over_credit_limit:
         out.append("over_credit_limit")
     return tuple(out)
-
-
-def _days_no_response(facts: InvoiceFacts, since_stage: int, today: date) -> int | None:
-    dates = [d for seq, d in facts.unanswered_since.items() if seq >= since_stage and d]
-    if not dates:
-        return None
-    return (today - min(dates)).days
 
 
 def _plural(n: int, word: str) -> str:
@@ -196,62 +191,24 @@ class Words:
 ENGLISH = Words()
 
 
-def _rule_match(rule, facts: InvoiceFacts, today: date, words: Words = ENGLISH) -> str | None:
-    """Return the rule's phrase in words when it matches, else None."""
-    kind = rule.kind
-    if kind == "days_overdue":
-        return words.days(facts.days_overdue) if rule.contains(facts.days_overdue) else None
-    if kind == "amount_residual":
-        if facts.residual > 0 and rule.contains(facts.residual):
-            return words.open_on_invoice(facts.residual)
-        return None
-    if kind == "customer_overdue":
-        if facts.customer_overdue > 0 and rule.contains(facts.customer_overdue):
-            return words.overdue_for_customer(facts.customer_overdue)
-        return None
-    if kind == "over_credit_limit":
-        return words.over_credit_limit() if facts.over_credit_limit else None
-    if kind == "broken_promises":
-        count = facts.broken_promises_invoice if rule.scope == "invoice" else facts.broken_promises_customer
-        if count >= rule.min:
-            return words.promises_broken(count, by_customer=rule.scope != "invoice")
-        return None
-    if kind == "open_dispute":
-        return words.open_dispute() if facts.open_dispute else None
-    if kind == "account_tier":
-        return words.tier(facts.account_tier) if facts.account_tier in rule.tiers else None
-    if kind == "risk_signals":
-        if len(facts.risk_signals) >= rule.min:
-            return words.risk_signals(facts.risk_signals)
-        return None
-    if kind == "days_no_response":
-        days = _days_no_response(facts, rule.since_stage, today)
-        if days is not None and days >= rule.min:
-            return words.no_response(days)
-        return None
-    raise ValueError(f"unknown rule kind {kind!r}")
+# the English words of a rule's phrase, until the engine's render() reads them all
+_PHRASE_WORDS = {
+    "days_overdue": lambda words, p: words.days(p.get("days")),
+    "open_on_invoice": lambda words, p: words.open_on_invoice(p.get("amount")),
+    "overdue_for_customer": lambda words, p: words.overdue_for_customer(p.get("amount")),
+    "over_credit_limit": lambda words, p: words.over_credit_limit(),
+    "promises_broken": lambda words, p: words.promises_broken(p.get("count")),
+    "promises_broken_customer": lambda words, p: words.promises_broken(p.get("count"), by_customer=True),
+    "open_dispute": lambda words, p: words.open_dispute(),
+    "account_tier": lambda words, p: words.tier(p.get("tier")),
+    "risk_signals": lambda words, p: words.risk_signals(p.get("signals")),
+    "no_response": lambda words, p: words.no_response(p.get("days")),
+}
 
 
-def stage_match(stage: Stage, facts: InvoiceFacts, today: date, words: Words = ENGLISH) -> list[str] | None:
-    """The phrases of the stage's matching rules, or None when the stage does not apply."""
-    if not stage.rules:
-        return None
-    phrases = [_rule_match(rule, facts, today, words) for rule in stage.rules]
-    hits = [p for p in phrases if p]
-    if stage.rule_mode == "all":
-        return hits if len(hits) == len(phrases) else None
-    return hits or None
-
-
-def match_stage(
-    policy: Policy, facts: InvoiceFacts, today: date, words: Words = ENGLISH
-) -> tuple[int | None, list[str]]:
-    """The highest stage whose rules match, with the phrases that made it match."""
-    for stage in policy.descending():
-        hits = stage_match(stage, facts, today, words)
-        if hits is not None:
-            return stage.sequence, hits
-    return None, []
+def _phrase_words(phrase, words: Words) -> str:
+    known = _PHRASE_WORDS.get(phrase.code)
+    return known(words, phrase) if known else phrase.code
 
 
 def _reason(facts: InvoiceFacts, hits: list[str], words: Words = ENGLISH) -> str:
@@ -305,7 +262,8 @@ def decide(policy: Policy, facts: InvoiceFacts, today: date, words: Words = ENGL
             current,
             words.paid(),
         )
-    matched, hits = match_stage(policy, facts, today, words)
+    matched, phrases = match_stage(policy, facts, today)
+    hits = [_phrase_words(phrase, words) for phrase in phrases]
     stages = policy.by_sequence
     if current is not None and current not in stages:
         current = None  # the stage was removed from the policy

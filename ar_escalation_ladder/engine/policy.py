@@ -12,25 +12,15 @@ min must be <= max``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import functools
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
-ACCOUNT_TIERS = ("strategic", "key", "standard", "small")
-OWNER_ROLES = ("ar_operator", "account_manager", "ar_lead", "finance_lead", "cfo")
-CHANNELS = ("none", "email", "sms", "email_sms", "whatsapp")
-RULE_KINDS = (
-    "days_overdue",
-    "amount_residual",
-    "customer_overdue",
-    "over_credit_limit",
-    "broken_promises",
-    "open_dispute",
-    "account_tier",
-    "risk_signals",
-    "days_no_response",
-)
+from .rules import RULE_KINDS, RuleSchema, rule_union
+from .rules import Strict as _Strict
+from .vocabulary import ACCOUNT_TIERS, CHANNELS, OWNER_ROLES  # noqa: F401 (ACCOUNT_TIERS: exported)
 
 
 class PolicyError(ValueError):
@@ -48,118 +38,15 @@ class PolicyError(ValueError):
         self.problems = tuple(problems)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Range(_Strict):
-    min: float | None = None
-    max: float | None = None
-
-    @model_validator(mode="after")
-    def _check_range(self):
-        if self.min is None and self.max is None:
-            raise PydanticCustomError("range_empty", "set min, max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise PydanticCustomError(
-                "range_inverted",
-                "min ({min_text}) must be <= max ({max_text})",
-                {"min": self.min, "max": self.max, "min_text": f"{self.min:g}", "max_text": f"{self.max:g}"},
-            )
-        return self
-
-    def contains(self, value: float) -> bool:
-        if self.min is not None and value < self.min:
-            return False
-        return self.max is None or value <= self.max
-
-
-class DaysOverdueRule(_Range):
-    """Days past the due date; negative values are days before it."""
-
-    kind: Literal["days_overdue"] = "days_overdue"
-
-
-class AmountResidualRule(_Range):
-    """The invoice's open amount, in company currency."""
-
-    kind: Literal["amount_residual"] = "amount_residual"
-
-    @model_validator(mode="after")
-    def _check_positive(self):
-        if (self.min or 0) < 0 or (self.max or 0) < 0:
-            value = self.min if (self.min or 0) < 0 else self.max
-            raise PydanticCustomError("amount_negative", "amounts cannot be negative", {"value": value})
-        return self
-
-
-class CustomerOverdueRule(AmountResidualRule):
-    """The customer's total overdue amount, in company currency."""
-
-    kind: Literal["customer_overdue"] = "customer_overdue"
-
-
-class OverCreditLimitRule(_Strict):
-    """The customer's receivable is above its credit limit (a limit is set)."""
-
-    kind: Literal["over_credit_limit"] = "over_credit_limit"
-
-
-class BrokenPromisesRule(_Strict):
-    kind: Literal["broken_promises"] = "broken_promises"
-    min: int = Field(1, ge=1)
-    scope: Literal["invoice", "customer"] = "invoice"
-
-
-class OpenDisputeRule(_Strict):
-    kind: Literal["open_dispute"] = "open_dispute"
-
-
-class AccountTierRule(_Strict):
-    kind: Literal["account_tier"] = "account_tier"
-    tiers: tuple[Literal["strategic", "key", "standard", "small"], ...] = Field(min_length=1)
-
-
-class RiskSignalsRule(_Strict):
-    kind: Literal["risk_signals"] = "risk_signals"
-    min: int = Field(1, ge=1, le=5)
-
-
-class DaysNoResponseRule(_Strict):
-    """Days since the first external message that the customer left unanswered.
-
-    ``since_stage`` counts only messages sent at that stage or above, so that
-    "no response to executive outreach for 10 days" can be expressed.
-    """
-
-    kind: Literal["days_no_response"] = "days_no_response"
-    min: int = Field(ge=1)
-    since_stage: int = Field(0, ge=0)
-
-
-Rule = Annotated[
-    DaysOverdueRule
-    | AmountResidualRule
-    | CustomerOverdueRule
-    | OverCreditLimitRule
-    | BrokenPromisesRule
-    | OpenDisputeRule
-    | AccountTierRule
-    | RiskSignalsRule
-    | DaysNoResponseRule,
-    Field(discriminator="kind"),
-]
-
-
 class Stage(_Strict):
     sequence: int = Field(ge=0)
     name: str = Field(min_length=1)
     rule_mode: Literal["any", "all"] = "any"
-    rules: tuple[Rule, ...] = ()
-    owner_role: Literal["ar_operator", "account_manager", "ar_lead", "finance_lead", "cfo"] = "ar_operator"
+    rules: tuple[RuleSchema, ...] = ()  # of the kinds in RULE_KINDS (see policy_model)
+    owner_role: Literal[OWNER_ROLES] = "ar_operator"
     sla_hours: float = Field(24, ge=0)
     sla_same_business_day: bool = False
-    channel: Literal["none", "email", "sms", "email_sms", "whatsapp"] = "email"
+    channel: Literal[CHANNELS] = "email"
     cadence_days: int = Field(7, ge=0)
     cadence_max: int = Field(3, ge=0)
     pause_on_promise: bool = True
@@ -210,6 +97,17 @@ class Policy(_Strict):
         return tuple(sorted(self.stages, key=lambda s: s.sequence, reverse=True))
 
 
+@functools.cache
+def _policy_model(schemas: tuple) -> type[Policy]:
+    stage = create_model("Stage", __base__=Stage, rules=(tuple[rule_union(schemas), ...], ()))
+    return create_model("Policy", __base__=Policy, stages=(tuple[stage, ...], Field(min_length=1)))
+
+
+def policy_model() -> type[Policy]:
+    """:class:`Policy` whose stages' rules are of the kinds registered now in ``RULE_KINDS``."""
+    return _policy_model(RULE_KINDS.schemas())
+
+
 def _where(data: dict, loc: tuple) -> dict:
     """What a pydantic error location points at: the stage, the rule, the field."""
     where = {"stage": None, "sequence": None, "rule": None, "kind": None, "field": None}
@@ -255,7 +153,7 @@ def load_policy(data: dict) -> Policy:
             [{**_where({}, ()), "code": "not_a_mapping", "params": {}, "input": None}],
         )
     try:
-        return Policy.model_validate(data)
+        return policy_model().model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         if len(errors) > 1:
