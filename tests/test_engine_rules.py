@@ -1,71 +1,41 @@
 """The rule engine routes invoices as an AR team expects (no database)."""
 
+from dataclasses import fields
 from datetime import date, timedelta
+from typing import Literal
 
 import pytest
+from pydantic import Field
+from shipped_ladder import shipped_ladder
 
 from ar_escalation_ladder.engine import (
+    ENGLISH,
+    RULE_KINDS,
     CustomerHistory,
     InvoiceFacts,
     PolicyError,
+    RuleSchema,
     aging_bucket,
     decide,
     load_policy,
+    render,
     risk_signals,
 )
+from ar_escalation_ladder.engine.rules import match_stage
+from ar_escalation_ladder.engine.vocabulary import Phrase
 
 TODAY = date(2026, 11, 22)
-
-DEFAULT_LADDER = {
-    "promise_grace_days": 3,
-    "stages": [
-        {
-            "sequence": 0,
-            "name": "Preventive",
-            "rule_mode": "all",
-            "cadence_max": 1,
-            "rules": [{"kind": "days_overdue", "min": -7, "max": 0}, {"kind": "risk_signals", "min": 2}],
-        },
-        {
-            "sequence": 1,
-            "name": "Early",
-            "cadence_days": 7,
-            "cadence_max": 2,
-            "rules": [{"kind": "days_overdue", "min": 1, "max": 15}],
-        },
-        {
-            "sequence": 2,
-            "name": "Managed",
-            "cadence_days": 5,
-            "cadence_max": 3,
-            "rules": [{"kind": "days_overdue", "min": 16, "max": 30}, {"kind": "broken_promises", "min": 1}],
-        },
-        {
-            "sequence": 3,
-            "name": "Executive",
-            "rules": [
-                {"kind": "days_overdue", "min": 31, "max": 60},
-                {"kind": "broken_promises", "min": 2, "scope": "customer"},
-            ],
-        },
-        {
-            "sequence": 4,
-            "name": "Pre-default",
-            "sla_same_business_day": True,
-            "sla_hours": 0,
-            "pause_on_promise": False,
-            "rules": [
-                {"kind": "days_overdue", "min": 61},
-                {"kind": "days_no_response", "min": 10, "since_stage": 3},
-            ],
-        },
-    ],
-}
 
 
 @pytest.fixture(scope="module")
 def ladder():
-    return load_policy(DEFAULT_LADDER)
+    """The ladder a new database gets (data/ar_escalation_stage_data.xml)."""
+    return load_policy(shipped_ladder())
+
+
+def said(decision):
+    """The decision's reason as the English default words it."""
+    return render(decision.reasons)
 
 
 def facts(**kw):
@@ -96,15 +66,15 @@ def test_days_overdue_boundaries(ladder, days, stage):
 
 def test_reason_in_words(ladder):
     decision = decide(ladder, facts(days_overdue=34, broken_promises_invoice=2), TODAY)
-    assert (decision.stage, decision.reason) == (3, "34 days overdue; 2 promises broken")
-    assert decide(ladder, facts(days_overdue=1), TODAY).reason == "1 day overdue"
+    assert (decision.stage, said(decision)) == (3, "34 days overdue; 2 promises broken")
+    assert said(decide(ladder, facts(days_overdue=1), TODAY)) == "1 day overdue"
 
 
 def test_broken_promise_scopes(ladder):
     assert decide(ladder, facts(days_overdue=3, broken_promises_invoice=1), TODAY).stage == 2
     customer = decide(ladder, facts(days_overdue=3, broken_promises_customer=2), TODAY)
     assert customer.stage == 3
-    assert "2 promises broken by the customer" in customer.reason
+    assert "2 promises broken by the customer" in said(customer)
     assert decide(ladder, facts(days_overdue=3, broken_promises_customer=1), TODAY).stage == 1
 
 
@@ -112,7 +82,7 @@ def test_preventive_needs_due_soon_and_two_signals(ladder):
     risky = facts(days_overdue=-5, risk_signals=("late_payer", "broken_promise"))
     decision = decide(ladder, risky, TODAY)
     assert decision.stage == 0
-    assert decision.reason == "due in 5 days; 2 risk signals (pays late on average, broke a promise before)"
+    assert said(decision) == "due in 5 days; 2 risk signals (pays late on average, broke a promise before)"
     assert decide(ladder, facts(days_overdue=-5, risk_signals=("late_payer",)), TODAY).stage is None
     assert decide(ladder, facts(days_overdue=-9, risk_signals=("late_payer", "dispute")), TODAY).stage is None
 
@@ -122,7 +92,7 @@ def test_days_without_response_counts_only_from_its_stage(ladder):
     at_exec = facts(days_overdue=40, current_stage=3, unanswered_since={3: old})
     decision = decide(ladder, at_exec, TODAY)
     assert decision.stage == 4
-    assert "no response for 12 days" in decision.reason
+    assert "no response for 12 days" in said(decision)
     only_early = facts(days_overdue=40, current_stage=3, unanswered_since={1: old})
     assert decide(ladder, only_early, TODAY).stage == 3
     assert decide(ladder, facts(days_overdue=40, current_stage=3), TODAY).stage == 3
@@ -164,7 +134,7 @@ def test_all_mode_needs_every_rule_any_mode_one():
 def test_only_moves_up_and_paid_closes(ladder):
     held = decide(ladder, facts(days_overdue=3, current_stage=2), TODAY)
     assert (held.action, held.stage) == ("stay", 2)
-    assert held.reason.endswith("held at Managed (escalation only moves up)")
+    assert said(held).endswith("held at Managed (escalation only moves up)")
     assert decide(ladder, facts(days_overdue=40, current_stage=2), TODAY).action == "enter"
     assert decide(ladder, facts(paid=True, current_stage=2), TODAY).action == "close"
     assert decide(ladder, facts(residual=0.0), TODAY).action == "none"
@@ -178,7 +148,7 @@ def test_cadence_and_holds(ladder):
     recent = facts(
         days_overdue=20, current_stage=2, external_attempts=1, last_external=TODAY - timedelta(days=4)
     )
-    assert decide(ladder, recent, TODAY).hold == "next reminder not due yet"
+    assert ENGLISH.hold(decide(ladder, recent, TODAY).hold) == "next reminder not due yet"
     due = facts(
         days_overdue=20, current_stage=2, external_attempts=1, last_external=TODAY - timedelta(days=5)
     )
@@ -186,7 +156,7 @@ def test_cadence_and_holds(ladder):
     done = facts(
         days_overdue=20, current_stage=2, external_attempts=3, last_external=TODAY - timedelta(days=30)
     )
-    assert decide(ladder, done, TODAY).hold == "cadence complete"
+    assert ENGLISH.hold(decide(ladder, done, TODAY).hold) == "cadence complete"
     for kw, hold in [
         ({"paused": True}, "paused"),
         ({"open_dispute": True}, "open dispute"),
@@ -194,7 +164,7 @@ def test_cadence_and_holds(ladder):
         ({"hygiene_blockers": ("no email",)}, "not payable as sent"),
     ]:
         decision = decide(ladder, facts(days_overdue=20, **kw), TODAY)
-        assert (decision.stage, decision.send_external, decision.hold) == (2, False, hold)
+        assert (decision.stage, decision.send_external, ENGLISH.hold(decision.hold)) == (2, False, hold)
     # the pre-default notice goes out even while a promise holds
     assert decide(ladder, facts(days_overdue=70, promise_holds=True), TODAY).send_external
 
@@ -285,3 +255,80 @@ def test_bad_policies_are_refused_naming_stage_and_rule(policy, message):
     with pytest.raises(PolicyError) as err:
         load_policy(policy)
     assert message in str(err.value)
+
+
+def test_the_shipped_ladder_is_read_from_its_data_file(ladder):
+    """What a new database gets: five stages, each with its owner, SLA and cadence of the data file."""
+    by_name = {stage.name: stage for stage in ladder.stages}
+    assert [stage.name for stage in ladder.stages] == [
+        "Preventive",
+        "Early",
+        "Managed",
+        "Executive",
+        "Pre-default",
+    ]
+    assert (by_name["Early"].owner_role, by_name["Early"].sla_hours) == ("account_manager", 8.0)
+    assert (by_name["Executive"].cadence_days, by_name["Executive"].cadence_max) == (5, 2)
+    predefault = by_name["Pre-default"]
+    assert (predefault.sla_same_business_day, predefault.pause_on_promise, predefault.cadence_max) == (
+        True,
+        False,
+        1,
+    )
+    assert [rule.kind for rule in by_name["Managed"].rules] == ["days_overdue", "broken_promises"]
+
+
+class InCategoryRule(RuleSchema):
+    """An addon's kind: the customer carries one of the partner categories."""
+
+    kind: Literal["customer_in_category"] = "customer_in_category"
+    category_ids: tuple[int, ...] = Field(min_length=1)
+
+
+def _in_category(rule, facts, today):
+    names = [name for cid, name in facts.extra.get("partner_categories", ()) if cid in rule.category_ids]
+    return Phrase.of("customer_in_category", category=names[0]) if names else None
+
+
+@pytest.fixture
+def in_category():
+    RULE_KINDS.register(InCategoryRule, reads=("extra.partner_categories",))(_in_category)
+    yield RULE_KINDS["customer_in_category"]
+    RULE_KINDS.remove("customer_in_category")
+
+
+def _vip_policy():
+    rules = [{"kind": "customer_in_category", "category_ids": [7]}, {"kind": "days_overdue", "min": 5}]
+    return {"stages": [{"sequence": 2, "name": "VIP watch", "rule_mode": "all", "rules": rules}]}
+
+
+def test_an_added_rule_kind_loads_and_matches(in_category):
+    policy = load_policy(_vip_policy())
+    vip = facts(days_overdue=6, extra={"partner_categories": ((7, "VIP"), (9, "Retail"))})
+    assert match_stage(policy, vip, TODAY) == (
+        2,
+        [Phrase.of("customer_in_category", category="VIP"), Phrase.of("days_overdue", days=6)],
+    )
+    decision = decide(policy, vip, TODAY)
+    assert (decision.action, decision.stage) == ("enter", 2)
+    assert Phrase.of("customer_in_category", category="VIP") in decision.reasons
+    retail = facts(days_overdue=6, extra={"partner_categories": ((9, "Retail"),)})
+    assert decide(policy, retail, TODAY).stage is None
+    assert RULE_KINDS.reads(policy) == {"extra.partner_categories", "days_overdue"}
+    with pytest.raises(PolicyError) as err:
+        load_policy({"stages": [{"sequence": 1, "name": "S", "rules": [{"kind": "customer_in_category"}]}]})
+    assert 'Stage "S" (sequence 1), rule 1 (customer_in_category), field category_ids' in str(err.value)
+
+
+def test_a_kind_not_registered_is_refused_naming_it():
+    with pytest.raises(PolicyError) as err:
+        load_policy(_vip_policy())
+    assert 'Stage "VIP watch" (sequence 2), rule 1 (customer_in_category)' in str(err.value)
+
+
+def test_every_kind_reads_facts_the_engine_has():
+    known = {f.name for f in fields(InvoiceFacts)}
+    for code, kind in RULE_KINDS.items():
+        assert kind.schema.model_fields["kind"].default == code
+        for name in kind.reads:
+            assert name in known or name.startswith("extra."), (code, name)
