@@ -15,12 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ar_escalation_ladder.engine import InvoiceFacts, PolicyError, decide, load_policy
+from ar_escalation_ladder.engine import InvoiceFacts, PolicyError, decide, load_policy, render
+from ar_escalation_ladder.engine.vocabulary import ACCOUNT_TIERS
 from ar_escalation_sms.tools import segments
 from ar_escalation_sms.tools.numbers import e164_or_none, normalize
 
 TODAY = date(2026, 11, 23)
-TIERS = ["strategic", "key", "standard", "small"]
+TIERS = list(ACCOUNT_TIERS)
 
 # the shipped ladder (data/ar_escalation_stage_data.xml) as the engine sees it
 DEFAULT_POLICY = {
@@ -143,7 +144,12 @@ def test_a_book_is_decided_the_same_in_any_order(invoices, rnd):
     for fact in invoices:
         decision = first[fact.invoice_id]
         assert decision.invoice_id == fact.invoice_id
-        assert decision.reason, "every decision says why"
+        assert decision.reasons, "every decision says why"
+        age = decision.reasons[0]
+        if fact.paid or fact.residual <= 0:
+            assert render(decision.reasons) == "paid in full"
+        else:
+            assert age.code == "days_overdue" and age.get("days") == fact.days_overdue, "its age first"
         if fact.paid or fact.residual <= 0:
             assert decision.stage is None, "paid invoices never escalate"
         if decision.send_external:

@@ -1,14 +1,23 @@
 """Invariants of the rule engine on random books and random policies (hypothesis)."""
 
+import json
 from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ar_escalation_ladder.engine import RULE_KINDS, InvoiceFacts, PolicyError, decide, load_policy
+from ar_escalation_ladder.engine import RULE_KINDS, InvoiceFacts, PolicyError, decide, load_policy, render
+from ar_escalation_ladder.engine.vocabulary import (
+    ACCOUNT_TIERS,
+    HOLD_CODES,
+    REASON_CODES,
+    RISK_SIGNALS,
+    phrases_from_json,
+    phrases_to_json,
+)
 
 TODAY = date(2026, 11, 22)
-TIERS = ["strategic", "key", "standard", "small"]
+TIERS = list(ACCOUNT_TIERS)
 
 
 @st.composite
@@ -66,9 +75,7 @@ def invoices(draw):
         broken_promises_customer=draw(st.integers(0, 5)),
         open_dispute=draw(st.booleans()),
         account_tier=draw(st.sampled_from(TIERS)),
-        risk_signals=tuple(
-            draw(st.lists(st.sampled_from(["late_payer", "worsening", "dispute"]), unique=True))
-        ),
+        risk_signals=tuple(draw(st.lists(st.sampled_from(RISK_SIGNALS), unique=True))),
         unanswered_since={
             lvl: TODAY - timedelta(days=d)
             for lvl, d in draw(st.dictionaries(st.integers(0, 6), st.integers(0, 40), max_size=3)).items()
@@ -96,9 +103,25 @@ def test_decisions_keep_their_invariants(policy, fact):
         assert decision.stage is not None and decision.stage >= fact.current_stage, "only moves up"
     if decision.stage is not None:
         assert decision.stage in levels
-        assert decision.reason, "every decision says why"
+        assert decision.reasons, "every decision says why"
     if fact.paused or fact.open_dispute or fact.hygiene_blockers:
         assert not decision.send_external
+    assert decision.hold in ("", *HOLD_CODES), "a hold is a code of the vocabulary"
+    assert bool(decision.hold) != decision.send_external or decision.stage is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(policies(), invoices())
+def test_reasons_are_codes_that_read_and_store(policy, fact):
+    """What an invoice's reason shows: every phrase a known code, in words, the same after storing."""
+    reasons = decide(policy, fact, TODAY).reasons
+    assert {phrase.code for phrase in reasons} <= set(REASON_CODES)
+    text = render(reasons)
+    assert text and "None" not in text and "_" not in text, "words, not codes"
+    assert len(text.split("; ")) == len(reasons), "one phrase, one part of the sentence"
+    stored = json.loads(json.dumps(phrases_to_json(reasons)))  # as the event's reason_data holds it
+    assert phrases_from_json(stored) == reasons
+    assert render(phrases_from_json(stored)) == text
 
 
 @settings(max_examples=200, deadline=None)

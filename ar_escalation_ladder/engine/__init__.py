@@ -4,7 +4,6 @@
 
 from .evaluate import (  # noqa: F401
     AGING_BUCKETS,
-    RISK_SIGNAL_LABELS,
     ENGLISH,
     ROLLUP_CHAIN,
     CustomerHistory,
@@ -14,8 +13,10 @@ from .evaluate import (  # noqa: F401
     decide,
     external_plan,
     match_stage,
+    render,
     risk_signals,
     Words,
 )
 from .policy import ACCOUNT_TIERS, Policy, PolicyError, load_policy, policy_model  # noqa: F401
 from .rules import RULE_KINDS, RangeRule, RuleKind, RuleSchema  # noqa: F401
+from .vocabulary import HOLD_CODES, REASON_CODES, RISK_SIGNALS, Phrase  # noqa: F401

@@ -15,6 +15,7 @@ from datetime import date
 
 from .policy import Policy, Stage
 from .rules import _rule_match, match_stage, stage_match  # noqa: F401 (the engine's API)
+from .vocabulary import ACCOUNT_TIER_SELECTION, HOLD_SELECTION, REASON_CODES, RISK_SIGNAL_SELECTION, Phrase
 
 ROLLUP_CHAIN = {
     "ar_operator": "ar_lead",
@@ -22,21 +23,6 @@ ROLLUP_CHAIN = {
     "ar_lead": "finance_lead",
     "finance_lead": "cfo",
     "cfo": None,
-}
-
-RISK_SIGNAL_LABELS = {
-    "late_payer": "pays late on average",
-    "worsening": "payment delays worsening",
-    "broken_promise": "broke a promise before",
-    "dispute": "open dispute",
-    "over_credit_limit": "over credit limit",
-}
-
-TIER_LABELS = {
-    "strategic": "strategic account",
-    "key": "key account",
-    "standard": "standard account",
-    "small": "small account",
 }
 
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
@@ -86,11 +72,11 @@ class Decision:
     action: str  # "none" (no stage), "enter" (moves up), "stay", "close" (paid)
     stage: int | None
     previous: int | None
-    reason: str
+    reasons: tuple[Phrase, ...]  # why, as phrases: worded by render() or the Odoo side
     matched: int | None = None  # the stage the rules alone point to
     send_external: bool = False
     external_cycle: int = 0  # index of the message at this stage (0 = first)
-    hold: str = ""  # why nothing goes out although the stage has a channel
+    hold: str = ""  # why nothing goes out although the stage has a channel (HOLD_CODES)
     blockers: tuple[str, ...] = ()
 
 
@@ -130,24 +116,57 @@ def _plural(n: int, word: str) -> str:
 
 
 class Words:
-    """The phrases of a decision's reason, in English with plain amounts.
+    """The engine's phrases and holds in English, with plain amounts.
 
-    The engine knows no language, currency or time zone: the Odoo side passes
-    :func:`decide` its own ``Words`` (translated phrases, amounts in the
-    company's currency, models/ar_escalation_words.py); this default is what
-    the engine's own tests and tools read.
+    The engine knows no language, currency or time zone: a decision's reasons
+    are :class:`~.vocabulary.Phrase` codes with their values, worded when they
+    are shown. :func:`render` words them with this default (what the engine's
+    own tests and tools read); the Odoo side subclasses it with translated
+    phrases and amounts in the company's currency
+    (models/ar_escalation_format.py). A method per code of ``REASON_CODES``
+    takes the phrase's parameters; a code it does not know (an added rule
+    kind's) goes to :meth:`unknown`.
     """
 
-    def days(self, days: int) -> str:
+    codes = REASON_CODES
+
+    def phrase(self, phrase: Phrase) -> str:
+        if phrase.code in self.codes:
+            return getattr(self, phrase.code)(**dict(phrase.params))
+        return self.unknown(phrase)
+
+    def unknown(self, phrase: Phrase) -> str:
+        """A phrase of a code these words do not know: its text if it has one, else its code."""
+        text = phrase.get("text")
+        if text is not None:
+            return str(text)
+        values = ", ".join(f"{name}={value}" for name, value in phrase.params)
+        return f"{phrase.code} ({values})" if values else phrase.code
+
+    def join(self, texts: list[str]) -> str:
+        return "; ".join(texts)
+
+    def amount(self, amount: float) -> str:
+        return f"{amount:,.2f}"
+
+    def tier_label(self, tier: str) -> str:
+        return dict(ACCOUNT_TIER_SELECTION).get(tier, tier)
+
+    def signal(self, signal: str) -> str:
+        return dict(RISK_SIGNAL_SELECTION).get(signal, signal)
+
+    def hold(self, hold: str) -> str:
+        """A hold code (``HOLD_CODES``) in words: "next reminder not due yet"."""
+        return dict(HOLD_SELECTION).get(hold, hold)
+
+    # one method per phrase code ------------------------------------------------
+    def days_overdue(self, days: int) -> str:
         """The invoice's age: "5 days overdue", "due today", "due in 3 days"."""
         if days > 0:
             return f"{_plural(days, 'day')} overdue"
         if days == 0:
             return "due today"
         return f"due in {_plural(-days, 'day')}"
-
-    def amount(self, amount: float) -> str:
-        return f"{amount:,.2f}"
 
     def open_on_invoice(self, amount: float) -> str:
         return f"{self.amount(amount)} open on the invoice"
@@ -158,18 +177,17 @@ class Words:
     def over_credit_limit(self) -> str:
         return "over credit limit"
 
-    def promises_broken(self, count: int, by_customer: bool = False) -> str:
-        where = " by the customer" if by_customer else ""
-        return f"{_plural(count, 'promise')} broken{where}"
+    def promises_broken(self, count: int) -> str:
+        return f"{_plural(count, 'promise')} broken"
+
+    def promises_broken_customer(self, count: int) -> str:
+        return f"{_plural(count, 'promise')} broken by the customer"
 
     def open_dispute(self) -> str:
         return "open dispute"
 
-    def tier(self, tier: str) -> str:
-        return TIER_LABELS.get(tier, tier)
-
-    def signal(self, signal: str) -> str:
-        return RISK_SIGNAL_LABELS.get(signal, signal)
+    def account_tier(self, tier: str) -> str:
+        return f"{self.tier_label(tier).lower()} account"
 
     def risk_signals(self, signals: tuple[str, ...]) -> str:
         labels = ", ".join(self.signal(s) for s in signals)
@@ -181,109 +199,96 @@ class Words:
     def paid(self) -> str:
         return "paid in full"
 
-    def held_at(self, stage_name: str) -> str:
-        return f"held at {stage_name} (escalation only moves up)"
+    def held_at(self, stage: str) -> str:
+        return f"held at {stage} (escalation only moves up)"
 
-    def join(self, phrases: list[str]) -> str:
-        return "; ".join(phrases)
+    def go_live_held(self, stage: str) -> str:
+        return f"climbing from the go-live cap: stays at {stage} until its cadence completes"
+
+    def go_live_entered(self, stage: str) -> str:
+        return f"entered at {stage} (go-live cap), climbing by the cadence"
+
+    def set_by_hand(self, text: str) -> str:
+        return f"Set by hand: {text}"
+
+    def text(self, text: str) -> str:
+        return text
 
 
 ENGLISH = Words()
 
 
-# the English words of a rule's phrase, until the engine's render() reads them all
-_PHRASE_WORDS = {
-    "days_overdue": lambda words, p: words.days(p.get("days")),
-    "open_on_invoice": lambda words, p: words.open_on_invoice(p.get("amount")),
-    "overdue_for_customer": lambda words, p: words.overdue_for_customer(p.get("amount")),
-    "over_credit_limit": lambda words, p: words.over_credit_limit(),
-    "promises_broken": lambda words, p: words.promises_broken(p.get("count")),
-    "promises_broken_customer": lambda words, p: words.promises_broken(p.get("count"), by_customer=True),
-    "open_dispute": lambda words, p: words.open_dispute(),
-    "account_tier": lambda words, p: words.tier(p.get("tier")),
-    "risk_signals": lambda words, p: words.risk_signals(p.get("signals")),
-    "no_response": lambda words, p: words.no_response(p.get("days")),
-}
+def render(phrases, words: Words = ENGLISH) -> str:
+    """A reason's phrases in words, joined: "34 days overdue; 2 promises broken"."""
+    return words.join([words.phrase(phrase) for phrase in phrases])
 
 
-def _phrase_words(phrase, words: Words) -> str:
-    known = _PHRASE_WORDS.get(phrase.code)
-    return known(words, phrase) if known else phrase.code
-
-
-def _reason(facts: InvoiceFacts, hits: list[str], words: Words = ENGLISH) -> str:
-    """The reason in words: days overdue, what made the stage match, and what else weighs."""
-    phrases = [words.days(facts.days_overdue)]
+def _reasons(facts: InvoiceFacts, hits: list[Phrase]) -> tuple[Phrase, ...]:
+    """The reason: days overdue, what made the stage match, and what else weighs."""
+    phrases = [Phrase.of("days_overdue", days=facts.days_overdue)]
     notable = []
     if facts.broken_promises_invoice:
-        notable.append(words.promises_broken(facts.broken_promises_invoice))
+        notable.append(Phrase.of("promises_broken", count=facts.broken_promises_invoice))
     if facts.open_dispute:
-        notable.append(words.open_dispute())
+        notable.append(Phrase.of("open_dispute"))
     for phrase in [*hits, *notable]:
         if phrase not in phrases:
             phrases.append(phrase)
-    return words.join(phrases)
+    return tuple(phrases)
 
 
 def external_plan(stage: Stage, facts: InvoiceFacts, entering: bool, today: date):
-    """Whether the customer is contacted now at ``stage``: (send, cycle, hold)."""
+    """Whether the customer is contacted now at ``stage``: (send, cycle, hold code)."""
     if stage.channel == "none":
-        return False, 0, "no external channel"
+        return False, 0, "no_channel"
     if facts.paused:
         return False, 0, "paused"
     if facts.open_dispute:
-        return False, 0, "open dispute"
+        return False, 0, "open_dispute"
     if facts.promise_holds and stage.pause_on_promise:
-        return False, 0, "promise to pay holds"
+        return False, 0, "promise_holds"
     if facts.hygiene_blockers:
-        return False, 0, "not payable as sent"
+        return False, 0, "not_payable"
     attempts = 0 if entering else facts.external_attempts
     if attempts >= max(stage.cadence_max, 1):
-        return False, attempts, "cadence complete"
+        return False, attempts, "cadence_complete"
     if attempts and facts.last_external is not None:
         if (today - facts.last_external).days < stage.cadence_days:
-            return False, attempts, "next reminder not due yet"
+            return False, attempts, "not_due_yet"
     return True, attempts, ""
 
 
-def decide(policy: Policy, facts: InvoiceFacts, today: date, words: Words = ENGLISH) -> Decision:
+def decide(policy: Policy, facts: InvoiceFacts, today: date) -> Decision:
     """The stage an invoice belongs at today, and what to tell the customer.
 
     Escalation only moves up on its own: when the rules point below the
     current stage, the invoice stays where it is. A paid invoice closes.
-    ``words`` writes the reason (English with plain amounts by default).
+    The reasons are phrases (codes with values), worded where they are shown.
     """
     current = facts.current_stage
     if facts.paid or facts.residual <= 0:
-        return Decision(
-            facts.invoice_id,
-            "close" if current is not None else "none",
-            None,
-            current,
-            words.paid(),
-        )
-    matched, phrases = match_stage(policy, facts, today)
-    hits = [_phrase_words(phrase, words) for phrase in phrases]
+        action = "close" if current is not None else "none"
+        return Decision(facts.invoice_id, action, None, current, (Phrase.of("paid"),))
+    matched, hits = match_stage(policy, facts, today)
     stages = policy.by_sequence
     if current is not None and current not in stages:
         current = None  # the stage was removed from the policy
+    reasons = _reasons(facts, hits)
     if matched is None and current is None:
-        return Decision(facts.invoice_id, "none", None, None, _reason(facts, [], words))
+        return Decision(facts.invoice_id, "none", None, None, reasons)
     if current is not None and (matched is None or matched <= current):
         target, action = current, "stay"
-        reason = _reason(facts, hits, words)
         if matched is not None and matched < current:
-            reason = words.join([reason, words.held_at(stages[current].name)])
+            reasons = (*reasons, Phrase.of("held_at", stage=stages[current].name))
     else:
         target, action = matched, "enter"
-        reason = _reason(facts, hits, words)
     send, cycle, hold = external_plan(stages[target], facts, action == "enter", today)
     return Decision(
         facts.invoice_id,
         action,
         target,
         facts.current_stage,
-        reason,
+        reasons,
         matched,
         send,
         cycle,
