@@ -10,6 +10,9 @@ from . import ar_escalation_owned
 from . import ar_escalation_promise
 from . import ar_escalation_dispute
 from . import account_move
+from . import account_move_ladder
+from . import account_move_everyday
+from . import account_move_actions
 from . import account_partial_reconcile
 from . import mail_activity
 from . import ar_escalation_run
