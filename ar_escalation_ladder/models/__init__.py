@@ -4,6 +4,7 @@ from . import res_partner
 from . import ar_escalation_stage
 from . import ar_escalation_rule
 from . import ar_escalation_event
+from . import ar_escalation_event_chatter
 from . import ar_escalation_case
 from . import ar_escalation_case_message
 from . import ar_escalation_owned
@@ -19,6 +20,7 @@ from . import ar_escalation_run
 from . import ar_escalation_runner
 from . import mail_render_mixin
 from . import mail_mail
+from . import mail_mail_flag
 from . import ar_escalation_go_live
 from . import ar_escalation_send_now
 from . import ar_escalation_everyday

@@ -1,34 +1,11 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from collections import defaultdict
-
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 from odoo.tools import SQL
-from odoo.tools.misc import get_lang
 
-from .ar_escalation_format import format_reader_datetime
+from ..engine.vocabulary import EVENT_KIND_SELECTION
 
-EVENT_KINDS = [
-    ("stage", "Stage change"),
-    ("external", "External message"),
-    ("activity", "Internal escalation"),
-    ("acknowledged", "Acknowledged"),
-    ("rollup", "Rolled up"),
-    ("promise", "Promise logged"),
-    ("promise_kept", "Promise kept"),
-    ("promise_broken", "Promise broken"),
-    ("dispute", "Dispute logged"),
-    ("dispute_resolved", "Dispute resolved"),
-    ("override", "Stage override"),
-    ("pause", "Paused"),
-    ("resume", "Pause lifted"),
-    ("hygiene", "Not payable as sent"),
-    ("closed", "Case closed"),
-    ("reopened", "Case reopened"),
-    ("error", "Error"),
-]
+EVENT_KINDS = EVENT_KIND_SELECTION  # the vocabulary's (engine/vocabulary.py)
 DISPOSITIONS = [
     ("paid", "Paid"),
     ("paid_plan", "Paid on a plan"),
@@ -42,17 +19,6 @@ HELD_DISPOSITIONS = ("agency", "legal", "written_off")
 # Kinds whose (invoice, stage, kind, entry, cycle) key is unique: doing them
 # twice is what a rerun after a crash must never do.
 IDEMPOTENT_KINDS = ("stage", "external", "activity", "rollup", "hygiene", "closed")
-
-
-def _ar_shows_owner(kind, owner_id, user_id):
-    """Whether an event's chatter line names the escalation's owner.
-
-    It does when the event hands the escalation to its owner (a case opened,
-    a roll-up); a user's action says who acted ("by"), and names the owner
-    only when the owner is someone else: an acknowledgement for another says
-    so in its own words ("on behalf of").
-    """
-    return bool(owner_id) and owner_id != user_id and kind != "acknowledged"
 
 
 class ArEscalationEvent(models.Model):
@@ -83,7 +49,8 @@ class ArEscalationEvent(models.Model):
         help="The user whose action this is (acknowledge, override, pause, close, reopen); "
         "empty for what the ladder does itself.",
     )
-    reason = fields.Char()
+    # why, in the reader's language: worded from reason_data (models/ar_escalation_reason.py)
+    reason = fields.Char(compute="_compute_reason")
     amount = fields.Monetary(
         currency_field="company_currency_id", help="Open amount, or amount recovered, in company currency."
     )
@@ -126,7 +93,7 @@ class ArEscalationEvent(models.Model):
         "channel",
         "owner_id",
         "user_id",
-        "reason",
+        "reason_data",
         "amount",
         "amount_recovered",
         "sla_deadline",
@@ -227,175 +194,27 @@ class ArEscalationEvent(models.Model):
         """
         if not results:
             return
-        self.flush_model(["reason", "channel", "mail_id"])
+        self.flush_model(["reason_data", "channel", "mail_id"])
         ids = list(results)
         self.env.cr.execute(
             SQL(
                 """UPDATE ar_escalation_event e
-                      SET reason = v.reason, channel = v.channel, mail_id = v.mail_id,
+                      SET reason_data = v.reason_data, channel = v.channel, mail_id = v.mail_id,
                           write_uid = %s, write_date = %s
-                     FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[])
-                          AS v(id, reason, channel, mail_id)
+                     FROM unnest(%s::int[], %s::jsonb[], %s::varchar[], %s::int[])
+                          AS v(id, reason_data, channel, mail_id)
                     WHERE e.id = v.id""",
                 self.env.uid,
                 fields.Datetime.now(),
                 ids,
-                [results[i]["summary"] or None for i in ids],
+                [self._ar_reason_json(results[i]["summary"]) for i in ids],
                 [results[i]["channel"] or None for i in ids],
                 [results[i].get("mail_id") or None for i in ids],
             )
         )
-        self.browse(ids).invalidate_recordset(["reason", "channel", "mail_id", "write_uid", "write_date"])
-
-    def _ar_post_chatter(self):
-        """Write the events in their invoices' chatter: one note per invoice, in batch.
-
-        All events of one invoice in this call share one note, a line each,
-        logged with core's ``_message_log_batch`` (one ``mail.message``
-        create for all the invoices); each event then links to its line.
-
-        The lines of this module's kinds are built from the events' columns
-        read in one query, with the labels, names and links they cite read
-        once per call (:meth:`_ar_chatter_line`); a kind added by another
-        module is written by its override of :meth:`_ar_chatter_body`.
-        """
-        if not self:
-            return
-        self.flush_model()
-        self.env.cr.execute(
-            SQL(
-                """SELECT id, move_id, kind, stage_id, from_stage_id, to_stage_id, reason, owner_id,
-                          user_id, sla_deadline, channel, case_id
-                     FROM ar_escalation_event
-                    WHERE id IN %s AND move_id IS NOT NULL AND message_id IS NULL ORDER BY id""",
-                tuple(self.ids),
-            )
+        self.browse(ids).invalidate_recordset(
+            ["reason_data", "reason", "channel", "mail_id", "write_uid", "write_date"]
         )
-        rows = self.env.cr.dictfetchall()
-        if not rows:
-            return
-        by_move = defaultdict(list)
-        for row in rows:
-            by_move[row["move_id"]].append(row)
-        labels = self._ar_chatter_labels(rows)
-        own_kinds = dict(EVENT_KINDS)
-        separator = Markup("<br/>")
-        bodies = {
-            move_id: separator.join(
-                self._ar_chatter_line(row, labels)
-                if row["kind"] in own_kinds
-                else self.browse(row["id"])._ar_chatter_body()
-                for row in move_rows
-            )
-            for move_id, move_rows in by_move.items()
-        }
-        moves = self.env["account.move"].browse(list(by_move))
-        # the events were written by the ladder for invoices the user may act
-        # on; _message_log_batch creates the notes as core's chatter log does
-        messages = moves._message_log_batch(bodies=bodies)
-        message_of = {message.res_id: message.id for message in messages}
-        # the link of each event (our own table) to its invoice's new line
-        self.env.cr.execute(
-            SQL(
-                "UPDATE ar_escalation_event e SET message_id = v.message_id "
-                "FROM unnest(%s::int[], %s::int[]) AS v(id, message_id) WHERE e.id = v.id",
-                [row["id"] for row in rows],
-                [message_of[row["move_id"]] for row in rows],
-            )
-        )
-        self.browse([row["id"] for row in rows]).invalidate_recordset(["message_id"])
-
-    def _ar_chatter_labels(self, rows):
-        """What the chatter lines of ``rows`` cite, read once: translated phrases, names, links."""
-        _ = self.env._
-        stage_ids = {row[key] for row in rows for key in ("stage_id", "from_stage_id", "to_stage_id")}
-        stage_ids.discard(None)
-        user_ids = {row[key] for row in rows for key in ("owner_id", "user_id")} - {None}
-        case_ids = {row["case_id"] for row in rows} - {None}
-        stages = self.env["ar.escalation.stage"].browse(stage_ids)
-        users = self.env["res.users"].browse(user_ids)
-        cases = self.env["ar.escalation.case"].browse(case_ids)
-        users_by_id = {user.id: user for user in users}
-        date_format = get_lang(self.env).date_format
-        return {
-            "kinds": dict(EVENT_KINDS),
-            "stage": {stage.id: stage.name for stage in stages},
-            "owner": {user.id: user.name for user in users},
-            # the deadline as its reader (the owner, else the user acting) reads dates
-            "date": lambda value, owner_id: format_reader_datetime(
-                self.env, value, users_by_id.get(owner_id), date_format
-            ),
-            "case": {case.id: case._ar_link_markup() for case in cases},
-            "move": _("%(kind)s: %(old)s → %(new)s"),
-            "none": _("none"),
-            "owner_fmt": _("Owner: %s"),
-            "by_fmt": _("by %s"),
-            "sla_fmt": _("SLA: %s"),
-            "channel_fmt": _("Channel: %s"),
-            "case_label": _("Case:"),
-        }
-
-    @staticmethod
-    def _ar_chatter_line(row, labels):
-        """The chatter line of one event row: the same text as :meth:`_ar_chatter_body`.
-
-        Built as a string of escaped values (the case link is markup already):
-        tens of thousands of lines on a first escalation.
-        """
-        kind = row["kind"]
-        head = labels["kinds"][kind]
-        if kind in ("stage", "override") and row["to_stage_id"]:
-            head = labels["move"] % {
-                "kind": head,
-                "old": labels["stage"].get(row["from_stage_id"]) or labels["none"],
-                "new": labels["stage"][row["to_stage_id"]],
-            }
-        elif row["stage_id"]:
-            head = f"{head} ({labels['stage'][row['stage_id']]})"
-        parts = [f"<b>{escape(head)}</b>"]
-        if row["reason"]:
-            parts.append(str(escape(row["reason"])))
-        if row["user_id"]:
-            parts.append(str(escape(labels["by_fmt"] % labels["owner"][row["user_id"]])))
-        if _ar_shows_owner(row["kind"], row["owner_id"], row["user_id"]):
-            parts.append(str(escape(labels["owner_fmt"] % labels["owner"][row["owner_id"]])))
-        if row["sla_deadline"]:
-            deadline = labels["date"](row["sla_deadline"], row["owner_id"] or row["user_id"])
-            parts.append(str(escape(labels["sla_fmt"] % deadline)))
-        if row["channel"]:
-            parts.append(str(escape(labels["channel_fmt"] % row["channel"])))
-        if row["case_id"]:
-            parts.append(f"{escape(labels['case_label'])} {labels['case'][row['case_id']]}")
-        return Markup(" — ".join(parts))
-
-    def _ar_chatter_body(self):
-        self.ensure_one()
-        kinds = dict(EVENT_KINDS)
-        head = kinds[self.kind]
-        if self.kind in ("stage", "override") and self.to_stage_id:
-            head = self.env._(
-                "%(kind)s: %(old)s → %(new)s",
-                kind=head,
-                old=self.from_stage_id.name or self.env._("none"),
-                new=self.to_stage_id.name,
-            )
-        elif self.stage_id:
-            head = f"{head} ({self.stage_id.name})"
-        parts = [Markup("<b>%s</b>") % head]
-        if self.reason:
-            parts.append(escape(self.reason))
-        if self.user_id:
-            parts.append(escape(self.env._("by %s", self.user_id.name)))
-        if _ar_shows_owner(self.kind, self.owner_id.id, self.user_id.id):
-            parts.append(escape(self.env._("Owner: %s", self.owner_id.name)))
-        if self.sla_deadline:
-            deadline = format_reader_datetime(self.env, self.sla_deadline, self.owner_id or self.user_id)
-            parts.append(escape(self.env._("SLA: %s", deadline)))
-        if self.channel:
-            parts.append(escape(self.env._("Channel: %s", self.channel)))
-        if self.case_id:
-            parts.append(Markup("%s %s") % (self.env._("Case:"), self.case_id._ar_link_markup()))
-        return Markup(" — ").join(parts)
 
     @api.model
     def _prepare_event_vals(self, move, kind, stage, reason, **vals):
