@@ -7,6 +7,7 @@ from . import ar_escalation_event
 from . import ar_escalation_event_chatter
 from . import ar_escalation_case
 from . import ar_escalation_case_message
+from . import ar_escalation_case_ladder
 from . import ar_escalation_owned
 from . import ar_escalation_promise
 from . import ar_escalation_dispute
@@ -17,7 +18,11 @@ from . import account_move_actions
 from . import account_partial_reconcile
 from . import mail_activity
 from . import ar_escalation_run
+from . import ar_escalation_facts
 from . import ar_escalation_runner
+from . import ar_escalation_apply
+from . import ar_escalation_delivery
+from . import ar_escalation_delivery_email
 from . import mail_render_mixin
 from . import mail_mail
 from . import mail_mail_flag

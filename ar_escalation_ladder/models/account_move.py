@@ -243,7 +243,7 @@ class AccountMove(models.Model):
         )
         # sudo: the reason is the invoice's own field, shown to whoever reads the
         # invoice; it is worded from the ladder's policy, which only the AR team reads
-        reasons = self.env["ar.escalation.runner"].sudo()._ar_explain(live) if live else {}
+        reasons = self.env["ar.escalation.facts"].sudo()._ar_explain(live) if live else {}
         for move in self:
             event = latest.get(move.id)
             if move.id in reasons:

@@ -179,7 +179,7 @@ class AccountMove(models.Model):
     def _ar_close_by_hand(self, disposition, reason):
         """*Close case* as the user (the dialog): refused as Paid while money is open."""
         self._ar_check_closable(disposition)
-        self.env["ar.escalation.runner"]._ar_close(self, disposition, reason, user=self.env.user)
+        self.env["ar.escalation.apply"]._ar_close(self, disposition, reason, user=self.env.user)
 
     def _ar_reopen(self, reason):
         """Put invoices closed off the ladder (agency, legal, written off) back on it.

@@ -105,10 +105,10 @@ class AccountMove(models.Model):
     def _ar_override(self, stage, reason):
         """Move to ``stage`` by hand (up or down), with a mandatory reason."""
         self.company_id._ar_check_live()  # go-live gate
-        self.env["ar.escalation.runner"]._ar_override(self, stage, reason)
+        self.env["ar.escalation.apply"]._ar_override(self, stage, reason)
 
     def _ar_close(self, disposition, reason=""):
-        self.env["ar.escalation.runner"]._ar_close(self, disposition, reason)
+        self.env["ar.escalation.apply"]._ar_close(self, disposition, reason)
 
     @api.model
     def _ar_money_received(self, moves):

@@ -80,9 +80,9 @@ class ArEscalationCase(models.Model):
 
     def _ar_message_recipients(self, contact):
         """The partners a message listing ``message_invoice_ids`` goes to, for a stage ``contact``
-        (the rule is the runner's :meth:`_ar_recipients`, shared with the preview)."""
+        (the rule is the delivery's :meth:`_ar_recipients`, shared with the preview)."""
         self.ensure_one()
-        return self.env["ar.escalation.runner"]._ar_recipients(
+        return self.env["ar.escalation.delivery"]._ar_recipients(
             contact, self.message_invoice_ids, self.partner_id
         )
 

@@ -71,8 +71,8 @@ class ArEscalationEveryday(models.AbstractModel):
     @api.model
     def _ar_decisions(self, moves, today):
         """The engine's decision for each invoice as it stands now (nothing written): ``{id: decision}``."""
-        runner = self.env["ar.escalation.runner"]
-        rows = runner._ar_read_rows(moves) if moves else {}
+        Facts = self.env["ar.escalation.facts"]
+        rows = Facts._ar_read_rows(moves) if moves else {}
         by_company = defaultdict(dict)
         for move_id, row in rows.items():
             by_company[row["company_id"]][move_id] = row
@@ -80,7 +80,7 @@ class ArEscalationEveryday(models.AbstractModel):
         for company_id, company_rows in by_company.items():
             company = self.env["res.company"].browse(company_id)
             policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
-            facts, __ = runner._ar_collect(
+            facts, __ = Facts._ar_collect(
                 moves.browse(list(company_rows)), company, policy, today, company_rows
             )
             decisions.update((fact.invoice_id, decide(policy, fact, today)) for fact in facts)
@@ -95,13 +95,13 @@ class ArEscalationEveryday(models.AbstractModel):
         staying = moves.filtered(lambda m: m.ar_stage_id and not m.ar_closed_date)
         decisions = self._ar_decisions(staying, today)
         # why an invoice off the ladder stays off, for all of them at once
-        # (the runner explains a batch with a fixed number of queries)
+        # (the facts unit explains a batch with a fixed number of queries)
         unexplained = moves.filtered(
             lambda m: (
                 not m.ar_stage_id and not m.ar_reason and m.move_type == "out_invoice" and m.state == "posted"
             )
         )
-        explained = self.env["ar.escalation.runner"]._ar_explain(unexplained) if unexplained else {}
+        explained = self.env["ar.escalation.facts"]._ar_explain(unexplained) if unexplained else {}
         lines = []
         for move in moves:
             old_stage, old_contact, old_closed, __ = before.get(move.id, (move.browse(), False, False, False))

@@ -26,6 +26,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..engine import external_plan
+from ..engine.vocabulary import Phrase
 
 
 class ArEscalationRunnerGoLive(models.AbstractModel):
@@ -64,12 +65,31 @@ class ArEscalationRunnerGoLive(models.AbstractModel):
         cap_stage = cap_stage if cap_stage is not None else company.ar_go_live_cap_stage_id
         if not cap_stage or not decisions:
             return decisions
-        stages = policy.by_sequence
-        levels = sorted(stages)
-        capped_levels = [level for level in levels if level <= cap_stage.sequence]
+        capped_levels = [level for level in sorted(policy.by_sequence) if level <= cap_stage.sequence]
         if not capped_levels:
             return decisions
-        cap = capped_levels[-1]
+        info = self._ar_go_live_info(decisions)
+        out, marks = [], {}
+        for fact, decision in zip(facts, decisions, strict=True):
+            decision, mark = self._ar_go_live_decision(
+                decision,
+                fact,
+                info.get(decision.invoice_id, (0, False, None)),
+                policy,
+                capped_levels[-1],
+                today,
+            )
+            out.append(decision)
+            if mark is not None:
+                marks[decision.invoice_id] = mark
+        if write:
+            moves = self.env["account.move"]
+            moves.browse([i for i, mark in marks.items() if mark])._ar_write({"ar_go_live_capped": True})
+            moves.browse([i for i, mark in marks.items() if not mark])._ar_write({"ar_go_live_capped": False})
+        return out
+
+    def _ar_go_live_info(self, decisions):
+        """Per invoice: (stage entries, capped at go-live, stage date), in one query."""
         self.env["account.move"].flush_model(["ar_stage_entries", "ar_go_live_capped", "ar_stage_date"])
         self.env.cr.execute(
             SQL(
@@ -78,76 +98,57 @@ class ArEscalationRunnerGoLive(models.AbstractModel):
                 tuple(decision.invoice_id for decision in decisions),
             )
         )
-        info = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        out, mark, unmark = [], [], []
-        for fact, decision in zip(facts, decisions, strict=True):
-            entries, capped, stage_date = info.get(decision.invoice_id, (0, False, None))
-            current = fact.current_stage if fact.current_stage in stages else None
-            if decision.stage is None or decision.action == "close":
-                if capped:
-                    unmark.append(decision.invoice_id)
-                out.append(decision)
-            elif decision.action == "enter" and current is None and not entries and decision.stage > cap:
-                # the existing book's first entry: at the cap, with the cap's message
-                mark.append(decision.invoice_id)
-                out.append(self._ar_go_live_enter(decision, policy, fact, cap, today))
-            elif capped and current is not None and decision.action == "enter" and decision.stage > current:
-                stage = stages[current]
-                if stage.channel == "none":
-                    done = bool(stage_date) and (today - stage_date.date()).days >= stage.cadence_days
-                else:
-                    last = fact.last_external
-                    done = fact.external_attempts >= max(stage.cadence_max, 1) and (
-                        last is None or (today - last).days >= stage.cadence_days
-                    )
-                if not done:
-                    send, cycle, hold = external_plan(stage, fact, False, today)
-                    reason = self.env._(
-                        "%(reason)s; climbing from the go-live cap: stays at %(stage)s until its "
-                        "cadence completes",
-                        reason=decision.reason,
-                        stage=stage.name,
-                    )
-                    out.append(
-                        dataclasses.replace(
-                            decision,
-                            action="stay",
-                            stage=current,
-                            reason=reason,
-                            send_external=send,
-                            external_cycle=cycle,
-                            hold=hold,
-                        )
-                    )
-                    continue
-                step = min(level for level in levels if level > current)
-                if step >= decision.stage:
-                    unmark.append(decision.invoice_id)  # the stage its age gives: climbed
-                    out.append(decision)
-                else:
-                    out.append(self._ar_go_live_enter(decision, policy, fact, step, today))
-            else:
-                out.append(decision)
-        if write:
-            moves = self.env["account.move"]
-            moves.browse(mark)._ar_write({"ar_go_live_capped": True})
-            moves.browse(unmark)._ar_write({"ar_go_live_capped": False})
-        return out
+        return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+    def _ar_go_live_decision(self, decision, fact, info, policy, cap, today):
+        """One invoice's decision under the cap, and its mark: True, False (cleared) or None (as is)."""
+        entries, capped, stage_date = info
+        stages = policy.by_sequence
+        current = fact.current_stage if fact.current_stage in stages else None
+        if decision.stage is None or decision.action == "close":
+            return decision, (False if capped else None)
+        if decision.action == "enter" and current is None and not entries and decision.stage > cap:
+            # the existing book's first entry: at the cap, with the cap's message
+            return self._ar_go_live_enter(decision, policy, fact, cap, today), True
+        if not (capped and current is not None and decision.action == "enter" and decision.stage > current):
+            return decision, None
+        stage = stages[current]
+        if not self._ar_cadence_done(stage, fact, stage_date, today):
+            send, cycle, hold = external_plan(stage, fact, False, today)
+            held = dataclasses.replace(
+                decision,
+                action="stay",
+                stage=current,
+                reasons=(*decision.reasons, Phrase.of("go_live_held", stage=stage.name)),
+                send_external=send,
+                external_cycle=cycle,
+                hold=hold,
+            )
+            return held, None
+        step = min(level for level in stages if level > current)
+        if step >= decision.stage:
+            return decision, False  # the stage its age gives: climbed
+        return self._ar_go_live_enter(decision, policy, fact, step, today), None
+
+    @staticmethod
+    def _ar_cadence_done(stage, fact, stage_date, today):
+        """Whether a capped invoice has had every message of its stage (or its time there)."""
+        if stage.channel == "none":
+            return bool(stage_date) and (today - stage_date.date()).days >= stage.cadence_days
+        last = fact.last_external
+        return fact.external_attempts >= max(stage.cadence_max, 1) and (
+            last is None or (today - last).days >= stage.cadence_days
+        )
 
     def _ar_go_live_enter(self, decision, policy, fact, level, today):
         """``decision`` entering at ``level`` instead, with that stage's message."""
         stage = policy.by_sequence[level]
         send, cycle, hold = external_plan(stage, fact, True, today)
-        reason = self.env._(
-            "%(reason)s; entered at %(stage)s (go-live cap), climbing by the cadence",
-            reason=decision.reason,
-            stage=stage.name,
-        )
         return dataclasses.replace(
             decision,
             action="enter",
             stage=level,
-            reason=reason,
+            reasons=(*decision.reasons, Phrase.of("go_live_entered", stage=stage.name)),
             send_external=send,
             external_cycle=cycle,
             hold=hold,

@@ -18,11 +18,11 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import format_date
 
-from .ar_escalation_runner import PAID_STATES
+from .ar_escalation_facts import PAID_STATES
 
 
 class ArEscalationSendNow(models.AbstractModel):
-    """The run's own steps (``ar.escalation.runner``) for customers picked by a user."""
+    """The run's own steps (``ar.escalation.delivery``) for customers picked by a user."""
 
     _name = "ar.escalation.send.now"
     _description = "AR escalation: send a reminder now"
@@ -82,7 +82,7 @@ class ArEscalationSendNow(models.AbstractModel):
             by_stage[(company, group["stage"])].append(group)
         outcomes = [o for o in outcomes if o["text"] or o.get("group")]
         run_events = []
-        runner = self.env["ar.escalation.runner"].with_context(ar_run_events=run_events)
+        runner = self.env["ar.escalation.delivery"].with_context(ar_run_events=run_events)
         contacted = {}
         for (company, stage), groups in by_stage.items():
             listing = runner._ar_listing(

@@ -7,10 +7,10 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
-from ..models.ar_escalation_runner import ArEscalationRunner
+from ..models.ar_escalation_delivery_email import ArEscalationDeliveryEmail
 from .common import ArEscalationCommon
 
-DELIVER = ArEscalationRunner._ar_deliver_email
+DELIVER = ArEscalationDeliveryEmail._deliver_email
 
 
 class RunHistoryBook(ArEscalationCommon):
@@ -31,12 +31,12 @@ class RunHistoryBook(ArEscalationCommon):
         """The scheduled action's calls, with Brittle Mail Co's message refused."""
         brittle = self.brittle
 
-        def deliver(runner, stage, todo):
+        def deliver(delivery, stage, todo, results):
             if any(case.partner_id == brittle for case, __ in todo):
                 raise ValueError("the mail server refused the message (550 mailbox unavailable)")
-            return DELIVER(runner, stage, todo)
+            return DELIVER(delivery, stage, todo, results)
 
-        with patch.object(ArEscalationRunner, "_ar_deliver_email", deliver):
+        with patch.object(ArEscalationDeliveryEmail, "_deliver_email", deliver):
             done = 0
             while self.runner._cron_run(batch_size=batch_size):
                 done += 1
@@ -107,9 +107,7 @@ class TestRunHistory(RunHistoryBook):
 class TestRunHistoryTour(RunHistoryBook, HttpCase):
     def setUp(self):
         super().setUp()
-        self.env.ref("base.user_admin").write(
-            {"company_id": self.company.id, "company_ids": [(4, self.company.id)]}
-        )
+        self._admin_works_in(self.company)
 
     def test_from_the_board_to_the_run_to_the_failed_invoice(self):
         self._sweep()

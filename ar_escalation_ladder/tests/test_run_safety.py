@@ -16,17 +16,13 @@ class TestRunSafety(ArEscalationCommon):
     """Reruns repeat nothing; one bad record never spoils the batch."""
 
     def _customer_mail_count(self):
-        return (
-            self.env["mail.mail"]
-            .sudo()
-            .search_count(
-                [
-                    ("model", "=", "ar.escalation.case"),
-                    ("message_type", "=", "comment"),
-                    ("recipient_ids.user_ids", "=", False),
-                ]
-            )
-        )
+        """Emails queued for customers (recipients who are no user) from the cases."""
+        to_customers = [
+            ("model", "=", "ar.escalation.case"),
+            ("message_type", "=", "comment"),
+            ("recipient_ids.user_ids", "=", False),
+        ]
+        return self.env["mail.mail"].sudo().search_count(to_customers)  # sudo: the mail queue
 
     def _counts(self, moves):
         return (
@@ -135,13 +131,14 @@ class TestRunSafety(ArEscalationCommon):
         for i in range(6):
             moves |= self._invoice(self._customer(f"Crash {i}", email=f"c{i}@example.com"), 100, 20)
 
-        def killed(runner, stage, todo):
+        def killed(delivery, stage, todo):
             # stages, cases, activities and events are written; the worker dies
             # while delivering: not an Exception, nothing in the run catches it
             self.assertTrue(self._events(moves, "stage"))
             raise KeyboardInterrupt("worker killed")
 
-        with patch.object(type(self.runner), "_ar_deliver", killed), self.assertRaises(KeyboardInterrupt):
+        delivery = type(self.env["ar.escalation.delivery"])
+        with patch.object(delivery, "_ar_deliver", killed), self.assertRaises(KeyboardInterrupt):
             with self.env.cr.savepoint():  # the transaction a killed worker never commits
                 self.runner._ar_process_safely(moves)
         self.env.invalidate_all()
@@ -199,14 +196,15 @@ class TestRunSafety(ArEscalationCommon):
     def test_failing_invoice_is_isolated_in_its_own_savepoint(self):
         good = self._invoice(self.customer, 100, 20)
         bad = self._invoice(self.customer_b, 100, 20)
-        original = type(self.runner)._ar_hygiene_blockers
+        facts_model = type(self.env["ar.escalation.facts"])
+        original = facts_model._ar_hygiene_blockers
 
-        def explode(runner, move, company, row=None):
+        def explode(facts, move, company, row=None):
             if move == bad:
                 raise ValueError("corrupt partner data")
-            return original(runner, move, company, row)
+            return original(facts, move, company, row)
 
-        with patch.object(type(self.runner), "_ar_hygiene_blockers", explode):
+        with patch.object(facts_model, "_ar_hygiene_blockers", explode):
             self._run(good | bad)
         self.assertEqual(good.ar_stage_id, self.stage2)
         self.assertFalse(bad.ar_stage_id)

@@ -7,6 +7,8 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..engine.vocabulary import TRACK_HOLDS
+
 
 class ArEscalationGoLiveWizard(models.TransientModel):
     _name = "ar.escalation.golive.wizard"
@@ -100,8 +102,7 @@ class ArEscalationGoLiveWizard(models.TransientModel):
         rows = (
             self.env["ar.escalation.preview"].sudo()._ar_preview(company, limit=None, cap_stage=self._cap())
         )
-        runner = self.env["ar.escalation.runner"].sudo()
-        track = set(runner._ar_track_holds())
+        track = set(TRACK_HOLDS)
         per_customer = defaultdict(list)
         for vals, partner_id, level in rows:
             per_customer[partner_id].append((vals, level))

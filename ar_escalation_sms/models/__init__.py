@@ -2,7 +2,7 @@ from . import ar_escalation_sms
 from . import ar_escalation_sms_nonce
 from . import ar_escalation_case
 from . import ar_escalation_event
-from . import ar_escalation_runner
+from . import ar_escalation_delivery
 from . import ar_escalation_stage
 from . import res_company
 from . import res_config_settings
