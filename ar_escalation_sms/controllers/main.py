@@ -135,45 +135,55 @@ class ArEscalationSmsController(http.Controller):
     def webhook(self, **_kw):
         env = request.env
         raw = request.httprequest.get_data()
-        secret = env["ar.escalation.sms"]._ar_param("webhook_secret")
-        given = request.httprequest.headers.get("X-AR-Signature", "")
-        if not signatures.verify(signatures.webhook_signature(raw, secret) if secret else "", given):
-            return _forbidden("missing or wrong signature")
-        try:
-            payload = json.loads(raw)
-        except ValueError:
-            return _forbidden("no timestamp in the signed body")
-        stamp = _timestamp(payload.get("timestamp")) if isinstance(payload, dict) else None
-        if stamp is None:
-            return _forbidden("no valid timestamp in the signed body")
-        if abs(time.time() - stamp) > REPLAY_WINDOW.total_seconds():
-            return _forbidden("stale timestamp")
-        inbound = payload.get("type") == "inbound"
-        if inbound:
-            if not all(isinstance(payload.get(key, ""), str) for key in ("from", "text")):
-                return _bad_request("inbound message: from or text is not a text")
-        else:
-            problem = _receipt_problem(payload)
-            if problem:
-                return _bad_request(f"receipt: {problem}")
+        payload, refusal = self._webhook_payload(raw)
+        if refusal is not None:
+            return refusal
         # sudo: the replay guard is written by an unauthenticated provider request
         if not env["ar.escalation.sms.nonce"].sudo()._ar_claim("webhook:" + hashlib.sha256(raw).hexdigest()):
             return _forbidden("replayed callback")
-        if inbound:
+        if payload.get("type") == "inbound":
             self._inbound(payload.get("from", ""), payload.get("text", ""))
         else:
-            state = WEBHOOK_TO_STATE.get(payload.get("status") or "")
-            if payload.get("reference"):
-                domain = [("idempotency_key", "=", payload["reference"])]
-            else:
-                domain = [("provider_ref", "=", str(payload["id"]))]
-            # sudo: the provider is not a user; the signature proved who it is
-            sms = env["ar.escalation.sms"].sudo().search(domain, limit=1)
-            if sms.state == "sending" and payload.get("id"):
-                sms._ar_adopt(str(payload["id"]))  # its worker died after the provider took it
-            if sms and state:
-                sms._ar_receipt(state, payload.get("error") or "")
+            self._webhook_receipt(payload)
         return _ok(json.dumps({"ok": True}), "application/json")
+
+    def _webhook_payload(self, raw):
+        """(payload, None) for a signed, fresh, well-formed webhook body, else (None, the refusal)."""
+        secret = request.env["ar.escalation.sms"]._ar_param("webhook_secret")
+        given = request.httprequest.headers.get("X-AR-Signature", "")
+        if not signatures.verify(signatures.webhook_signature(raw, secret) if secret else "", given):
+            return None, _forbidden("missing or wrong signature")
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return None, _forbidden("no timestamp in the signed body")
+        stamp = _timestamp(payload.get("timestamp")) if isinstance(payload, dict) else None
+        if stamp is None:
+            return None, _forbidden("no valid timestamp in the signed body")
+        if abs(time.time() - stamp) > REPLAY_WINDOW.total_seconds():
+            return None, _forbidden("stale timestamp")
+        if payload.get("type") == "inbound":
+            if not all(isinstance(payload.get(key, ""), str) for key in ("from", "text")):
+                return None, _bad_request("inbound message: from or text is not a text")
+        else:
+            problem = _receipt_problem(payload)
+            if problem:
+                return None, _bad_request(f"receipt: {problem}")
+        return payload, None
+
+    def _webhook_receipt(self, payload):
+        """A delivery receipt of the generic provider, applied to its message."""
+        state = WEBHOOK_TO_STATE.get(payload.get("status") or "")
+        if payload.get("reference"):
+            domain = [("idempotency_key", "=", payload["reference"])]
+        else:
+            domain = [("provider_ref", "=", str(payload["id"]))]
+        # sudo: the provider is not a user; the signature proved who it is
+        sms = request.env["ar.escalation.sms"].sudo().search(domain, limit=1)
+        if sms.state == "sending" and payload.get("id"):
+            sms._ar_adopt(str(payload["id"]))  # its worker died after the provider took it
+        if sms and state:
+            sms._ar_receipt(state, payload.get("error") or "")
 
     # ------------------------------------------------------------------
     # opt-out

@@ -1,4 +1,6 @@
 from . import ar_escalation_sms
+from . import ar_escalation_sms_send
+from . import ar_escalation_sms_outcome
 from . import ar_escalation_sms_nonce
 from . import ar_escalation_case
 from . import ar_escalation_event

@@ -9,6 +9,13 @@ PROVIDERS = [
 ]
 
 
+def _admin_param(string, key, **kwargs):
+    """A provider setting kept in the system parameter ``ar_escalation_sms.<key>``, for administrators."""
+    return fields.Char(
+        string, config_parameter=f"ar_escalation_sms.{key}", groups="base.group_system", **kwargs
+    )
+
+
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
@@ -21,36 +28,18 @@ class ResConfigSettings(models.TransientModel):
     )
     # credentials: ir.config_parameter is readable by administrators only,
     # and so are these fields
-    ar_sms_twilio_account_sid = fields.Char(
-        "Twilio account SID",
-        config_parameter="ar_escalation_sms.twilio_account_sid",
-        groups="base.group_system",
+    ar_sms_twilio_account_sid = _admin_param("Twilio account SID", "twilio_account_sid")
+    ar_sms_twilio_auth_token = _admin_param("Twilio auth token", "twilio_auth_token")
+    ar_sms_twilio_sender = _admin_param(
+        "Twilio sender", "twilio_sender", help="E.164 number or messaging service sender the SMS come from."
     )
-    ar_sms_twilio_auth_token = fields.Char(
-        "Twilio auth token",
-        config_parameter="ar_escalation_sms.twilio_auth_token",
-        groups="base.group_system",
-    )
-    ar_sms_twilio_sender = fields.Char(
-        "Twilio sender",
-        config_parameter="ar_escalation_sms.twilio_sender",
-        groups="base.group_system",
-        help="E.164 number or messaging service sender the SMS come from.",
-    )
-    ar_sms_twilio_whatsapp_sender = fields.Char(
+    ar_sms_twilio_whatsapp_sender = _admin_param(
         "WhatsApp sender",
-        config_parameter="ar_escalation_sms.twilio_whatsapp_sender",
-        groups="base.group_system",
+        "twilio_whatsapp_sender",
         help="The WhatsApp-enabled number (E.164, without the whatsapp: prefix); the SMS sender when empty.",
     )
-    ar_sms_webhook_url = fields.Char(
-        "Webhook provider URL", config_parameter="ar_escalation_sms.webhook_url", groups="base.group_system"
-    )
-    ar_sms_webhook_secret = fields.Char(
-        "Webhook shared secret",
-        config_parameter="ar_escalation_sms.webhook_secret",
-        groups="base.group_system",
-    )
+    ar_sms_webhook_url = _admin_param("Webhook provider URL", "webhook_url")
+    ar_sms_webhook_secret = _admin_param("Webhook shared secret", "webhook_secret")
     ar_sms_window_start = fields.Float(related="company_id.ar_sms_window_start", readonly=False)
     ar_sms_window_end = fields.Float(related="company_id.ar_sms_window_end", readonly=False)
     ar_sms_max_segments = fields.Integer(related="company_id.ar_sms_max_segments", readonly=False)
