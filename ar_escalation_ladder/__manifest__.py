@@ -4,7 +4,7 @@
     "name": "AR Escalation Ladder",
     "summary": "Escalate overdue invoices internally and externally, stage by stage, "
     "with SLAs, roll-ups, promises-to-pay, disputes and a full audit trail",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-escalation/ar-escalation",
     "author": "AR Escalation contributors",

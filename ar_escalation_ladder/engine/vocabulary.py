@@ -108,6 +108,9 @@ TRACK_HOLDS = ("", "not_due_yet", "cadence_complete")
 #   no_response(days)             "no response for 12 days"
 #   paid                          "paid in full"
 #   held_at(stage)                "held at Managed (escalation only moves up)"
+#   go_live_held(stage)           "climbing from the go-live cap: stays at Early until its cadence completes"
+#   go_live_entered(stage)        "entered at Early (go-live cap), climbing by the cadence"
+#   set_by_hand(text)             "Set by hand: <the reason given>"
 #   text(text)                    a person's own words or a message, shown verbatim
 REASON_CODES = (
     "days_overdue",
@@ -122,6 +125,9 @@ REASON_CODES = (
     "no_response",
     "paid",
     "held_at",
+    "go_live_held",
+    "go_live_entered",
+    "set_by_hand",
     "text",
 )
 

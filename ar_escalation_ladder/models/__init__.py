@@ -4,6 +4,7 @@ from . import res_partner
 from . import ar_escalation_stage
 from . import ar_escalation_rule
 from . import ar_escalation_event
+from . import ar_escalation_reason
 from . import ar_escalation_event_chatter
 from . import ar_escalation_case
 from . import ar_escalation_case_message

@@ -37,7 +37,7 @@ class AccountMove(models.Model):
         "Escalation reason",
         compute="_compute_ar_reason",
         help="Why the invoice is at its stage today, as the ladder decides it now "
-        "(or the reason given when it was set by hand).",
+        "(or the reason given when it was set by hand), in the reader's language.",
     )
     ar_sla_deadline = fields.Datetime(
         "SLA deadline", copy=False, compute="_compute_ar_case_values", store=True, readonly=False
@@ -215,7 +215,7 @@ class AccountMove(models.Model):
         self.env["ar.escalation.event"].flush_model()
         self.env.cr.execute(
             SQL(
-                """SELECT DISTINCT ON (move_id) move_id, kind, amount, reason
+                """SELECT DISTINCT ON (move_id) move_id, kind, amount, reason_data
                      FROM ar_escalation_event
                     WHERE move_id IN %s AND kind IN ('stage', 'override')
                  ORDER BY move_id, id DESC""",
@@ -229,29 +229,6 @@ class AccountMove(models.Model):
         for move in self:
             event = latest.get(move.id)
             move.ar_stage_residual = (event[1] or 0.0) if event and move.ar_stage_id else 0.0
-
-    @api.depends_context("lang")
-    def _compute_ar_reason(self):
-        latest = self._ar_latest_stage_events()
-        live = self.filtered(
-            lambda m: (
-                m.id
-                and m.ar_stage_id
-                and not m.ar_closed_date
-                and (latest.get(m.id) or ("",))[0] != "override"
-            )
-        )
-        # sudo: the reason is the invoice's own field, shown to whoever reads the
-        # invoice; it is worded from the ladder's policy, which only the AR team reads
-        reasons = self.env["ar.escalation.facts"].sudo()._ar_explain(live) if live else {}
-        for move in self:
-            event = latest.get(move.id)
-            if move.id in reasons:
-                move.ar_reason = reasons[move.id]
-            elif event and event[0] == "override" and move.ar_stage_id:
-                move.ar_reason = self.env._("Set by hand: %s", event[2] or "")
-            else:
-                move.ar_reason = (event[2] if event and move.ar_stage_id else False) or False
 
     @api.depends("ar_sla_deadline", "ar_acknowledged_at")
     def _compute_ar_sla_breached(self):

@@ -167,14 +167,14 @@ class ArEscalationEveryday(models.AbstractModel):
         stage = move.ar_stage_id
         hold = decision.hold if decision else ""
         last = move.ar_last_contact_date and fields.Date.to_date(move.ar_last_contact_date)
-        if hold == "next reminder not due yet" and last:
+        if hold == "not_due_yet" and last:
             wait = max(stage.cadence_days - (today - last).days, 1)
             return _(
                 "last reminder %(ago)s, next in %(days)s",
                 ago=self._ar_ago(last, today),
                 days=self._ar_days(wait),
             )
-        if hold == "cadence complete":
+        if hold == "cadence_complete":
             if last:
                 return _(
                     "all %(count)s reminders of the stage were sent, the last %(ago)s",
@@ -187,12 +187,12 @@ class ArEscalationEveryday(models.AbstractModel):
             if not dates:
                 return _("escalation is paused")
             return _("escalation is paused until %s", format_date(self.env, max(dates)))
-        if hold == "open dispute":
+        if hold == "open_dispute":
             return _("a dispute is open: reminders wait until it is resolved")
-        if hold == "promise to pay holds":
+        if hold == "promise_holds":
             return _("a promise to pay by %s holds", format_date(self.env, move.ar_promise_date))
-        if hold == "not payable as sent":
+        if hold == "not_payable":
             return _("not payable as sent (%s)", move.ar_hygiene or "")
-        if hold == "no external channel":
+        if hold == "no_channel":
             return _("this stage sends the customer no message; its owner has the escalation")
         return move.ar_reason or _("nothing is due today")

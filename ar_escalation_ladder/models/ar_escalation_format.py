@@ -13,7 +13,7 @@ import pytz
 from odoo.tools import format_amount
 from odoo.tools.misc import get_lang
 
-from ..engine import Words
+from ..engine import Words, render
 
 
 def format_reader_datetime(env, value, user=None, date_format=None):
@@ -36,24 +36,42 @@ def format_reader_datetime(env, value, user=None, date_format=None):
 
 
 class ReasonWords(Words):
-    """The engine's phrases of a reason (:class:`..engine.Words`) in ``env``'s language,
-    amounts in ``currency`` (the company's: the engine's amounts are in company currency)."""
+    """The engine's phrases (:class:`..engine.Words`, one method per code) in ``env``'s language,
+    amounts in ``currency`` (the company's: the engine's amounts are in company currency).
+
+    A phrase of a code added by another module (a rule kind of its own) is
+    worded by ``ar.escalation.event._ar_phrase_text``, which that module extends.
+    """
 
     def __init__(self, env, currency):
         self.env = env
         self.currency = currency
-        self._labels = None
+        self._labels = {}
         self._days = {}  # a run words tens of thousands of ages: each once
 
-    def _label(self, field, key):
-        if self._labels is None:
-            partner_fields = self.env["res.partner"]._fields
-            self._labels = {
-                "tier": dict(partner_fields["ar_account_tier"]._description_selection(self.env)),
-            }
-        return self._labels[field].get(key, key)
+    def _label(self, model, field, key):
+        if (model, field) not in self._labels:
+            selection = self.env[model]._fields[field]._description_selection(self.env)
+            self._labels[model, field] = dict(selection)
+        return self._labels[model, field].get(key, key)
 
-    def days(self, days):
+    def unknown(self, phrase):
+        return self.env["ar.escalation.event"]._ar_phrase_text(phrase, self)
+
+    def tier_label(self, tier):
+        return self._label("res.partner", "ar_account_tier", tier)
+
+    def signal(self, signal):
+        return signal_label(self.env, signal)
+
+    def hold(self, hold):
+        return self._label("ar.escalation.preview.line", "hold", hold)
+
+    def amount(self, amount):
+        return format_amount(self.env, amount or 0.0, self.currency)
+
+    # one method per phrase code (REASON_CODES) ---------------------------------
+    def days_overdue(self, days):
         if days not in self._days:
             self._days[days] = self._days_text(days)
         return self._days[days]
@@ -70,9 +88,6 @@ class ReasonWords(Words):
             return _("due tomorrow")
         return _("due in %s days", -days)
 
-    def amount(self, amount):
-        return format_amount(self.env, amount or 0.0, self.currency)
-
     def open_on_invoice(self, amount):
         return self.env._("%s open on the invoice", self.amount(amount))
 
@@ -82,24 +97,21 @@ class ReasonWords(Words):
     def over_credit_limit(self):
         return self.env._("over credit limit")
 
-    def promises_broken(self, count, by_customer=False):
+    def promises_broken(self, count):
         _ = self.env._
-        if by_customer:
-            return (
-                _("1 promise broken by the customer")
-                if count == 1
-                else _("%s promises broken by the customer", count)
-            )
         return _("1 promise broken") if count == 1 else _("%s promises broken", count)
+
+    def promises_broken_customer(self, count):
+        _ = self.env._
+        if count == 1:
+            return _("1 promise broken by the customer")
+        return _("%s promises broken by the customer", count)
 
     def open_dispute(self):
         return self.env._("open dispute")
 
-    def tier(self, tier):
-        return self.env._("%s account", self._label("tier", tier).lower())
-
-    def signal(self, signal):
-        return signal_label(self.env, signal)
+    def account_tier(self, tier):
+        return self.env._("%s account", self.tier_label(tier).lower())
 
     def risk_signals(self, signals):
         labels = ", ".join(self.signal(s) for s in signals)
@@ -114,8 +126,20 @@ class ReasonWords(Words):
     def paid(self):
         return self.env._("paid in full")
 
-    def held_at(self, stage_name):
-        return self.env._("held at %s (escalation only moves up)", stage_name)
+    def held_at(self, stage):
+        return self.env._("held at %s (escalation only moves up)", stage)
+
+    def go_live_held(self, stage):
+        return self.env._("climbing from the go-live cap: stays at %s until its cadence completes", stage)
+
+    def go_live_entered(self, stage):
+        return self.env._("entered at %s (go-live cap), climbing by the cadence", stage)
+
+    def set_by_hand(self, text):
+        return self.env._("Set by hand: %s", text)
+
+    def text(self, text):
+        return text or ""
 
 
 def signal_label(env, signal):
@@ -134,3 +158,8 @@ def signal_label(env, signal):
 def reason_words(env, company):
     """The words of the ladder's reasons for ``company``: ``env``'s language, its currency."""
     return ReasonWords(env, company.currency_id)
+
+
+def reason_text(env, company, phrases):
+    """``phrases`` (a decision's reasons) as ``company``'s reader in ``env`` reads them."""
+    return render(phrases, reason_words(env, company))

@@ -4,23 +4,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import PolicyError, load_policy
+from ..engine.vocabulary import CHANNEL_SELECTION, OWNER_ROLE_SELECTION
 from .ar_escalation_policy_text import policy_error_text
 from .res_config_settings import DEFAULT_CADENCE_DAYS, DEFAULT_CADENCE_MAX
 
-OWNER_ROLES = [
-    ("ar_operator", "AR operator"),
-    ("account_manager", "Account manager"),
-    ("ar_lead", "AR lead"),
-    ("finance_lead", "Finance lead"),
-    ("cfo", "CFO"),
-]
-CHANNELS = [
-    ("none", "None (internal only)"),
-    ("email", "Email"),
-    ("sms", "SMS"),
-    ("email_sms", "Email and SMS"),
-    ("whatsapp", "WhatsApp"),
-]
+# the vocabularies' (engine/vocabulary.py)
+OWNER_ROLES = OWNER_ROLE_SELECTION
+CHANNELS = CHANNEL_SELECTION
 
 
 class ArEscalationStage(models.Model):

@@ -10,14 +10,10 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
 from ..engine import CustomerHistory, aging_bucket, risk_signals
+from ..engine.vocabulary import ACCOUNT_TIER_SELECTION
 from .ar_escalation_format import signal_label
 
-ACCOUNT_TIERS = [
-    ("strategic", "Strategic"),
-    ("key", "Key"),
-    ("standard", "Standard"),
-    ("small", "Small"),
-]
+ACCOUNT_TIERS = ACCOUNT_TIER_SELECTION  # the vocabulary's (engine/vocabulary.py)
 
 
 # set by AR users and managers on the customer's "Accounts receivable" tab

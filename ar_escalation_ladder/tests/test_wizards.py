@@ -262,7 +262,8 @@ class TestPreview(ArEscalationCommon):
         self.assertEqual(lines[managed].recipients, "billing@acme.example.com")
         self.assertEqual(lines[managed].reason, "20 days overdue")
         self.assertFalse(lines[silent].send)
-        self.assertEqual(lines[silent].hold, "not payable as sent")
+        self.assertEqual(lines[silent].hold, "not_payable")
+        self.assertTrue(lines[silent].hold_text.startswith("Not payable as sent ("), lines[silent].hold_text)
         self.assertEqual(preview.change_count, 3)
         self.assertEqual(preview.message_count, 1, "one message per customer, whatever its stages")
 

@@ -28,11 +28,11 @@ class TestReasonsInWords(ArEscalationCommon):
 
     def test_ages_read_due_in_not_negative_overdue(self):
         words = reason_words(self.env, self.company)
-        self.assertEqual(words.days(5), "5 days overdue")
-        self.assertEqual(words.days(1), "1 day overdue")
-        self.assertEqual(words.days(0), "due today")
-        self.assertEqual(words.days(-1), "due tomorrow")
-        self.assertEqual(words.days(-5), "due in 5 days")
+        self.assertEqual(words.days_overdue(5), "5 days overdue")
+        self.assertEqual(words.days_overdue(1), "1 day overdue")
+        self.assertEqual(words.days_overdue(0), "due today")
+        self.assertEqual(words.days_overdue(-1), "due tomorrow")
+        self.assertEqual(words.days_overdue(-5), "due in 5 days")
 
     def test_a_not_yet_due_invoice_reads_due_in(self):
         # a risky customer's invoice not yet due enters Preventive: "due in 4 days"

@@ -114,7 +114,7 @@ class ArEscalationGoLiveWizard(models.TransientModel):
         entering = {
             (partner_id, vals["new_stage_id"]) for vals, partner_id, __ in rows if vals["action"] == "enter"
         }
-        fixing = {partner_id for vals, partner_id, __ in rows if vals["hold"] == "not payable as sent"}
+        fixing = {partner_id for vals, partner_id, __ in rows if vals["hold"] == "not_payable"}
         Case = self.env["ar.escalation.case"].sudo()
         open_cases = Case.search(
             [

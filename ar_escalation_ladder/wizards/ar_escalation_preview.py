@@ -7,7 +7,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import format_date
 
-from ..engine import decide
+from ..engine import decide, render
+from ..engine.vocabulary import HOLD_SELECTION
 from ..models.ar_escalation_format import reason_words
 
 
@@ -78,10 +79,12 @@ class ArEscalationPreview(models.TransientModel):
         if not moves:
             return []
         policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
-        rows = runner._ar_read_rows(moves)
-        facts, __ = runner._ar_collect(moves, company, policy, today, rows)
+        Facts = self.env["ar.escalation.facts"]
+        Delivery = self.env["ar.escalation.delivery"]
+        rows = Facts._ar_read_rows(moves)
+        facts, __ = Facts._ar_collect(moves, company, policy, today, rows)
         words = reason_words(self.env, company)
-        decisions = [decide(policy, fact, today, words) for fact in facts]
+        decisions = [decide(policy, fact, today) for fact in facts]
         decisions = runner._ar_go_live_decisions(
             company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
         )
@@ -96,14 +99,14 @@ class ArEscalationPreview(models.TransientModel):
             recipients = ""
             if decision.send_external:
                 recipients = ", ".join(
-                    runner._ar_recipients(stage.contact, move, move.commercial_partner_id).mapped("email")
+                    Delivery._ar_recipients(stage.contact, move, move.commercial_partner_id).mapped("email")
                 )
             vals = {
                 "move_id": move.id,
                 "current_stage_id": move.ar_stage_id.id if not move.ar_closed_date else False,
                 "new_stage_id": stage.id,
                 "action": decision.action,
-                "reason": decision.reason,
+                "reason": render(decision.reasons, words),
                 "send": decision.send_external,
                 "channel": stage.channel if decision.send_external else "",
                 "recipients": recipients,
@@ -119,14 +122,14 @@ class ArEscalationPreview(models.TransientModel):
         hold = decision.hold
         if not hold or decision.send_external:
             return ""
-        if hold == "no external channel":
+        if hold == "no_channel":
             return self.env._("%s does not write to the customer (internal escalation only).", stage.name)
         if hold == "paused":
             until = max(d for d in (move.ar_pause_until, move.commercial_partner_id.ar_pause_until) if d)
             return self.env._("Escalation is paused until %s.", format_date(self.env, until))
-        if hold == "open dispute":
+        if hold == "open_dispute":
             return self.env._("The invoice is disputed: no reminder until the dispute is resolved.")
-        if hold == "promise to pay holds":
+        if hold == "promise_holds":
             until = move.ar_promise_date + timedelta(days=move.company_id.ar_promise_grace_days)
             return self.env._(
                 "The customer promised to pay by %(date)s: reminders wait until %(until)s (the promise's "
@@ -134,22 +137,22 @@ class ArEscalationPreview(models.TransientModel):
                 date=format_date(self.env, move.ar_promise_date),
                 until=format_date(self.env, until),
             )
-        if hold == "not payable as sent":
+        if hold == "not_payable":
             return self.env._(
                 "Not payable as sent (%s): the invoice is fixed first, its owner gets a task.",
                 "; ".join(decision.blockers),
             )
-        if hold == "cadence complete" and stage.cadence_max <= 1:
+        if hold == "cadence_complete" and stage.cadence_max <= 1:
             return self.env._(
                 "The reminder of %s was sent; the next message comes with the next stage.", stage.name
             )
-        if hold == "cadence complete":
+        if hold == "cadence_complete":
             return self.env._(
                 "All %(count)s reminders of %(stage)s were sent; the next message comes with the next stage.",
                 count=stage.cadence_max,
                 stage=stage.name,
             )
-        if hold == "next reminder not due yet" and fact.last_external:
+        if hold == "not_due_yet" and fact.last_external:
             return self.env._(
                 "The last reminder of %(stage)s went on %(last)s; the next is due on %(next)s "
                 "(every %(days)s days).",
@@ -158,7 +161,9 @@ class ArEscalationPreview(models.TransientModel):
                 next=format_date(self.env, fact.last_external + timedelta(days=stage.cadence_days)),
                 days=stage.cadence_days,
             )
-        return hold[:1].upper() + hold[1:] + "."
+        label = dict(self.env["ar.escalation.preview.line"]._fields["hold"]._description_selection(self.env))
+        text = label.get(hold, hold)
+        return text[:1].upper() + text[1:] + "."
 
     @api.model
     def action_open(self):
@@ -182,5 +187,5 @@ class ArEscalationPreviewLine(models.TransientModel):
     send = fields.Boolean("Message sent", readonly=True)
     channel = fields.Char(readonly=True)
     recipients = fields.Char("To", readonly=True)
-    hold = fields.Char(readonly=True, help="The engine's reason, as a code.")
+    hold = fields.Selection(HOLD_SELECTION, readonly=True, help="Why no message goes, as the engine says it.")
     hold_text = fields.Text("Not sent because", readonly=True)
