@@ -13,13 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STAGE_DATA = ROOT / "ar_escalation_ladder" / "data" / "ar_escalation_stage_data.xml"
 
-# the fields' defaults on the Odoo models (a record of the data file that does
-# not set a field gets its default); the cadence defaults are the Settings'
+# what the engine reads of a stage, with the fields' defaults on the Odoo model
+# (a record of the data file that does not set a field gets its default; the
+# cadence defaults are the Settings'); owner and SLA are the Odoo side's own
 STAGE_DEFAULTS = {
     "rule_mode": "any",
-    "owner_role": "ar_operator",
-    "sla_hours": 24.0,
-    "sla_same_business_day": False,
     "channel": "email",
     "cadence_days": 7,
     "cadence_max": 3,

@@ -238,7 +238,11 @@ def test_risk_signals_and_aging(ladder):
             {"stages": [{"sequence": 1, "name": "A"}, {"sequence": 1, "name": "B"}]},
             'stages "A" and "B" share sequence 1',
         ),
-        ({"stages": [{"sequence": 1, "name": "Early", "sla_hours": 0}]}, "sla_hours must be > 0"),
+        # owner and SLA are the Odoo stage's (users, the working calendar): not the engine's
+        (
+            {"stages": [{"sequence": 1, "name": "Early", "sla_hours": 8}]},
+            'Stage "Early" (sequence 1), field sla_hours: Extra inputs are not permitted',
+        ),
         (
             {"stages": [{"sequence": 1, "name": "Early", "cadence_days": 0, "cadence_max": 3}]},
             "cadence_days must be >= 1",
@@ -258,7 +262,7 @@ def test_bad_policies_are_refused_naming_stage_and_rule(policy, message):
 
 
 def test_the_shipped_ladder_is_read_from_its_data_file(ladder):
-    """What a new database gets: five stages, each with its owner, SLA and cadence of the data file."""
+    """What a new database gets: five stages, with the rules and cadence of the data file."""
     by_name = {stage.name: stage for stage in ladder.stages}
     assert [stage.name for stage in ladder.stages] == [
         "Preventive",
@@ -267,14 +271,10 @@ def test_the_shipped_ladder_is_read_from_its_data_file(ladder):
         "Executive",
         "Pre-default",
     ]
-    assert (by_name["Early"].owner_role, by_name["Early"].sla_hours) == ("account_manager", 8.0)
+    assert (by_name["Preventive"].rule_mode, by_name["Preventive"].cadence_max) == ("all", 1)
     assert (by_name["Executive"].cadence_days, by_name["Executive"].cadence_max) == (5, 2)
     predefault = by_name["Pre-default"]
-    assert (predefault.sla_same_business_day, predefault.pause_on_promise, predefault.cadence_max) == (
-        True,
-        False,
-        1,
-    )
+    assert (predefault.pause_on_promise, predefault.cadence_max) == (False, 1)
     assert [rule.kind for rule in by_name["Managed"].rules] == ["days_overdue", "broken_promises"]
 
 

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from .rules import RULE_KINDS, RuleSchema, rule_union
 from .rules import Strict as _Strict
-from .vocabulary import ACCOUNT_TIERS, CHANNELS, OWNER_ROLES  # noqa: F401 (ACCOUNT_TIERS: exported)
+from .vocabulary import ACCOUNT_TIERS, CHANNELS  # noqa: F401 (ACCOUNT_TIERS: exported)
 
 
 class PolicyError(ValueError):
@@ -39,13 +39,17 @@ class PolicyError(ValueError):
 
 
 class Stage(_Strict):
+    """What the engine reads of a stage: its rules, its channel and cadence.
+
+    Who owns a stage's case and by when it is acknowledged (owner role, SLA)
+    and who it rolls up to are the Odoo side's: they need users and the
+    company's working calendar, and no decision of the engine reads them.
+    """
+
     sequence: int = Field(ge=0)
     name: str = Field(min_length=1)
     rule_mode: Literal["any", "all"] = "any"
     rules: tuple[RuleSchema, ...] = ()  # of the kinds in RULE_KINDS (see policy_model)
-    owner_role: Literal[OWNER_ROLES] = "ar_operator"
-    sla_hours: float = Field(24, ge=0)
-    sla_same_business_day: bool = False
     channel: Literal[CHANNELS] = "email"
     cadence_days: int = Field(7, ge=0)
     cadence_max: int = Field(3, ge=0)
@@ -53,10 +57,6 @@ class Stage(_Strict):
 
     @model_validator(mode="after")
     def _check_stage(self):
-        if not self.sla_same_business_day and self.sla_hours <= 0:
-            raise PydanticCustomError(
-                "sla_zero", "sla_hours must be > 0 unless the SLA is the same business day"
-            )
         if self.cadence_max > 1 and self.cadence_days < 1:
             raise PydanticCustomError(
                 "cadence_zero",
@@ -152,8 +152,17 @@ def load_policy(data: dict) -> Policy:
             "policy: expected a mapping with a 'stages' list",
             [{**_where({}, ()), "code": "not_a_mapping", "params": {}, "input": None}],
         )
+    return validate(policy_model(), data)
+
+
+def validate(model: type[_Strict], data: dict):
+    """``data`` validated as ``model`` (a mapping with a ``stages`` list), or :class:`PolicyError`.
+
+    The Odoo side validates the stage settings that are its own (owner, SLA)
+    with its own model, its faults located and worded as the policy's.
+    """
     try:
-        return policy_model().model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         if len(errors) > 1:

@@ -3,6 +3,7 @@ from . import res_config_settings
 from . import res_partner
 from . import ar_escalation_stage
 from . import ar_escalation_rule
+from . import ar_escalation_rollup_step
 from . import ar_escalation_event
 from . import ar_escalation_reason
 from . import ar_escalation_event_chatter

@@ -11,7 +11,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import safe_eval
 
-from ..engine import ROLLUP_CHAIN
 from .ar_escalation_access import check_ladder_fields, ladder_context
 from .ar_escalation_format import format_reader_datetime
 from .ar_escalation_stage import OWNER_ROLES
@@ -358,7 +357,7 @@ class ArEscalationCase(models.Model):
             user = self._ar_role_user(role, partner, company)
             if user:
                 return user, role
-            role = ROLLUP_CHAIN.get(role)
+            role = company._ar_next_owner_role(role)
         return self.env.ref("base.user_admin"), "cfo"
 
     @api.model
@@ -543,7 +542,7 @@ class ArEscalationCase(models.Model):
 
     def _ar_rollup(self, now):
         self.ensure_one()
-        next_role = ROLLUP_CHAIN.get(self.owner_role)
+        next_role = self.company_id._ar_next_owner_role(self.owner_role)
         target = self.stage_id.rollup_role
         if target and target != self.owner_role and not self.rollup_count:
             next_role = target  # the stage's own first roll-up target

@@ -9,7 +9,7 @@ field). Here each is worded with the labels the user sees on the stage's form
 or Python's text.
 """
 
-from .ar_escalation_rule import RANGE_KINDS
+from .ar_escalation_rule import SETTING_COLUMNS, is_range_kind
 
 
 def _number(value):
@@ -50,8 +50,11 @@ class PolicyWords:
         company_fields = env["res.company"]._fields
         if problem["rule"] is not None:
             kind = problem["kind"]
-            labels = {
-                "min": _("From") if kind in RANGE_KINDS else _("At least"),
+            # a setting of an added kind is named as the rule's field that holds it
+            column = env["ar.escalation.rule"]._fields.get(SETTING_COLUMNS.get(last, last))
+            labels = {last: column._description_string(env)} if column is not None else {}
+            labels |= {
+                "min": _("From") if is_range_kind(kind) else _("At least"),
                 "max": _("To"),
                 "scope": _("Scope"),
                 "since_stage": _("Counting messages from level"),

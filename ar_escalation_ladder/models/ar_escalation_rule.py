@@ -1,19 +1,29 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, fields, models
+"""A stage's entry rule: its kind (a kind of the engine's ``RULE_KINDS``) and its settings.
 
-RULE_KINDS = [
-    ("days_overdue", "Days overdue"),
-    ("amount_residual", "Invoice amount at risk"),
-    ("customer_overdue", "Customer total overdue"),
-    ("over_credit_limit", "Over credit limit"),
-    ("broken_promises", "Broken promises"),
-    ("open_dispute", "Open dispute"),
-    ("account_tier", "Account tier"),
-    ("risk_signals", "Risk signals"),
-    ("days_no_response", "Days without customer response"),
-]
-RANGE_KINDS = ("days_overdue", "amount_residual", "customer_overdue")
+The settings live in a few columns every kind shares: a range (``use_min``,
+``min_value``, ``use_max``, ``max_value``) for a kind whose schema is a
+:class:`~..engine.RangeRule`, ``count`` for a count's ``min``, ``tiers`` in the
+``tier_*`` booleans, and any other key of the schema in the rule's field of the
+same name. An addon's kind therefore needs its label in :meth:`_get_rule_kinds`
+and, for a setting of its own, a field named as the schema's key (a many2many
+holds ids); :meth:`_prepare_policy_rule` and :meth:`_prepare_rule_vals` handle it
+(override them for anything else).
+"""
+
+from odoo import Command, api, fields, models
+
+from ..engine import ACCOUNT_TIERS, RULE_KINDS, RangeRule
+
+# the schema's key -> the column that holds it, where they differ
+SETTING_COLUMNS = {"min": "count"}
+
+
+def is_range_kind(kind):
+    """Whether rules of ``kind`` hold a range (From / To) rather than a count."""
+    known = RULE_KINDS.get(kind)
+    return bool(known) and issubclass(known.schema, RangeRule)
 
 
 class ArEscalationRule(models.Model):
@@ -23,7 +33,10 @@ class ArEscalationRule(models.Model):
 
     stage_id = fields.Many2one("ar.escalation.stage", required=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
-    kind = fields.Selection(RULE_KINDS, required=True, default="days_overdue")
+    kind = fields.Selection(selection="_get_rule_kinds", required=True, default="days_overdue")
+    kind_settings = fields.Char(
+        compute="_compute_kind_settings", help="The settings the kind of rule has (what its row shows)."
+    )
     use_min = fields.Boolean("From", default=True)
     min_value = fields.Float("From value")
     use_max = fields.Boolean("To")
@@ -41,33 +54,100 @@ class ArEscalationRule(models.Model):
     tier_small = fields.Boolean("Small")
     summary = fields.Char(compute="_compute_summary")
 
-    @api.depends("kind", "use_min", "min_value", "use_max", "max_value", "count", "scope")
-    def _compute_summary(self):
-        labels = dict(RULE_KINDS)
-        for rule in self:
-            data = rule._to_policy_dict()
-            bits = [f"{k} {v}" for k, v in data.items() if k != "kind"]
-            rule.summary = f"{labels[rule.kind]}: {', '.join(bits)}" if bits else labels[rule.kind]
+    @api.model
+    def _get_rule_kinds(self):
+        """The kinds of rule a stage offers, with their labels (hook: an addon adds its kind).
 
-    def _to_policy_dict(self):
+        Each code is a kind registered in the engine's ``RULE_KINDS``.
+        """
+        _ = self.env._
+        return [
+            ("days_overdue", _("Days overdue")),
+            ("amount_residual", _("Invoice amount at risk")),
+            ("customer_overdue", _("Customer total overdue")),
+            ("over_credit_limit", _("Over credit limit")),
+            ("broken_promises", _("Broken promises")),
+            ("open_dispute", _("Open dispute")),
+            ("account_tier", _("Account tier")),
+            ("risk_signals", _("Risk signals")),
+            ("days_no_response", _("Days without customer response")),
+        ]
+
+    @api.depends("kind")
+    def _compute_kind_settings(self):
+        for rule in self:
+            known = RULE_KINDS.get(rule.kind)
+            if not known:
+                rule.kind_settings = "none"
+            elif issubclass(known.schema, RangeRule):
+                rule.kind_settings = "range"
+            else:
+                keys = [SETTING_COLUMNS.get(key, key) for key in known.schema.model_fields if key != "kind"]
+                rule.kind_settings = " ".join(keys) or "none"
+
+    @api.depends("kind", "use_min", "min_value", "use_max", "max_value", "count", "scope", "since_stage")
+    def _compute_summary(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for rule in self:
+            label = labels.get(rule.kind, rule.kind or "")
+            data = rule._prepare_policy_rule() if rule.kind else {}
+            bits = [f"{key} {value}" for key, value in data.items() if key != "kind"]
+            rule.summary = f"{label}: {', '.join(bits)}" if bits else label
+
+    def _prepare_policy_rule(self):
+        """The rule as the engine's policy reads it: ``{"kind": ..., <its settings>}`` (hook)."""
         self.ensure_one()
         data = {"kind": self.kind}
-        if self.kind in RANGE_KINDS:
+        known = RULE_KINDS.get(self.kind)
+        if not known:
+            return data  # the policy refuses it, naming the kind
+        if issubclass(known.schema, RangeRule):
             if self.use_min:
                 data["min"] = self.min_value
             if self.use_max:
                 data["max"] = self.max_value
-        elif self.kind == "broken_promises":
-            data.update(min=self.count, scope=self.scope or "invoice")
-        elif self.kind == "risk_signals":
-            data["min"] = self.count
-        elif self.kind == "days_no_response":
-            data.update(min=self.count, since_stage=self.since_stage)
-        elif self.kind == "account_tier":
-            data["tiers"] = [
-                tier for tier in ("strategic", "key", "standard", "small") if self[f"tier_{tier}"]
-            ]
+            return data
+        for key in known.schema.model_fields:
+            if key == "kind":
+                continue
+            if key == "tiers":
+                data["tiers"] = [tier for tier in ACCOUNT_TIERS if self[f"tier_{tier}"]]
+                continue
+            field = self._fields.get(SETTING_COLUMNS.get(key, key))
+            if field is None:
+                continue  # the schema's default, or the policy names the setting missing
+            value = self[field.name]
+            if field.type in ("many2many", "one2many", "many2one"):
+                value = value.id if field.type == "many2one" else value.ids
+            elif value is False and field.type != "boolean":
+                continue  # left empty: the schema's default
+            data[key] = value
         return data
+
+    @api.model
+    def _prepare_rule_vals(self, rule):
+        """The rule's field values from a validated rule of the policy (an import; hook)."""
+        data = rule.model_dump()
+        vals = {"kind": data.pop("kind")}
+        if isinstance(rule, RangeRule):
+            vals.update(
+                use_min=data["min"] is not None,
+                min_value=data["min"] or 0.0,
+                use_max=data["max"] is not None,
+                max_value=data["max"] or 0.0,
+            )
+            return vals
+        for key, value in data.items():
+            if key == "tiers":
+                vals.update({f"tier_{tier}": tier in value for tier in ACCOUNT_TIERS})
+                continue
+            field = self._fields.get(SETTING_COLUMNS.get(key, key))
+            if field is None:
+                continue
+            if field.type in ("many2many", "one2many"):
+                value = [Command.set(list(value))]
+            vals[field.name] = value
+        return vals
 
     @api.constrains(
         "kind",

@@ -1,16 +1,79 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import PolicyError, load_policy
+from ..engine.policy import validate
 from ..engine.vocabulary import CHANNEL_SELECTION, OWNER_ROLE_SELECTION
+from ..engine.vocabulary import OWNER_ROLES as OWNER_ROLE_CODES
 from .ar_escalation_policy_text import policy_error_text
 from .res_config_settings import DEFAULT_CADENCE_DAYS, DEFAULT_CADENCE_MAX
 
-# the vocabularies' (engine/vocabulary.py)
-OWNER_ROLES = OWNER_ROLE_SELECTION
+OWNER_ROLES = OWNER_ROLE_SELECTION  # the selections (other models import them from here)
 CHANNELS = CHANNEL_SELECTION
+# a stage's settings that are the case's (who owns it, by when), not the engine's
+CASE_KEYS = ("owner_role", "sla_hours", "sla_same_business_day")
+
+
+class CaseStage(BaseModel):
+    """What a stage says of its case: the owner's role and the SLA (the engine reads neither)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    owner_role: Literal[OWNER_ROLE_CODES] = "ar_operator"
+    sla_hours: float = Field(24, ge=0)
+    sla_same_business_day: bool = False
+
+    @model_validator(mode="after")
+    def _check_sla(self):
+        if not self.sla_same_business_day and self.sla_hours <= 0:
+            raise PydanticCustomError(
+                "sla_zero", "sla_hours must be > 0 unless the SLA is the same business day"
+            )
+        return self
+
+
+class CaseSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    stages: tuple[CaseStage, ...] = ()
+
+
+def _engine_part(stage):
+    return {k: v for k, v in stage.items() if k not in (*CASE_KEYS, "presentation")}
+
+
+def _case_part(stage):
+    return {k: v for k, v in stage.items() if k in (*CASE_KEYS, "name", "sequence")}
+
+
+def validate_ladder(data):
+    """A ladder's policy (the engine's) and its stages' case settings, both validated.
+
+    ``data`` is a policy mapping whose stages may also hold the case keys and a
+    ``presentation``. Returns ``(policy, case settings)``; raises one
+    :class:`PolicyError` holding every fault of both.
+    """
+    stages = data.get("stages") if isinstance(data, dict) else None
+    if not isinstance(stages, list | tuple):
+        return load_policy(data), CaseSettings()  # refused: no stages to speak of
+    checks = ((load_policy, _engine_part), (lambda part: validate(CaseSettings, part), _case_part))
+    problems, messages, results = [], [], []
+    for check, keep in checks:
+        try:
+            results.append(check({**data, "stages": [keep(s) if isinstance(s, dict) else s for s in stages]}))
+        except PolicyError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+            messages.append(str(exc))
+    if problems:
+        raise PolicyError("; ".join(messages), problems)
+    return tuple(results)
 
 
 class ArEscalationStage(models.Model):
@@ -52,14 +115,14 @@ class ArEscalationStage(models.Model):
     rollup = fields.Boolean(
         "Roll up when the SLA is missed",
         default=True,
-        help="An escalation not acknowledged by its deadline goes to the next owner: "
-        "account manager, AR lead, finance lead, CFO.",
+        help="An escalation not acknowledged by its deadline goes to the next owner of the "
+        "company's roll-up chain (Settings).",
     )
     rollup_role = fields.Selection(
         OWNER_ROLES,
         "Roll up to",
-        help="Who a missed SLA goes to first. Empty: the next in the chain "
-        "(account manager, AR lead, finance lead, CFO).",
+        help="Who a missed SLA goes to first. Empty: the next owner of the company's roll-up "
+        "chain (Settings).",
     )
     channel = fields.Selection(CHANNELS, "External channel", default="email", required=True)
     contact = fields.Selection(
@@ -112,24 +175,37 @@ class ArEscalationStage(models.Model):
         for stage in self:
             stage.case_count = counts.get(stage.id, 0)
 
-    @api.constrains("rule_ids", "sla_hours", "sla_same_business_day", "cadence_days", "cadence_max")
+    @api.constrains(
+        "rule_ids",
+        "owner_role",
+        "sla_hours",
+        "sla_same_business_day",
+        "channel",
+        "cadence_days",
+        "cadence_max",
+    )
     def _check_policy(self):
         for stage in self:
             try:
-                load_policy({"stages": [stage._to_policy_dict()]})
+                validate_ladder(
+                    {"stages": [{**stage._prepare_policy_stage(), **stage._prepare_case_stage()}]}
+                )
             except PolicyError as exc:
                 raise ValidationError(policy_error_text(self.env, exc)) from None
 
-    def _to_policy_dict(self):
+    def _prepare_case_stage(self):
+        """The stage's settings of its case: owner role and SLA (the policy file holds them too)."""
+        self.ensure_one()
+        return {key: self[key] for key in CASE_KEYS}
+
+    def _prepare_policy_stage(self):
+        """The stage as the engine's policy reads it (its rules by ``_prepare_policy_rule``)."""
         self.ensure_one()
         return {
             "sequence": self.sequence,
             "name": self.name,
             "rule_mode": self.rule_mode,
-            "rules": [rule._to_policy_dict() for rule in self.rule_ids],
-            "owner_role": self.owner_role,
-            "sla_hours": self.sla_hours,
-            "sla_same_business_day": self.sla_same_business_day,
+            "rules": [rule._prepare_policy_rule() for rule in self.rule_ids],
             "channel": self.channel,
             "cadence_days": self.cadence_days,
             "cadence_max": self.cadence_max,
@@ -188,7 +264,7 @@ class ArEscalationStage(models.Model):
         """The active ladder as a validated engine policy for ``company``."""
         stages = self.search([])
         data = {
-            "stages": [stage._to_policy_dict() for stage in stages],
+            "stages": [stage._prepare_policy_stage() for stage in stages],
             "promise_grace_days": company.ar_promise_grace_days,
             "risk": {
                 "late_payer_days": company.ar_late_payer_days,

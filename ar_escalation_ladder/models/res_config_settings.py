@@ -52,6 +52,32 @@ class ResConfigSettings(models.TransientModel):
         help="Default number of messages a new stage sends while an invoice stays in it.",
     )
 
+    ar_rollup_chain = fields.Char("Roll-up chain", compute="_compute_ar_rollup_chain")
+
+    @api.depends("company_id")
+    def _compute_ar_rollup_chain(self):
+        labels = dict(
+            self.env["ar.escalation.rollup.step"]._fields["from_role"]._description_selection(self.env)
+        )
+        for settings in self:
+            # sudo: Settings are the administrators', who need no AR group to read the chain
+            steps = settings.company_id.sudo().ar_rollup_step_ids
+            settings.ar_rollup_chain = "; ".join(
+                f"{labels[s.from_role]} → {labels[s.to_role]}" for s in steps
+            ) or self.env._("No roll-up: escalations stay with their owner.")
+
+    def action_ar_rollup_chain(self):
+        """Open the company's roll-up chain, one line per role."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Roll-up chain"),
+            "res_model": "ar.escalation.rollup.step",
+            "view_mode": "list",
+            "domain": [("company_id", "=", self.company_id.id)],
+            "context": {"default_company_id": self.company_id.id},
+        }
+
     @api.model
     def _ar_predue_rule(self):
         """The days-overdue rule that lets not-yet-due invoices in: the pre-due stage's."""

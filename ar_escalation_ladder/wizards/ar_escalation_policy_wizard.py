@@ -8,11 +8,12 @@ import json
 
 import yaml
 
-from odoo import fields, models
+from odoo import Command, fields, models
 from odoo.exceptions import UserError
 
-from ..engine import PolicyError, load_policy
+from ..engine import PolicyError
 from ..models.ar_escalation_policy_text import policy_error_text
+from ..models.ar_escalation_stage import validate_ladder
 
 PRESENTATION = ("tone", "color", "rollup", "rollup_role", "contact", "notice_days", "description")
 
@@ -30,7 +31,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
         stages = self.env["ar.escalation.stage"].search([])
         out = {"promise_grace_days": self.env.company.ar_promise_grace_days, "stages": []}
         for stage in stages:
-            data = stage._to_policy_dict()
+            data = {**stage._prepare_policy_stage(), **stage._prepare_case_stage()}
             data["presentation"] = {
                 key: stage[key] for key in PRESENTATION if stage[key] not in (False, None)
             }
@@ -194,13 +195,10 @@ class ArEscalationPolicyWizard(models.TransientModel):
         data = self._ar_parse()
         policy_data = {
             "promise_grace_days": data.get("promise_grace_days", self.env.company.ar_promise_grace_days),
-            "stages": [
-                {k: v for k, v in stage.items() if k != "presentation"} if isinstance(stage, dict) else stage
-                for stage in data["stages"]
-            ],
+            "stages": data["stages"],
         }
         try:
-            policy = load_policy(policy_data)
+            policy, case = validate_ladder(policy_data)
         except PolicyError as exc:
             raise UserError(
                 self.env._("The policy was not imported:\n%s", policy_error_text(self.env, exc))
@@ -208,36 +206,8 @@ class ArEscalationPolicyWizard(models.TransientModel):
         Stage = self.env["ar.escalation.stage"].with_context(active_test=False)
         existing = {stage.sequence: stage for stage in Stage.search([])}
         kept = Stage
-        for raw, stage_policy in zip(data["stages"], policy.stages, strict=True):
-            presentation = raw.get("presentation") or {}
-            if not isinstance(presentation, dict):
-                raise UserError(
-                    self.env._(
-                        "The policy was not imported: stage “%(stage)s” (level %(level)s): its "
-                        "“presentation” must be a mapping of named values.",
-                        stage=stage_policy.name,
-                        level=stage_policy.sequence,
-                    )
-                )
-            presentation = dict(presentation)
-            template_ref = presentation.pop("mail_template", None)
-            vals = {
-                "name": stage_policy.name,
-                "sequence": stage_policy.sequence,
-                "active": True,
-                "rule_mode": stage_policy.rule_mode,
-                "owner_role": stage_policy.owner_role,
-                "sla_hours": stage_policy.sla_hours,
-                "sla_same_business_day": stage_policy.sla_same_business_day,
-                "channel": stage_policy.channel,
-                "cadence_days": stage_policy.cadence_days,
-                "cadence_max": stage_policy.cadence_max,
-                "pause_on_promise": stage_policy.pause_on_promise,
-                **self._ar_presentation(stage_policy, presentation),
-            }
-            if template_ref:
-                vals["mail_template_id"] = self._ar_template(stage_policy, template_ref).id
-            vals["rule_ids"] = [(5, 0, 0)] + [(0, 0, self._ar_rule_vals(rule)) for rule in stage_policy.rules]
+        for raw, stage_policy, case_stage in zip(data["stages"], policy.stages, case.stages, strict=True):
+            vals = self._ar_stage_vals(raw, stage_policy, case_stage)
             stage = existing.get(stage_policy.sequence)
             if stage:
                 stage.write(vals)
@@ -262,22 +232,35 @@ class ArEscalationPolicyWizard(models.TransientModel):
             self.env._("Policy imported"), lines, in_dialog=True
         )
 
-    def _ar_rule_vals(self, rule):
-        data = rule.model_dump()
-        vals = {"kind": data["kind"]}
-        if data["kind"] in ("days_overdue", "amount_residual", "customer_overdue"):
-            vals.update(
-                use_min=data["min"] is not None,
-                min_value=data["min"] or 0.0,
-                use_max=data["max"] is not None,
-                max_value=data["max"] or 0.0,
+    def _ar_stage_vals(self, raw, stage_policy, case_stage):
+        """A stage's values from its validated policy, case settings and presentation of the file."""
+        presentation = raw.get("presentation") or {}
+        if not isinstance(presentation, dict):
+            raise UserError(
+                self.env._(
+                    "The policy was not imported: stage “%(stage)s” (level %(level)s): its "
+                    "“presentation” must be a mapping of named values.",
+                    stage=stage_policy.name,
+                    level=stage_policy.sequence,
+                )
             )
-        elif data["kind"] == "broken_promises":
-            vals.update(count=data["min"], scope=data["scope"])
-        elif data["kind"] == "risk_signals":
-            vals["count"] = data["min"]
-        elif data["kind"] == "days_no_response":
-            vals.update(count=data["min"], since_stage=data["since_stage"])
-        elif data["kind"] == "account_tier":
-            vals.update({f"tier_{tier}": True for tier in data["tiers"]})
+        presentation = dict(presentation)
+        template_ref = presentation.pop("mail_template", None)
+        Rule = self.env["ar.escalation.rule"]
+        vals = {
+            "name": stage_policy.name,
+            "sequence": stage_policy.sequence,
+            "active": True,
+            "rule_mode": stage_policy.rule_mode,
+            "channel": stage_policy.channel,
+            "cadence_days": stage_policy.cadence_days,
+            "cadence_max": stage_policy.cadence_max,
+            "pause_on_promise": stage_policy.pause_on_promise,
+            **case_stage.model_dump(),
+            **self._ar_presentation(stage_policy, presentation),
+            "rule_ids": [Command.clear()]
+            + [Command.create(Rule._prepare_rule_vals(rule)) for rule in stage_policy.rules],
+        }
+        if template_ref:
+            vals["mail_template_id"] = self._ar_template(stage_policy, template_ref).id
         return vals
