@@ -80,16 +80,33 @@ class ArEscalationDigest(models.AbstractModel):
         start = datetime.combine(date_from, time.min)
         env = self.with_company(company).with_context(ar_report_date=report_date, ar_report_now=end).env
         mine = [("company_id", "=", company.id)]
+        stages = env["ar.escalation.stage"].with_context(active_test=False).search([])
+        stage_rows = self._ar_stage_rows(env, mine, stages, start, end)
+        return {
+            "company": company,
+            "currency": company.currency_id,
+            "date_from": date_from,
+            "date_last": date_to - timedelta(days=1),
+            "stage_rows": stage_rows,
+            "new_count": sum(row["count"] for row in stage_rows),
+            "new_amount": sum(row["amount"] for row in stage_rows),
+            "recovered": sum(row["recovered"] for row in stage_rows),
+            **self._ar_sla_figures(env, mine, start, end),
+            **self._ar_book_figures(env, mine, stages),
+        }
+
+    @api.model
+    def _ar_stage_rows(self, env, mine, stages, start, end):
+        """Per stage: invoices that entered it in the week, their value, the value recovered."""
+        Stay = env["ar.escalation.report.stage"]
         week_in = [*mine, ("date_in", ">=", start), ("date_in", "<", end)]
         week_out = [*mine, ("date_out", ">=", start), ("date_out", "<", end)]
-        Stay = env["ar.escalation.report.stage"]
         entered = {
             stage: (count, amount)
             for stage, count, amount in Stay._read_group(week_in, ["stage_id"], ["__count", "amount_in:sum"])
         }
         recovered = dict(Stay._read_group(week_out, ["stage_id"], ["amount_recovered:sum"]))
-        stages = env["ar.escalation.stage"].with_context(active_test=False).search([])
-        stage_rows = [
+        return [
             {
                 "stage": stage,
                 "count": entered.get(stage, (0, 0.0))[0],
@@ -99,6 +116,10 @@ class ArEscalationDigest(models.AbstractModel):
             for stage in stages
             if stage.active or stage in entered or stage in recovered
         ]
+
+    @api.model
+    def _ar_sla_figures(self, env, mine, start, end):
+        """The week's escalations acknowledged on time, due and pending, and the adherence."""
         statuses = dict(
             env["ar.escalation.report.sla"]._read_group(
                 [*mine, ("date", ">=", start), ("date", "<", end)], ["status"], ["__count"]
@@ -106,6 +127,16 @@ class ArEscalationDigest(models.AbstractModel):
         )
         on_time = statuses.get("on_time", 0)
         due = on_time + statuses.get("late", 0) + statuses.get("missed", 0)
+        return {
+            "sla_on_time": on_time,
+            "sla_due": due,
+            "sla_pending": statuses.get("pending", 0),
+            "sla_adherence": (100.0 * on_time / due) if due else None,
+        }
+
+    @api.model
+    def _ar_book_figures(self, env, mine, stages):
+        """The open book's value at risk within 7 days and its largest accounts at stage 3 or beyond."""
         Book = env["ar.escalation.report.book"]
         [(at_risk, at_risk_count)] = Book._read_group(
             [*mine, ("risk_7d", "!=", False)], [], ["amount_at_risk_7d:sum", "__count"]
@@ -119,18 +150,6 @@ class ArEscalationDigest(models.AbstractModel):
         )
         top_stages = {stage.sequence: stage for stage in stages}
         return {
-            "company": company,
-            "currency": company.currency_id,
-            "date_from": date_from,
-            "date_last": date_to - timedelta(days=1),
-            "stage_rows": stage_rows,
-            "new_count": sum(row["count"] for row in stage_rows),
-            "new_amount": sum(row["amount"] for row in stage_rows),
-            "recovered": sum(row["recovered"] for row in stage_rows),
-            "sla_on_time": on_time,
-            "sla_due": due,
-            "sla_pending": statuses.get("pending", 0),
-            "sla_adherence": (100.0 * on_time / due) if due else None,
             "at_risk": at_risk or 0.0,
             "at_risk_count": at_risk_count,
             "top_accounts": [

@@ -3,8 +3,6 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
-
 from .ar_escalation_report_mixin import AGING_BUCKETS
 
 
@@ -19,10 +17,8 @@ class ArEscalationReportBook(models.Model):
     _rec_name = "move_id"
 
     move_id = fields.Many2one("account.move", "Invoice", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     stage_id = fields.Many2one(
         "ar.escalation.stage", readonly=True, help="Empty: not escalated (or its case is closed)."
     )

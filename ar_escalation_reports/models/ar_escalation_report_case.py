@@ -4,7 +4,6 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from odoo.addons.ar_escalation_ladder.models.ar_escalation_stage import OWNER_ROLES
-from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
 
 
 class ArEscalationReportCase(models.Model):
@@ -18,10 +17,8 @@ class ArEscalationReportCase(models.Model):
     _rec_name = "case_id"
 
     case_id = fields.Many2one("ar.escalation.case", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
     stage_level = fields.Integer("Stage level", readonly=True, aggregator=None)
     owner_id = fields.Many2one("res.users", readonly=True)

@@ -4,7 +4,6 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from odoo.addons.ar_escalation_ladder.models.ar_escalation_dispute import DISPUTE_CODES
-from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
 
 
 class ArEscalationReportCause(models.Model):
@@ -22,10 +21,8 @@ class ArEscalationReportCause(models.Model):
     _order = "date desc, id desc"
     _rec_name = "cause"
 
-    company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     move_id = fields.Many2one("account.move", "Invoice", readonly=True)
     date = fields.Datetime(readonly=True)
     cause_type = fields.Selection(

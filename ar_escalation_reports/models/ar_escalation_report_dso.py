@@ -3,8 +3,6 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
-
 DSO_DAYS = 90
 DSO_WEEKS = 8
 
@@ -29,9 +27,7 @@ class ArEscalationReportDso(models.Model):
 
     _ar_ratio_fields = {"dso": ("receivable", "credit_sales", float(DSO_DAYS))}
 
-    company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
-    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     date = fields.Date("As of", readonly=True)
     week_offset = fields.Integer(
         "Weeks ago", readonly=True, aggregator=None, help="0 for the report date, 1 a week before…"

@@ -13,6 +13,8 @@ from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
 
+from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
+
 AGING_BUCKETS = [
     ("current", "Current"),
     ("1_30", "1–30 days"),
@@ -20,6 +22,11 @@ AGING_BUCKETS = [
     ("61_90", "61–90 days"),
     ("90_plus", "90+ days"),
 ]
+
+
+def ratio_field(string, help_text, aggregator="avg"):
+    """A share or a ratio of a report (read only): its groups' value is computed, see above."""
+    return fields.Float(string, readonly=True, aggregator=aggregator, help=help_text)
 
 
 class ArEscalationReportMixin(models.AbstractModel):
@@ -30,6 +37,10 @@ class ArEscalationReportMixin(models.AbstractModel):
     _ar_ratio_fields = {}
     # median field -> its own column (the median of the rows of a group)
     _ar_median_fields = ()
+
+    # every report's rows belong to a company and are read by the customer's account tier
+    company_id = fields.Many2one("res.company", readonly=True)
+    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
 
     @api.model
     def _ar_report_date(self):

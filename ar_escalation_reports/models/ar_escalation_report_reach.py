@@ -3,7 +3,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
+from .ar_escalation_report_mixin import ratio_field
 
 
 class ArEscalationReportReach(models.Model):
@@ -30,9 +30,7 @@ class ArEscalationReportReach(models.Model):
     }
 
     move_id = fields.Many2one("account.move", "Invoice", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     invoice_date = fields.Date(readonly=True)
     first_escalated = fields.Datetime("First escalated on", readonly=True)
     top_stage_id = fields.Many2one("ar.escalation.stage", "Highest stage reached", readonly=True)
@@ -41,29 +39,21 @@ class ArEscalationReportReach(models.Model):
     escalated = fields.Integer("Escalated invoices", readonly=True)
     reached_3 = fields.Integer("Reached stage 3", readonly=True, help="Reached stage level 3 or beyond.")
     reached_4 = fields.Integer("Reached stage 4", readonly=True, help="Reached stage level 4 or beyond.")
-    ratio_3 = fields.Float(
+    ratio_3 = ratio_field(
         "Stage 3 ratio (% of escalated)",
-        readonly=True,
-        aggregator="avg",
-        help="Invoices that reached stage 3 or beyond ÷ invoices that entered the ladder, × 100.",
+        "Invoices that reached stage 3 or beyond ÷ invoices that entered the ladder, × 100.",
     )
-    ratio_4 = fields.Float(
+    ratio_4 = ratio_field(
         "Stage 4 ratio (% of escalated)",
-        readonly=True,
-        aggregator="avg",
-        help="Invoices that reached stage 4 ÷ invoices that entered the ladder, × 100.",
+        "Invoices that reached stage 4 ÷ invoices that entered the ladder, × 100.",
     )
-    ratio_3_all = fields.Float(
+    ratio_3_all = ratio_field(
         "Stage 3 ratio (% of invoices)",
-        readonly=True,
-        aggregator="avg",
-        help="Invoices that reached stage 3 or beyond ÷ all posted customer invoices, × 100.",
+        "Invoices that reached stage 3 or beyond ÷ all posted customer invoices, × 100.",
     )
-    ratio_4_all = fields.Float(
+    ratio_4_all = ratio_field(
         "Stage 4 ratio (% of invoices)",
-        readonly=True,
-        aggregator="avg",
-        help="Invoices that reached stage 4 ÷ all posted customer invoices, × 100.",
+        "Invoices that reached stage 4 ÷ all posted customer invoices, × 100.",
     )
 
     _depends = {

@@ -3,7 +3,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
+from .ar_escalation_report_mixin import ratio_field
 
 SLA_STATUSES = [
     ("on_time", "Acknowledged on time"),
@@ -12,6 +12,56 @@ SLA_STATUSES = [
     ("withdrawn", "Withdrawn before its deadline"),
     ("pending", "Within its SLA"),
 ]
+
+
+# each assignment of a case (an owner's activity or a roll-up), graded:
+# on time, late, missed, pending or withdrawn
+GRADED_SQL = """
+    WITH assignment AS (
+        SELECT DISTINCT ON (e.case_id, e.cycle)
+               e.id, e.case_id, e.cycle, e.kind, e.date, e.owner_id, e.sla_deadline,
+               e.stage_id, e.company_id, e.partner_id
+          FROM ar_escalation_event e
+         WHERE e.kind IN ('activity', 'rollup') AND e.case_id IS NOT NULL
+      ORDER BY e.case_id, e.cycle, e.date, e.id
+    ), ack AS (
+        SELECT e.case_id, MIN(COALESCE(e.acknowledged_at, e.date)) AS ack_at
+          FROM ar_escalation_event e
+         WHERE e.kind = 'acknowledged' AND e.case_id IS NOT NULL
+      GROUP BY e.case_id
+    ), timeline AS (
+        SELECT a.*,
+               LAG(a.date) OVER w AS previous_date,
+               LEAD(a.date) OVER w AS next_date,
+               COALESCE(ack.ack_at, c.acknowledged_at) AS ack_at,
+               c.state AS case_state,
+               c.write_date AS case_write_date
+          FROM assignment a
+          JOIN ar_escalation_case c ON c.id = a.case_id
+     LEFT JOIN ack ON ack.case_id = a.case_id
+        WINDOW w AS (PARTITION BY a.case_id ORDER BY a.cycle, a.date, a.id)
+    ), judged AS (
+        SELECT t.*,
+               t.ack_at IS NOT NULL
+                   AND (t.previous_date IS NULL OR t.ack_at >= t.date)
+                   AND (t.next_date IS NULL OR t.ack_at < t.next_date) AS mine
+          FROM timeline t
+    ), graded AS (
+        SELECT j.*,
+               CASE
+                   WHEN j.mine AND (j.sla_deadline IS NULL OR j.ack_at <= j.sla_deadline)
+                       THEN 'on_time'
+                   WHEN j.mine THEN 'late'
+                   WHEN j.next_date IS NOT NULL THEN 'missed'
+                   WHEN j.sla_deadline IS NULL THEN 'pending'
+                   WHEN j.case_state = 'closed' AND j.case_write_date <= j.sla_deadline
+                       THEN 'withdrawn'
+                   WHEN j.sla_deadline < %(now)s THEN 'missed'
+                   ELSE 'pending'
+               END AS status
+          FROM judged j
+    )
+"""
 
 
 class ArEscalationReportSla(models.Model):
@@ -44,9 +94,7 @@ class ArEscalationReportSla(models.Model):
     _ar_ratio_fields = {"adherence": ("on_time_count", "counted", 100.0)}
 
     case_id = fields.Many2one("ar.escalation.case", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
     owner_id = fields.Many2one("res.users", readonly=True)
     date = fields.Datetime("Escalated on", readonly=True)
@@ -61,11 +109,9 @@ class ArEscalationReportSla(models.Model):
     late_count = fields.Integer("Acknowledged late", readonly=True)
     missed_count = fields.Integer("Missed", readonly=True)
     hours_to_acknowledge = fields.Float(readonly=True, aggregator="avg")
-    adherence = fields.Float(
+    adherence = ratio_field(
         "SLA adherence (%)",
-        readonly=True,
-        aggregator="avg",
-        help="Escalations acknowledged within their SLA ÷ escalations due (acknowledged, or past "
+        "Escalations acknowledged within their SLA ÷ escalations due (acknowledged, or past "
         "their deadline), × 100: one acknowledged late counts as missed. Pending and withdrawn "
         "escalations are not counted.",
     )
@@ -103,66 +149,25 @@ class ArEscalationReportSla(models.Model):
     @property
     def _table_query(self):
         return SQL(
-            """
-            WITH assignment AS (
-                SELECT DISTINCT ON (e.case_id, e.cycle)
-                       e.id, e.case_id, e.cycle, e.kind, e.date, e.owner_id, e.sla_deadline,
-                       e.stage_id, e.company_id, e.partner_id
-                  FROM ar_escalation_event e
-                 WHERE e.kind IN ('activity', 'rollup') AND e.case_id IS NOT NULL
-              ORDER BY e.case_id, e.cycle, e.date, e.id
-            ), ack AS (
-                SELECT e.case_id, MIN(COALESCE(e.acknowledged_at, e.date)) AS ack_at
-                  FROM ar_escalation_event e
-                 WHERE e.kind = 'acknowledged' AND e.case_id IS NOT NULL
-              GROUP BY e.case_id
-            ), timeline AS (
-                SELECT a.*,
-                       LAG(a.date) OVER w AS previous_date,
-                       LEAD(a.date) OVER w AS next_date,
-                       COALESCE(ack.ack_at, c.acknowledged_at) AS ack_at,
-                       c.state AS case_state,
-                       c.write_date AS case_write_date
-                  FROM assignment a
-                  JOIN ar_escalation_case c ON c.id = a.case_id
-             LEFT JOIN ack ON ack.case_id = a.case_id
-                WINDOW w AS (PARTITION BY a.case_id ORDER BY a.cycle, a.date, a.id)
-            ), judged AS (
-                SELECT t.*,
-                       t.ack_at IS NOT NULL
-                           AND (t.previous_date IS NULL OR t.ack_at >= t.date)
-                           AND (t.next_date IS NULL OR t.ack_at < t.next_date) AS mine
-                  FROM timeline t
-            ), graded AS (
-                SELECT j.*,
-                       CASE
-                           WHEN j.mine AND (j.sla_deadline IS NULL OR j.ack_at <= j.sla_deadline)
-                               THEN 'on_time'
-                           WHEN j.mine THEN 'late'
-                           WHEN j.next_date IS NOT NULL THEN 'missed'
-                           WHEN j.sla_deadline IS NULL THEN 'pending'
-                           WHEN j.case_state = 'closed' AND j.case_write_date <= j.sla_deadline
-                               THEN 'withdrawn'
-                           WHEN j.sla_deadline < %(now)s THEN 'missed'
-                           ELSE 'pending'
-                       END AS status
-                  FROM judged j
-            )
-            SELECT g.id, g.case_id, g.company_id, g.partner_id, cp.ar_account_tier AS account_tier,
-                   g.stage_id, g.owner_id, g.date, g.sla_deadline,
-                   CASE WHEN g.mine THEN g.ack_at END AS acknowledged_at,
-                   g.kind = 'rollup' AS is_rollup,
-                   g.status,
-                   CASE WHEN g.status IN ('on_time', 'late', 'missed') THEN 1 ELSE 0 END AS counted,
-                   CASE WHEN g.status = 'on_time' THEN 1 ELSE 0 END AS on_time_count,
-                   CASE WHEN g.status = 'late' THEN 1 ELSE 0 END AS late_count,
-                   CASE WHEN g.status = 'missed' THEN 1 ELSE 0 END AS missed_count,
-                   CASE WHEN g.mine THEN EXTRACT(EPOCH FROM g.ack_at - g.date) / 3600.0 END
-                       AS hours_to_acknowledge,
-                   CASE WHEN g.status = 'on_time' THEN 100.0
-                        WHEN g.status IN ('late', 'missed') THEN 0.0 END AS adherence
-              FROM graded g
-         LEFT JOIN res_partner cp ON cp.id = g.partner_id
-            """,
-            now=self._ar_report_now(),
+            "%s\n%s",
+            SQL(GRADED_SQL, now=self._ar_report_now()),
+            SQL(
+                """
+                SELECT g.id, g.case_id, g.company_id, g.partner_id, cp.ar_account_tier AS account_tier,
+                       g.stage_id, g.owner_id, g.date, g.sla_deadline,
+                       CASE WHEN g.mine THEN g.ack_at END AS acknowledged_at,
+                       g.kind = 'rollup' AS is_rollup,
+                       g.status,
+                       CASE WHEN g.status IN ('on_time', 'late', 'missed') THEN 1 ELSE 0 END AS counted,
+                       CASE WHEN g.status = 'on_time' THEN 1 ELSE 0 END AS on_time_count,
+                       CASE WHEN g.status = 'late' THEN 1 ELSE 0 END AS late_count,
+                       CASE WHEN g.status = 'missed' THEN 1 ELSE 0 END AS missed_count,
+                       CASE WHEN g.mine THEN EXTRACT(EPOCH FROM g.ack_at - g.date) / 3600.0 END
+                           AS hours_to_acknowledge,
+                       CASE WHEN g.status = 'on_time' THEN 100.0
+                            WHEN g.status IN ('late', 'missed') THEN 0.0 END AS adherence
+                  FROM graded g
+             LEFT JOIN res_partner cp ON cp.id = g.partner_id
+                """
+            ),
         )

@@ -3,10 +3,38 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.ar_escalation_ladder.models.res_partner import ACCOUNT_TIERS
+from .ar_escalation_report_mixin import ratio_field
 
 # events that open or end an invoice's stay at a stage
 BOUNDARY_KINDS = ("stage", "override", "closed")
+
+
+# each stay of an invoice at a stage: from the event that moved it in to the one that moved it on
+STAY_SQL = """
+    WITH boundary AS (
+        SELECT e.id, e.move_id, e.kind, e.date, e.to_stage_id, e.amount, e.amount_recovered,
+               e.company_id, e.partner_id,
+               LEAD(e.kind) OVER w AS next_kind,
+               LEAD(e.date) OVER w AS next_date,
+               LEAD(e.to_stage_id) OVER w AS next_stage_id,
+               LEAD(e.amount) OVER w AS next_amount,
+               LEAD(e.amount_recovered) OVER w AS next_recovered
+          FROM ar_escalation_event e
+         WHERE e.kind IN %(kinds)s AND e.move_id IS NOT NULL
+        WINDOW w AS (PARTITION BY e.move_id ORDER BY e.date, e.id)
+    ), stay AS (
+        SELECT b.*,
+               CASE WHEN b.next_kind IS NULL THEN 'open'
+                    WHEN b.next_kind = 'closed' THEN 'closed'
+                    ELSE 'moved' END AS outcome,
+               CASE WHEN b.next_kind IS NULL THEN 0
+                    WHEN b.next_kind = 'override'
+                        THEN GREATEST(COALESCE(b.amount, 0) - COALESCE(b.next_amount, 0), 0)
+                    ELSE COALESCE(b.next_recovered, 0) END AS recovered
+          FROM boundary b
+         WHERE b.kind IN ('stage', 'override') AND b.to_stage_id IS NOT NULL
+    )
+"""
 
 
 class ArEscalationReportStage(models.Model):
@@ -35,10 +63,8 @@ class ArEscalationReportStage(models.Model):
     _ar_median_fields = ("median_days",)
 
     move_id = fields.Many2one("account.move", "Invoice", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
-    account_tier = fields.Selection(ACCOUNT_TIERS, readonly=True)
     stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
     stage_level = fields.Integer("Stage level", readonly=True, aggregator=None)
     entry_kind = fields.Selection(
@@ -61,19 +87,15 @@ class ArEscalationReportStage(models.Model):
         help="Value that entered the stage in stays that have ended: the base of the recovery yield.",
     )
     amount_recovered = fields.Monetary("Value recovered", currency_field="company_currency_id", readonly=True)
-    recovery_yield = fields.Float(
+    recovery_yield = ratio_field(
         "Recovery yield (%)",
-        readonly=True,
-        aggregator="avg",
-        help="Value recovered while at the stage ÷ value that entered the stage, over the stays "
+        "Value recovered while at the stage ÷ value that entered the stage, over the stays "
         "that have ended (the invoice moved on or its case closed), × 100.",
     )
     days_in_stage = fields.Float("Days at the stage", readonly=True, aggregator="avg")
-    median_days = fields.Float(
+    median_days = ratio_field(
         "Median days at the stage",
-        readonly=True,
-        aggregator="avg",
-        help="Median of the days the invoices spent at the stage, over the stays that have ended.",
+        "Median of the days the invoices spent at the stage, over the stays that have ended.",
     )
     stay_count = fields.Integer("Stays", readonly=True)
     done_count = fields.Integer("Stays ended", readonly=True)
@@ -109,52 +131,32 @@ class ArEscalationReportStage(models.Model):
     @property
     def _table_query(self):
         return SQL(
-            """
-            WITH boundary AS (
-                SELECT e.id, e.move_id, e.kind, e.date, e.to_stage_id, e.amount, e.amount_recovered,
-                       e.company_id, e.partner_id,
-                       LEAD(e.kind) OVER w AS next_kind,
-                       LEAD(e.date) OVER w AS next_date,
-                       LEAD(e.to_stage_id) OVER w AS next_stage_id,
-                       LEAD(e.amount) OVER w AS next_amount,
-                       LEAD(e.amount_recovered) OVER w AS next_recovered
-                  FROM ar_escalation_event e
-                 WHERE e.kind IN %(kinds)s AND e.move_id IS NOT NULL
-                WINDOW w AS (PARTITION BY e.move_id ORDER BY e.date, e.id)
-            ), stay AS (
-                SELECT b.*,
-                       CASE WHEN b.next_kind IS NULL THEN 'open'
-                            WHEN b.next_kind = 'closed' THEN 'closed'
-                            ELSE 'moved' END AS outcome,
-                       CASE WHEN b.next_kind IS NULL THEN 0
-                            WHEN b.next_kind = 'override'
-                                THEN GREATEST(COALESCE(b.amount, 0) - COALESCE(b.next_amount, 0), 0)
-                            ELSE COALESCE(b.next_recovered, 0) END AS recovered
-                  FROM boundary b
-                 WHERE b.kind IN ('stage', 'override') AND b.to_stage_id IS NOT NULL
-            )
-            SELECT st.id, st.move_id, st.company_id, rc.currency_id AS company_currency_id,
-                   st.partner_id, cp.ar_account_tier AS account_tier,
-                   st.to_stage_id AS stage_id, s.sequence AS stage_level,
-                   st.kind AS entry_kind,
-                   st.date AS date_in,
-                   st.next_date AS date_out,
-                   st.outcome,
-                   CASE WHEN st.outcome = 'moved' THEN st.next_stage_id END AS next_stage_id,
-                   COALESCE(st.amount, 0) AS amount_in,
-                   CASE WHEN st.outcome = 'open' THEN 0 ELSE COALESCE(st.amount, 0) END AS amount_in_done,
-                   st.recovered AS amount_recovered,
-                   CASE WHEN st.outcome != 'open' AND st.amount > 0
-                        THEN st.recovered * 100.0 / st.amount END AS recovery_yield,
-                   EXTRACT(EPOCH FROM st.next_date - st.date) / 86400.0 AS days_in_stage,
-                   EXTRACT(EPOCH FROM st.next_date - st.date) / 86400.0 AS median_days,
-                   1 AS stay_count,
-                   CASE WHEN st.outcome = 'open' THEN 0 ELSE 1 END AS done_count
-              FROM stay st
-         -- left joins on primary keys: PostgreSQL skips those whose columns a query does not read
-         LEFT JOIN res_company rc ON rc.id = st.company_id
-         LEFT JOIN res_partner cp ON cp.id = st.partner_id
-         LEFT JOIN ar_escalation_stage s ON s.id = st.to_stage_id
-            """,
-            kinds=BOUNDARY_KINDS,
+            "%s\n%s",
+            SQL(STAY_SQL, kinds=BOUNDARY_KINDS),
+            SQL(
+                """
+                SELECT st.id, st.move_id, st.company_id, rc.currency_id AS company_currency_id,
+                       st.partner_id, cp.ar_account_tier AS account_tier,
+                       st.to_stage_id AS stage_id, s.sequence AS stage_level,
+                       st.kind AS entry_kind,
+                       st.date AS date_in,
+                       st.next_date AS date_out,
+                       st.outcome,
+                       CASE WHEN st.outcome = 'moved' THEN st.next_stage_id END AS next_stage_id,
+                       COALESCE(st.amount, 0) AS amount_in,
+                       CASE WHEN st.outcome = 'open' THEN 0 ELSE COALESCE(st.amount, 0) END AS amount_in_done,
+                       st.recovered AS amount_recovered,
+                       CASE WHEN st.outcome != 'open' AND st.amount > 0
+                            THEN st.recovered * 100.0 / st.amount END AS recovery_yield,
+                       EXTRACT(EPOCH FROM st.next_date - st.date) / 86400.0 AS days_in_stage,
+                       EXTRACT(EPOCH FROM st.next_date - st.date) / 86400.0 AS median_days,
+                       1 AS stay_count,
+                       CASE WHEN st.outcome = 'open' THEN 0 ELSE 1 END AS done_count
+                  FROM stay st
+             -- left joins on primary keys: PostgreSQL skips those whose columns a query does not read
+             LEFT JOIN res_company rc ON rc.id = st.company_id
+             LEFT JOIN res_partner cp ON cp.id = st.partner_id
+             LEFT JOIN ar_escalation_stage s ON s.id = st.to_stage_id
+                """
+            ),
         )

@@ -9,6 +9,11 @@ from odoo import api, fields, models
 from odoo.addons.ar_escalation_ladder.models.ar_escalation_event import HELD_DISPOSITIONS
 
 
+def report_values(docids, doc_model, docs, **values):
+    """What a report's QWeb template receives: its documents and the letters they print."""
+    return {"doc_ids": docids, "doc_model": doc_model, "docs": docs, **values}
+
+
 class ReportCustomerStatement(models.AbstractModel):
     _name = "report.ar_escalation_reports.report_customer_statement"
     _description = "AR escalation customer statement"
@@ -16,12 +21,12 @@ class ReportCustomerStatement(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         partners = self.env["res.partner"].browse(docids)
-        return {
-            "doc_ids": docids,
-            "doc_model": "res.partner",
-            "docs": partners,
-            "statements": self._ar_statements(partners.commercial_partner_id, self.env.companies),
-        }
+        return report_values(
+            docids,
+            "res.partner",
+            partners,
+            statements=self._ar_statements(partners.commercial_partner_id, self.env.companies),
+        )
 
     @api.model
     def _ar_open_invoices(self, company, partner):
@@ -65,6 +70,25 @@ class ReportCustomerStatement(models.AbstractModel):
         return {"bank": bank, "links": links}
 
     @api.model
+    def _ar_letter(self, company, partner, invoices, lines, today, **values):
+        """What a letter to a customer shows, statement or formal notice alike.
+
+        The letterhead (``company``), the customer and the contact it is
+        addressed to, the invoice ``lines``, how to pay ``invoices``, the day
+        and the language; ``values`` are the letter's own.
+        """
+        return {
+            "company": company,
+            "partner": partner,
+            "contact": partner.ar_escalation_contact_id or partner,
+            "lines": lines,
+            "payment": self._ar_payment_details(company, invoices),
+            "today": today,
+            "lang": partner.lang or self.env.lang,
+            **values,
+        }
+
+    @api.model
     def _ar_statements(self, partners, companies, today=None):
         """One statement per customer and company where it has open invoices."""
         today = today or fields.Date.context_today(self)
@@ -94,16 +118,14 @@ class ReportCustomerStatement(models.AbstractModel):
                     )
                 currencies = sorted(outstanding, key=lambda c: c.name)
                 statements.append(
-                    {
-                        "company": company,
-                        "partner": partner,
-                        "contact": partner.ar_escalation_contact_id or partner,
-                        "lines": lines,
-                        "totals": [(c, overdue.get(c, 0.0), outstanding[c]) for c in currencies],
-                        "payment": self._ar_payment_details(company, invoices),
-                        "today": today,
-                        "lang": partner.lang or self.env.lang,
-                    }
+                    self._ar_letter(
+                        company,
+                        partner,
+                        invoices,
+                        lines,
+                        today,
+                        totals=[(c, overdue.get(c, 0.0), outstanding[c]) for c in currencies],
+                    )
                 )
         return statements
 
@@ -121,9 +143,4 @@ class ReportCustomerStatementCase(models.AbstractModel):
         statements = []
         for case in cases:
             statements += Statement._ar_statements(case.partner_id.commercial_partner_id, case.company_id)
-        return {
-            "doc_ids": docids,
-            "doc_model": "ar.escalation.case",
-            "docs": cases,
-            "statements": statements,
-        }
+        return report_values(docids, "ar.escalation.case", cases, statements=statements)

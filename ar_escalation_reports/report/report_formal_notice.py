@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .report_customer_statement import report_values
+
 _logger = logging.getLogger(__name__)
 
 REPORT_XMLID = "ar_escalation_reports.action_report_formal_notice"
@@ -21,12 +23,7 @@ class ReportFormalNotice(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         moves = self.env["account.move"].browse(docids)
-        return {
-            "doc_ids": docids,
-            "doc_model": "account.move",
-            "docs": moves,
-            "notices": self._ar_notices(moves),
-        }
+        return report_values(docids, "account.move", moves, notices=self._ar_notices(moves))
 
     @api.model
     def _ar_notice_stage(self):
@@ -58,59 +55,54 @@ class ReportFormalNotice(models.AbstractModel):
         # the stage whose email carries the notice (context), else the pre-default stage
         stage = self.env["ar.escalation.stage"].browse(self.env.context.get("ar_notice_stage_id"))
         stage = stage.exists() or self._ar_notice_stage()
-        deadline = today + timedelta(days=stage.notice_days or 0)
         groups = {}
         for move in moves:
             groups.setdefault((move.company_id, move.commercial_partner_id), self.env["account.move"])
             groups[(move.company_id, move.commercial_partner_id)] |= move
-        notices = []
+        return [
+            self._ar_notice(company, partner, printed, stage, today)
+            for (company, partner), printed in groups.items()
+        ]
+
+    @api.model
+    def _ar_notice(self, company, partner, printed, stage, today):
+        """The notice to ``partner`` in ``company`` whose ``printed`` invoices are being printed."""
         Statement = self.env["report.ar_escalation_reports.report_customer_statement"]
-        for (company, partner), printed in groups.items():
-            overdue = self.env["account.move"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("commercial_partner_id", "=", partner.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("invoice_date_due", "<", today),
-                ]
-            )
-            invoices = (
-                overdue | printed.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
-            ).sorted(lambda m: (m.invoice_date_due or m.invoice_date or today, m.name or ""))
-            # an invoice under a promise to pay that still holds is not in default: the
-            # notice names it apart, outside the total due (issue 13)
-            promised = invoices.filtered(lambda m: Statement._ar_promise_holds(m, today))
-            invoices -= promised
-            totals = defaultdict(float)
-            lines = []
-            for invoice in invoices:
-                totals[invoice.currency_id] += invoice.amount_residual
-                due = invoice.invoice_date_due
-                lines.append(
-                    {
-                        "invoice": invoice,
-                        "days_overdue": max((today - due).days, 0) if due else 0,
-                    }
-                )
-            notices.append(
-                {
-                    "o": printed[0],
-                    "company": company,
-                    "partner": partner,
-                    "contact": partner.ar_escalation_contact_id or partner,
-                    "lines": lines,
-                    "totals": sorted(totals.items(), key=lambda item: item[0].name),
-                    "today": today,
-                    "deadline": deadline,
-                    "stage": stage,
-                    "lang": partner.lang or self.env.lang,
-                    "promised": [(m, m.ar_promise_date) for m in promised],
-                    "payment": Statement._ar_payment_details(company, invoices),
-                }
-            )
-        return notices
+        overdue = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("commercial_partner_id", "=", partner.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", today),
+            ]
+        )
+        invoices = (overdue | printed.filtered(lambda m: m.payment_state in ("not_paid", "partial"))).sorted(
+            lambda m: (m.invoice_date_due or m.invoice_date or today, m.name or "")
+        )
+        # an invoice under a promise to pay that still holds is not in default: the
+        # notice names it apart, outside the total due (issue 13)
+        promised = invoices.filtered(lambda m: Statement._ar_promise_holds(m, today))
+        invoices -= promised
+        totals = defaultdict(float)
+        lines = []
+        for invoice in invoices:
+            totals[invoice.currency_id] += invoice.amount_residual
+            due = invoice.invoice_date_due
+            lines.append({"invoice": invoice, "days_overdue": max((today - due).days, 0) if due else 0})
+        return Statement._ar_letter(
+            company,
+            partner,
+            invoices,
+            lines,
+            today,
+            o=printed[0],
+            totals=sorted(totals.items(), key=lambda item: item[0].name),
+            deadline=today + timedelta(days=stage.notice_days or 0),
+            stage=stage,
+            promised=[(m, m.ar_promise_date) for m in promised],
+        )
 
 
 class ReportFormalNoticeCase(models.AbstractModel):
@@ -124,9 +116,5 @@ class ReportFormalNoticeCase(models.AbstractModel):
         cases = self.env["ar.escalation.case"].browse(docids)
         # the invoices the case's message lists (the run's listing), else its own
         moves = cases.message_invoice_ids or cases.invoice_ids
-        return {
-            "doc_ids": docids,
-            "doc_model": "ar.escalation.case",
-            "docs": cases,
-            "notices": self.env["report.ar_escalation_reports.report_formal_notice"]._ar_notices(moves),
-        }
+        notices = self.env["report.ar_escalation_reports.report_formal_notice"]._ar_notices(moves)
+        return report_values(docids, "ar.escalation.case", cases, notices=notices)
