@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shipped_ladder import shipped_ladder
 
 from ar_escalation_ladder.engine import InvoiceFacts, PolicyError, decide, load_policy, render
 from ar_escalation_ladder.engine.vocabulary import ACCOUNT_TIERS
@@ -24,55 +25,7 @@ TODAY = date(2026, 11, 23)
 TIERS = list(ACCOUNT_TIERS)
 
 # the shipped ladder (data/ar_escalation_stage_data.xml) as the engine sees it
-DEFAULT_POLICY = {
-    "stages": [
-        {
-            "sequence": 0,
-            "name": "Preventive",
-            "rule_mode": "all",
-            "rules": [{"kind": "days_overdue", "min": -7, "max": 0}, {"kind": "risk_signals", "min": 2}],
-            "cadence_days": 7,
-            "cadence_max": 1,
-        },
-        {
-            "sequence": 1,
-            "name": "Early",
-            "rules": [{"kind": "days_overdue", "min": 1, "max": 15}],
-            "cadence_days": 7,
-            "cadence_max": 2,
-        },
-        {
-            "sequence": 2,
-            "name": "Managed",
-            "rules": [
-                {"kind": "days_overdue", "min": 16, "max": 30},
-                {"kind": "broken_promises", "min": 1, "scope": "invoice"},
-            ],
-            "cadence_days": 5,
-            "cadence_max": 3,
-        },
-        {
-            "sequence": 3,
-            "name": "Executive",
-            "rules": [
-                {"kind": "days_overdue", "min": 31, "max": 60},
-                {"kind": "broken_promises", "min": 2, "scope": "customer"},
-            ],
-            "cadence_days": 5,
-            "cadence_max": 2,
-        },
-        {
-            "sequence": 4,
-            "name": "Pre-default",
-            "rules": [
-                {"kind": "days_overdue", "min": 61},
-                {"kind": "days_no_response", "min": 10, "since_stage": 3},
-            ],
-            "cadence_days": 7,
-            "cadence_max": 1,
-        },
-    ]
-}
+DEFAULT_POLICY = shipped_ladder()
 
 
 @st.composite

@@ -5,7 +5,6 @@
 from .evaluate import (  # noqa: F401
     AGING_BUCKETS,
     ENGLISH,
-    ROLLUP_CHAIN,
     CustomerHistory,
     Decision,
     InvoiceFacts,

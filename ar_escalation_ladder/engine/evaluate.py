@@ -17,14 +17,6 @@ from .policy import Policy, Stage
 from .rules import _rule_match, match_stage, stage_match  # noqa: F401 (the engine's API)
 from .vocabulary import ACCOUNT_TIER_SELECTION, HOLD_SELECTION, REASON_CODES, RISK_SIGNAL_SELECTION, Phrase
 
-ROLLUP_CHAIN = {
-    "ar_operator": "ar_lead",
-    "account_manager": "ar_lead",
-    "ar_lead": "finance_lead",
-    "finance_lead": "cfo",
-    "cfo": None,
-}
-
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 
 

@@ -92,7 +92,7 @@ class TestRollupChain(ArEscalationCommon):
                 company_id=self.company.id,
                 company_ids=[Command.set(self.company.ids)],
             )
-        Step = self.env["ar.escalation.rollup.step"].with_context(action["context"])
+        Step = self.env["ar.escalation.rollup.step"].with_context(**action["context"])
         manager_steps = Step.with_user(users["group_ar_manager"])
         manager_steps.browse(self._step("ar_operator").id).unlink()
         manager_steps.create({"from_role": "ar_operator", "to_role": "account_manager"})
