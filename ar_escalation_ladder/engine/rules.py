@@ -14,12 +14,18 @@ policy's rules validate against every registered kind (:mod:`.policy`), and
         kind: Literal["customer_in_category"] = "customer_in_category"
         category_ids: tuple[int, ...] = Field(min_length=1)
 
-    @RULE_KINDS.register(InCategoryRule, reads=("extra.partner_categories",))
+    @RULE_KINDS.register(InCategoryRule, reads=("extra.partner_category_ids",))
     def _in_category(rule, facts, today):
         ...
 
-(the Odoo side: ``ar.escalation.rule._get_rule_kinds`` for its label and
-``_prepare_policy_rule`` / ``_prepare_rule_vals`` for its settings).
+On the Odoo side the addon adds the kind's label to
+``ar.escalation.rule._get_rule_kinds``, a rule field named as each setting of
+its own (``_prepare_policy_rule`` / ``_prepare_rule_vals`` serialise it, the
+policy file carries it), its facts in ``ar.escalation.facts._get_extra_facts``
+and the words of its phrase in ``ar.escalation.event._ar_phrase_text``
+(tests/odoo_addons/ar_escalation_rule_category does all four). A built-in
+kind is added here, with its label in ``_get_rule_kinds`` and its phrase's
+words (``vocabulary.REASON_CODES``, ``Words``).
 """
 
 from __future__ import annotations
