@@ -83,6 +83,15 @@ elif [ -n "$VENV" ]; then
   else
     FAILED_STEPS+=(pylint)
   fi
+  step "Lint: structure (pylint's too-many-locals / too-many-branches, file and method sizes)"
+  # pylint's default limits (15 locals, 12 branches), the addons' tests included
+  if "$VENV/bin/pylint" --load-plugins=pylint_odoo --disable=all --score=n \
+      --enable=too-many-locals,too-many-branches "${AR_ADDONS[@]}" "${test_addons[@]}"; then
+    echo "pylint too-many-locals / too-many-branches: OK"
+  else
+    FAILED_STEPS+=(pylint-structure)
+  fi
+  "$VENV/bin/python" setup/structure_check.py "$AR_ROOT" || FAILED_STEPS+=(structure)
 fi
 
 # ---- b. database-free tests --------------------------------------------------

@@ -11,9 +11,23 @@ inserts keyed events once), lets the case model open and fill cases
 here too, so that every stage change is recorded the same way.
 """
 
+from typing import NamedTuple
+
 from odoo import api, fields, models
 
 from ..engine.plan import StageRef, build_plan
+
+
+class Batch(NamedTuple):
+    """A batch being applied: its company, invoices, stages by level, rows, history, day and time."""
+
+    company: object
+    moves: object
+    stages: dict
+    rows: dict
+    history: dict
+    today: object
+    now: object
 
 
 class ArEscalationApply(models.AbstractModel):
@@ -27,25 +41,30 @@ class ArEscalationApply(models.AbstractModel):
         ``stages`` maps stage levels to stage records; ``data`` is what the
         facts were read from (``rows``, the customers' ``history``).
         """
-        rows = data["rows"]
         refs = {level: StageRef(stage.id, stage.sequence, stage.channel) for level, stage in stages.items()}
-        plan = build_plan(decisions, rows, refs, now)
-        by_id = {move.id: move for move in moves}  # records that share the batch's prefetch
+        plan = build_plan(decisions, data["rows"], refs, now)
+        batch = Batch(company, moves, stages, data["rows"], data["history"], today, now)
+        self._ar_apply_plan(batch, plan)
+
+    @api.model
+    def _ar_apply_plan(self, batch, plan):
+        moves = batch.moves
         # the columns the run reads from the invoices (events, cases, messages),
         # rather than every column of account.move at the first miss
         moves.fetch(self._ar_fetched_fields())
+        by_id = {move.id: move for move in moves}  # records that share the batch's prefetch
         entering = {key: [by_id[i] for i in ids] for key, ids in plan.entering.items()}
         Case = self.env["ar.escalation.case"]
         # the cases entering invoices join, opened first: writing an invoice's
         # stage then finds its case (ar_case_id is computed, in batch)
-        opened = Case._ar_open_for_run(company, entering, now) if entering else None
+        opened = Case._ar_open_for_run(batch.company, entering, batch.now) if entering else None
         old_case_ids = {move.ar_case_id.id for ms in entering.values() for move in ms if move.ar_case_id}
         # the portal links of the messages due need the invoices' access
         # tokens: given before the ladder's own values, so that both reach the
         # database in the same flush (one UPDATE per invoice row, not two)
         if plan.due:
             moves.filtered(
-                lambda move: rows[move.id]["commercial_partner_id"] in plan.due
+                lambda move: batch.rows[move.id]["commercial_partner_id"] in plan.due
             )._ar_ensure_access_tokens()
         # only what changed is written, invoices with equal values together:
         # an unchanged rerun writes nothing
@@ -53,11 +72,11 @@ class ArEscalationApply(models.AbstractModel):
         self.env["ar.escalation.event"]._ar_log(plan.stage_events)
         if entering:
             Case._ar_enter_for_run(
-                company,
+                batch.company,
                 entering,
-                today,
-                now,
-                history=data["history"],
+                batch.today,
+                batch.now,
+                history=batch.history,
                 opened=opened,
                 old_case_ids=old_case_ids,
             )
@@ -65,17 +84,24 @@ class ArEscalationApply(models.AbstractModel):
             self._ar_close(moves.browse(plan.closing), "paid", "")
         if plan.fixing:
             fixing = {pid: [by_id[i] for i in ids] for pid, ids in plan.fixing.items()}
-            Case._ar_raise_fixits(company, fixing, today, now, history=data["history"])
+            Case._ar_raise_fixits(batch.company, fixing, batch.today, batch.now, history=batch.history)
+        self._ar_apply_messages(batch, plan, by_id)
+
+    @api.model
+    def _ar_apply_messages(self, batch, plan, by_id):
+        """The messages due go out; the contacts counted are corrected by what delivery did.
+
+        What went otherwise than planned: no message (held for a higher
+        stage's message, failed, or sent by an earlier run), or another
+        channel than the stage's (SMS fallbacks).
+        """
         due = {
             pid: [(by_id[i], level, cycle) for i, level, cycle in items] for pid, items in plan.due.items()
         }
         contacted = self.env["ar.escalation.delivery"]._ar_communicate(
-            company, due, plan.position, stages, today, now
+            batch.company, due, plan.position, batch.stages, batch.today, batch.now
         )
-        # what went otherwise than planned: no message (held for a higher
-        # stage's message, failed, or sent by an earlier run), or another
-        # channel than the stage's (SMS fallbacks)
-        moves._ar_write_many(plan.corrections(contacted))
+        batch.moves._ar_write_many(plan.corrections(contacted))
 
     @api.model
     def _ar_fetched_fields(self):

@@ -84,6 +84,17 @@ class ArEscalationCaseLadder(models.Model):
             opened = self._ar_open_for_run(company, entering, now)
             self.env["account.move"].concat(*entering.values())._ar_refresh_case()
         cases, new_cases = opened
+        events = self._ar_entry_events(cases, entering)
+        joined = self.browse({cases[key].id for key in entering} - set(new_cases.ids)).filtered(
+            "activity_ref_id"
+        )
+        self._ar_tell_owners(company, new_cases, joined, today, history)
+        self.env["ar.escalation.event"]._ar_log(events)
+        self.browse(old_case_ids - set(new_cases.ids))._ar_close_empty()
+
+    @api.model
+    def _ar_entry_events(self, cases, entering):
+        """One "escalated to the owner" event per invoice entering its case."""
         Event = self.env["ar.escalation.event"]
         events = []
         for key, moves in entering.items():
@@ -101,12 +112,7 @@ class ArEscalationCaseLadder(models.Model):
                 )
                 for move in moves
             ]
-        joined = self.browse({cases[key].id for key in entering} - set(new_cases.ids)).filtered(
-            "activity_ref_id"
-        )
-        self._ar_tell_owners(company, new_cases, joined, today, history)
-        Event._ar_log(events)
-        self.browse(old_case_ids - set(new_cases.ids))._ar_close_empty()
+        return events
 
     @api.model
     def _ar_tell_owners(self, company, new_cases, joined, today, history):
@@ -149,6 +155,34 @@ class ArEscalationCaseLadder(models.Model):
             empty.with_context(**ladder_context()).write({"state": "closed"})  # the ladder's own write
 
     @api.model
+    def _ar_fixit_vals(self, company, partner_ids, now):
+        """The fix-it cases to open: one per customer that has none open, for its AR operator, 24 h."""
+        have = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("partner_id", "in", partner_ids),
+                ("kind", "=", "hygiene"),
+                ("state", "!=", "closed"),
+            ]
+        ).partner_id
+        stage = self.env["ar.escalation.stage"].search([], limit=1)
+        vals_list = []
+        for partner in self.env["res.partner"].browse(partner_ids) - have:
+            owner, role = self._ar_resolve_owner("ar_operator", partner, company)
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "stage_id": stage.id,
+                    "kind": "hygiene",
+                    "owner_id": owner.id,
+                    "owner_role": role,
+                    "sla_deadline": now + timedelta(hours=24),
+                }
+            )
+        return vals_list
+
+    @api.model
     def _ar_raise_fixits(self, company, fixing, today, now, history=None):
         """Not payable as sent: an internal task to fix the invoice instead of a reminder.
 
@@ -168,29 +202,7 @@ class ArEscalationCaseLadder(models.Model):
         if not partner_ids:
             return
         Case = self.with_context(mail_create_nosubscribe=True)
-        have = Case.search(
-            [
-                ("company_id", "=", company.id),
-                ("partner_id", "in", partner_ids),
-                ("kind", "=", "hygiene"),
-                ("state", "!=", "closed"),
-            ]
-        ).partner_id
-        stage = self.env["ar.escalation.stage"].search([], limit=1)
-        vals_list = []
-        for partner in self.env["res.partner"].browse(partner_ids) - have:
-            owner, role = Case._ar_resolve_owner("ar_operator", partner, company)
-            vals_list.append(
-                {
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "stage_id": stage.id,
-                    "kind": "hygiene",
-                    "owner_id": owner.id,
-                    "owner_role": role,
-                    "sla_deadline": now + timedelta(hours=24),
-                }
-            )
+        vals_list = Case._ar_fixit_vals(company, partner_ids, now)
         if not vals_list:
             return
         new_cases = Case._ar_create_for_run(vals_list)

@@ -92,6 +92,27 @@ class ArEscalationDelivery(models.AbstractModel):
         """
         if not due:
             return {}
+        by_stage = self._ar_groups_by_stage(company, due, position, stages)
+        partner_ids = [g["moves"][0].commercial_partner_id.id for gs in by_stage.values() for g in gs]
+        listing = self._ar_listing(company, partner_ids, today)
+        contacted = {}
+        for stage_id, groups in by_stage.items():
+            for group in groups:
+                group["listing"] = listing.get(group["moves"][0].commercial_partner_id.id) or tuple(
+                    group["moves"].ids
+                )
+            contacted.update(
+                self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
+            )
+        return contacted
+
+    @api.model
+    def _ar_groups_by_stage(self, company, due, position, stages):
+        """The customers whose position is due a message, grouped by the stage of that message.
+
+        Returns ``{stage id: [group]}``, a group holding the customer's
+        invoices due a message (``moves``), their ``cycles`` and ``stages``.
+        """
         outside = self._ar_outside_positions(
             company, list(due), [m.id for items in due.values() for m, *__ in items]
         )
@@ -107,17 +128,7 @@ class ArEscalationDelivery(models.AbstractModel):
                     "stages": {move.id: stages[item_level] for move, item_level, __ in items},
                 }
             )
-        partner_ids = [g["moves"][0].commercial_partner_id.id for gs in by_stage.values() for g in gs]
-        listing = self._ar_listing(company, partner_ids, today)
-        contacted = {}
-        for stage_id, groups in by_stage.items():
-            for group in groups:
-                pid = group["moves"][0].commercial_partner_id.id
-                group["listing"] = listing.get(pid) or tuple(group["moves"].ids)
-            contacted.update(
-                self._ar_send_stage(self.env["ar.escalation.stage"].browse(stage_id), groups, now)
-            )
-        return contacted
+        return by_stage
 
     @api.model
     def _ar_outside_positions(self, company, partner_ids, batch_move_ids):

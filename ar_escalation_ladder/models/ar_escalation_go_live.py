@@ -83,10 +83,14 @@ class ArEscalationRunnerGoLive(models.AbstractModel):
             if mark is not None:
                 marks[decision.invoice_id] = mark
         if write:
-            moves = self.env["account.move"]
-            moves.browse([i for i, mark in marks.items() if mark])._ar_write({"ar_go_live_capped": True})
-            moves.browse([i for i, mark in marks.items() if not mark])._ar_write({"ar_go_live_capped": False})
+            self._ar_go_live_mark(marks)
         return out
+
+    def _ar_go_live_mark(self, marks):
+        """Record which invoices climb from the cap: ``{invoice id: capped}``, two writes."""
+        moves = self.env["account.move"]
+        moves.browse([i for i, mark in marks.items() if mark])._ar_write({"ar_go_live_capped": True})
+        moves.browse([i for i, mark in marks.items() if not mark])._ar_write({"ar_go_live_capped": False})
 
     def _ar_go_live_info(self, decisions):
         """Per invoice: (stage entries, capped at go-live, stage date), in one query."""
@@ -109,26 +113,22 @@ class ArEscalationRunnerGoLive(models.AbstractModel):
             return decision, (False if capped else None)
         if decision.action == "enter" and current is None and not entries and decision.stage > cap:
             # the existing book's first entry: at the cap, with the cap's message
-            return self._ar_go_live_enter(decision, policy, fact, cap, today), True
+            return self._ar_go_live_at(decision, policy, fact, cap, today, "go_live_entered"), True
         if not (capped and current is not None and decision.action == "enter" and decision.stage > current):
             return decision, None
+        return self._ar_go_live_climb(decision, fact, policy, current, stage_date, today)
+
+    def _ar_go_live_climb(self, decision, fact, policy, current, stage_date, today):
+        """A capped invoice whose age points higher: it stays until its stage's cadence completes,
+        then climbs one stage (or reaches the stage its age gives, and is no longer capped)."""
+        stages = policy.by_sequence
         stage = stages[current]
         if not self._ar_cadence_done(stage, fact, stage_date, today):
-            send, cycle, hold = external_plan(stage, fact, False, today)
-            held = dataclasses.replace(
-                decision,
-                action="stay",
-                stage=current,
-                reasons=(*decision.reasons, Phrase.of("go_live_held", stage=stage.name)),
-                send_external=send,
-                external_cycle=cycle,
-                hold=hold,
-            )
-            return held, None
+            return self._ar_go_live_at(decision, policy, fact, current, today, "go_live_held"), None
         step = min(level for level in stages if level > current)
         if step >= decision.stage:
             return decision, False  # the stage its age gives: climbed
-        return self._ar_go_live_enter(decision, policy, fact, step, today), None
+        return self._ar_go_live_at(decision, policy, fact, step, today, "go_live_entered"), None
 
     @staticmethod
     def _ar_cadence_done(stage, fact, stage_date, today):
@@ -140,15 +140,17 @@ class ArEscalationRunnerGoLive(models.AbstractModel):
             last is None or (today - last).days >= stage.cadence_days
         )
 
-    def _ar_go_live_enter(self, decision, policy, fact, level, today):
-        """``decision`` entering at ``level`` instead, with that stage's message."""
+    def _ar_go_live_at(self, decision, policy, fact, level, today, phrase):
+        """``decision`` at ``level`` instead: entering it ("go_live_entered", with that stage's
+        message) or staying there ("go_live_held"), the reason saying so."""
         stage = policy.by_sequence[level]
-        send, cycle, hold = external_plan(stage, fact, True, today)
+        entering = phrase == "go_live_entered"
+        send, cycle, hold = external_plan(stage, fact, entering, today)
         return dataclasses.replace(
             decision,
-            action="enter",
+            action="enter" if entering else "stay",
             stage=level,
-            reasons=(*decision.reasons, Phrase.of("go_live_entered", stage=stage.name)),
+            reasons=(*decision.reasons, Phrase.of(phrase, stage=stage.name)),
             send_external=send,
             external_cycle=cycle,
             hold=hold,

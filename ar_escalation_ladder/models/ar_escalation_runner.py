@@ -239,14 +239,16 @@ class ArEscalationRunner(models.AbstractModel):
         runner = self.with_context(ar_run_events=run_events)
         for company_id, company_rows in by_company.items():
             company = self.env["res.company"].browse(company_id)
-            company_moves = moves.browse(list(company_rows))
-            policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
-            facts, data = Facts._ar_collect(company_moves, company, policy, today, company_rows)
-            decisions = [decide(policy, fact, today) for fact in facts]
-            # go-live cap on the existing book's entry (models/ar_escalation_go_live.py)
-            decisions = runner._ar_go_live_decisions(company, facts, decisions, policy, today)
-            runner.env["ar.escalation.apply"]._ar_apply(
-                company, company_moves, decisions, stages, data, today, now
-            )
+            runner._ar_process_company(company, moves.browse(list(company_rows)), company_rows, today, now)
         if run_events:
             self.env["ar.escalation.event"].browse(run_events)._ar_post_chatter()
+
+    @api.model
+    def _ar_process_company(self, company, moves, rows, today, now):
+        """One company's invoices of the batch: facts, the engine's decisions, the go-live cap, apply."""
+        policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
+        facts, data = self.env["ar.escalation.facts"]._ar_collect(moves, company, policy, today, rows)
+        decisions = [decide(policy, fact, today) for fact in facts]
+        # go-live cap on the existing book's entry (models/ar_escalation_go_live.py)
+        decisions = self._ar_go_live_decisions(company, facts, decisions, policy, today)
+        self.env["ar.escalation.apply"]._ar_apply(company, moves, decisions, stages, data, today, now)

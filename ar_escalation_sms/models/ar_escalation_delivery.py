@@ -36,27 +36,20 @@ class ArEscalationDelivery(models.AbstractModel):
         """
         channel = "whatsapp" if stage.channel == "whatsapp" else "sms"
         texts = self._ar_sms_prepare(stage, todo, channel)
-        queue_vals, fallback, failures = [], [], []
         results = dict(results)
+        fallback = []
         for case, moves in todo:
             problem = texts["problems"].get(case.id)
-            if problem:
-                failures += texts["failures"][case.id]
-                if stage.channel != "email_sms" and stage.mail_template_id:
-                    fallback.append((case, moves, problem))
-                else:
-                    results[case.id] = self._ar_sms_summed(results.get(case.id), channel, problem)
-                continue
-            vals = self._ar_sms_queue_vals(stage, case, moves, channel, texts)
-            queue_vals.append(vals)
-            summary = self.env._(
-                "%(label)s queued to %(number)s (%(segments)s segment(s))",
-                label=texts["label"],
-                number=vals["number"],
-                segments=segments.count(vals["body"]).segments,
-            )
-            results[case.id] = self._ar_sms_summed(results.get(case.id), channel, summary, both=True)
-        self._ar_sms_queue(queue_vals, texts["events"])
+            if not problem:
+                results[case.id] = self._ar_sms_summed(
+                    results.get(case.id), channel, texts["summaries"][case.id], True
+                )
+            elif stage.channel != "email_sms" and stage.mail_template_id:
+                fallback.append((case, moves, problem))
+            else:
+                results[case.id] = self._ar_sms_summed(results.get(case.id), channel, problem)
+        self._ar_sms_queue(texts["queue"], texts["events"])
+        failures = [vals for case, __ in todo for vals in texts["failures"].get(case.id, ())]
         if failures:
             self.env["ar.escalation.event"]._ar_log(failures)
         if fallback:
@@ -68,21 +61,52 @@ class ArEscalationDelivery(models.AbstractModel):
         """What the stage's texts need for every case at once: bodies, events, numbers checked.
 
         ``problems`` says, per case, why its text cannot go (and ``failures``
-        holds the error events saying so).
+        holds the error events saying so); ``queue`` holds the outbox rows of
+        the others and ``summaries`` their chatter summaries.
         """
+        checks = {case.id: self._ar_sms_recipient(stage, moves, case.partner_id) for case, moves in todo}
+        problems, failures = self._ar_sms_problems(stage, todo, channel, checks)
+        texts = {
+            "bodies": self._ar_sms_bodies(stage, todo),
+            "checks": checks,
+            "events": self._ar_sms_events(stage, todo),
+            "problems": problems,
+            "failures": failures,
+            "queue": [],
+            "summaries": {},
+        }
+        label = "WhatsApp" if channel == "whatsapp" else "SMS"
+        for case, moves in todo:
+            if case.id in problems:
+                continue
+            vals = self._ar_sms_queue_vals(stage, case, moves, channel, texts)
+            texts["queue"].append(vals)
+            texts["summaries"][case.id] = self.env._(
+                "%(label)s queued to %(number)s (%(segments)s segment(s))",
+                label=label,
+                number=vals["number"],
+                segments=segments.count(vals["body"]).segments,
+            )
+        return texts
+
+    @api.model
+    def _ar_sms_bodies(self, stage, todo):
+        """The stage's SMS template rendered for every case, in each customer's language."""
         template = stage.sms_template_id
         if not template:
             raise ValueError(self.env._("Stage %s has no SMS template.", stage.name))
         cases = self.env["ar.escalation.case"].concat(*(case for case, __ in todo))
         invoice_map = self._ar_invoice_map(todo)
         # the pay links of the message need the invoices' access tokens
-        self.env["account.move"].browse(
-            {i for __, ids in invoice_map for i in ids}
-        )._ar_ensure_access_tokens()
-        bodies = template.with_context(ar_invoice_map=invoice_map)._render_field(
+        listed = self.env["account.move"].browse({i for __, ids in invoice_map for i in ids})
+        listed._ar_ensure_access_tokens()
+        return template.with_context(ar_invoice_map=invoice_map)._render_field(
             "body", cases.ids, compute_lang=True
         )
-        checks = {case.id: self._ar_sms_recipient(stage, moves, case.partner_id) for case, moves in todo}
+
+    @api.model
+    def _ar_sms_problems(self, stage, todo, channel, checks):
+        """Why a case's text cannot go (no valid number, opted out), and the error events saying so."""
         blacklist = self._ar_sms_blacklist([check.e164 for __, check in checks.values() if check.ok])
         label = "WhatsApp" if channel == "whatsapp" else "SMS"
         Event = self.env["ar.escalation.event"]
@@ -107,14 +131,7 @@ class ArEscalationDelivery(models.AbstractModel):
                 )
                 for m in moves
             ]
-        return {
-            "bodies": bodies,
-            "checks": checks,
-            "events": self._ar_sms_events(stage, todo),
-            "label": label,
-            "problems": problems,
-            "failures": failures,
-        }
+        return problems, failures
 
     @api.model
     def _ar_sms_queue_vals(self, stage, case, moves, channel, texts):
