@@ -83,8 +83,16 @@ class AccountChartTemplate(models.AbstractModel):
         )
 
     def _ar_escalation_demo_build(self, company):
-        env = self.env
-        today = fields.Date.context_today(self)
+        users = self._ar_escalation_demo_owners(company)
+        # the demo company goes live at once (a real one waits for an
+        # administrator's activation in Settings), so the demo shows a working book
+        if not company.ar_escalation_enabled:
+            company._ar_activate()
+        customers = self._ar_escalation_demo_customers(users)
+        self._ar_escalation_demo_invoices(company, customers)
+
+    def _ar_escalation_demo_owners(self, company):
+        """The escalation owners of every role, set on ``company``."""
         user = self._ar_escalation_demo_user
         users = {
             "operator": user("ar.operator", "Olivia Operator"),
@@ -102,10 +110,11 @@ class AccountChartTemplate(models.AbstractModel):
                 "ar_cfo_user_id": users["cfo"].id,
             }
         )
-        # the demo company goes live at once (a real one waits for an
-        # administrator's activation in Settings), so the demo shows a working book
-        if not company.ar_escalation_enabled:
-            company._ar_activate()
+        return users
+
+    def _ar_escalation_demo_customers(self, users):
+        """The demo customers by key, in order, one of every account tier (one without an email)."""
+        env = self.env
         specs = [
             ("globex", "Globex Corporation", "strategic", "ap@globex.example.com", {"phone": "+14155550100"}),
             ("initech", "Initech", "key", "payables@initech.example.com", {"ar_requires_ref": True}),
@@ -137,32 +146,41 @@ class AccountChartTemplate(models.AbstractModel):
                 "type": "contact",
             }
         )
+        return customers
+
+    def _ar_escalation_demo_invoice(self, company, partner, amount, days_overdue, ref=None):
+        """A posted invoice of ``partner``, due ``days_overdue`` days ago."""
+        today = fields.Date.context_today(self)
+        due = today - timedelta(days=days_overdue)
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "company_id": company.id,
+                "partner_id": partner.id,
+                "invoice_date": min(due, today),
+                "invoice_date_due": due,
+                "ref": ref,
+                "invoice_line_ids": [
+                    Command.create({"name": "Services", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                ],
+            }
+        )
+        move.action_post()
+        move.invoice_date_due = due
+        return move
+
+    def _ar_escalation_demo_pay(self, move, date):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=move.ids
+        ).create({"payment_date": date})._create_payments()
+
+    def _ar_escalation_demo_invoices(self, company, customers):
+        """Invoices at every age, a late payer, a kept and a broken promise, a dispute."""
+        today = fields.Date.context_today(self)
+        partners = list(customers.values())
 
         def invoice(partner, amount, days_overdue, ref=None):
-            due = today - timedelta(days=days_overdue)
-            move = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "company_id": company.id,
-                    "partner_id": partner.id,
-                    "invoice_date": min(due, today),
-                    "invoice_date_due": due,
-                    "ref": ref,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {"name": "Services", "quantity": 1, "price_unit": amount, "tax_ids": []}
-                        )
-                    ],
-                }
-            )
-            move.action_post()
-            move.invoice_date_due = due
-            return move
-
-        def pay(move, date):
-            env["account.payment.register"].with_context(
-                active_model="account.move", active_ids=move.ids
-            ).create({"payment_date": date})._create_payments()
+            return self._ar_escalation_demo_invoice(company, partner, amount, days_overdue, ref=ref)
 
         ages = [-5, 3, 9, 14, 18, 26, 33, 45, 58, 66, 95]
         amounts = [1200, 4800, 950, 15000, 2300, 7800, 520, 33000, 3100, 8900, 12500]
@@ -171,12 +189,14 @@ class AccountChartTemplate(models.AbstractModel):
         # a customer paying later and later: its next invoice, not yet due, is
         # a preventive case (two risk signals: late payer, worsening trend)
         for days, late in ((120, 10), (80, 30)):
-            pay(invoice(customers["vandelay"], 2000, days), today - timedelta(days=days - late))
+            self._ar_escalation_demo_pay(
+                invoice(customers["vandelay"], 2000, days), today - timedelta(days=days - late)
+            )
         invoice(customers["vandelay"], 6400, -4, ref="PO-VAN-1")
         # a kept promise: promised, then paid in full
         kept = invoice(customers["hooli"], 1800, 12)
         kept._ar_log_promise([(today + timedelta(days=2), kept.amount_residual)], confidence="high")
-        pay(kept, today)
+        self._ar_escalation_demo_pay(kept, today)
         # a broken promise: the promised date passed a week ago, nothing paid
         broken = invoice(customers["umbrella"], 2600, 14)
         broken._ar_log_promise([(today - timedelta(days=7), broken.amount_residual)], confidence="medium")

@@ -36,21 +36,38 @@ class ArEscalationSendNow(models.AbstractModel):
         """
         if not self.env.user.has_group("ar_escalation_ladder.group_ar_user"):
             raise AccessError(self.env._("Sending reminders is for AR users and AR managers."))
-        Move = self.env["account.move"]
+        today = fields.Date.context_today(self)
+        outcomes, by_stage = self._ar_due_groups(records, today)
+        contacted, events = self._ar_deliver(by_stage, outcomes, today, fields.Datetime.now())
+        for outcome in outcomes:
+            group = outcome.pop("group", None)
+            if group:
+                self._ar_outcome(outcome, group, contacted, events)
+        return outcomes
+
+    @api.model
+    def _ar_customers(self, records):
+        """The (company, customer) pairs of ``records``: customers in every allowed company, or invoices."""
         if records._name == "res.partner":
-            pairs = [
+            return [
                 (company, partner)
                 for partner in records.commercial_partner_id
                 for company in self.env.companies
             ]
-        else:
-            invoices = records.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
-            pairs = list(dict.fromkeys((m.company_id, m.commercial_partner_id) for m in invoices))
-        today = fields.Date.context_today(self)
-        now = fields.Datetime.now()
+        invoices = records.filtered(lambda m: m.move_type == "out_invoice" and m.state == "posted")
+        return list(dict.fromkeys((m.company_id, m.commercial_partner_id) for m in invoices))
+
+    @api.model
+    def _ar_due_groups(self, records, today):
+        """One outcome per customer and company, with its ``group`` when a message is due.
+
+        Returns ``(outcomes, by_stage)``: the groups by (company, stage), as
+        the run builds them; an outcome without a group says why not.
+        """
+        Move = self.env["account.move"]
         outcomes = []
         by_stage = defaultdict(list)  # (company, stage) -> groups, as the run builds them
-        for company, partner in pairs:
+        for company, partner in self._ar_customers(records):
             outcome = {"partner": partner, "company": company, "sent": False, "text": ""}
             outcomes.append(outcome)
             open_moves = Move.search(
@@ -80,7 +97,15 @@ class ArEscalationSendNow(models.AbstractModel):
                 continue
             outcome["group"] = group
             by_stage[(company, group["stage"])].append(group)
-        outcomes = [o for o in outcomes if o["text"] or o.get("group")]
+        return [o for o in outcomes if o["text"] or o.get("group")], by_stage
+
+    @api.model
+    def _ar_deliver(self, by_stage, outcomes, today, now):
+        """Send the groups' messages through the run's delivery; count them as contacts.
+
+        Returns ``(contacted, events)``: the invoices contacted and the events
+        recorded, whose chatter lines are written at once.
+        """
         run_events = []
         runner = self.env["ar.escalation.delivery"].with_context(ar_run_events=run_events)
         contacted = {}
@@ -93,12 +118,21 @@ class ArEscalationSendNow(models.AbstractModel):
                     group["moves"].ids
                 )
             contacted.update(runner._ar_send_stage(stage, groups, now))
-        # counted as the stage's contact, as a run counts it
+        self._ar_count_contacts(runner, outcomes, contacted, now)
+        events = self.env["ar.escalation.event"].browse(run_events)
+        if events:
+            events._ar_post_chatter()
+        return contacted, events
+
+    @api.model
+    def _ar_count_contacts(self, delivery, outcomes, contacted, now):
+        """The invoices contacted count the stage's contact, as a run counts it."""
+        Move = self.env["account.move"]
         updates = {}
         for outcome in outcomes:
             for move in outcome.get("group", {}).get("moves", Move):
                 if move.id in contacted:
-                    updates[move.id] = runner._ar_contact_values(
+                    updates[move.id] = delivery._ar_contact_values(
                         move.ar_contact_attempts,
                         move.ar_unanswered_since,
                         move.ar_stage_id,
@@ -106,14 +140,6 @@ class ArEscalationSendNow(models.AbstractModel):
                         now,
                     )
         Move._ar_write_many(updates)
-        events = self.env["ar.escalation.event"].browse(run_events)
-        if events:
-            events._ar_post_chatter()
-        for outcome in outcomes:
-            group = outcome.pop("group", None)
-            if group:
-                self._ar_outcome(outcome, group, contacted, events)
-        return outcomes
 
     @api.model
     def _ar_group(self, company, partner, open_moves, today):

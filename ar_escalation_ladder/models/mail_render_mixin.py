@@ -78,33 +78,41 @@ class MailRenderMixin(models.AbstractModel):
         safe_eval.check_values(variables)
         results = dict.fromkeys(res_ids, "")
         try:
-            parts = [
-                (
-                    literal,
-                    safe_eval.test_expr(expression, safe_eval._SAFE_OPCODES, mode="eval")
-                    if expression
-                    else None,
-                    default,
-                )
-                for literal, expression, default in parse_inline_template(str(template_txt))
-            ]
+            parts = self._ar_inline_parts(template_txt)
         except Exception as exc:  # noqa: BLE001 - reported as core reports it
             return self._ar_inline_failed(template_txt, exc)
         builtins = dict(safe_eval._BUILTINS)
         for record in self.env[model].browse(res_ids):
             scope = dict(variables, object=record, __builtins__=builtins)
-            out = []
             try:
-                for literal, code, default in parts:
-                    out.append(literal)
-                    if code is not None:
-                        value = safe_eval.unsafe_eval(code, dict(scope)) or default
-                        if value:
-                            out.append(str(value))
+                results[record.id] = self._ar_inline_render(parts, scope)
             except Exception as exc:  # noqa: BLE001 - reported as core reports it
                 return self._ar_inline_failed(template_txt, exc)
-            results[record.id] = "".join(out)
         return results
+
+    @api.model
+    def _ar_inline_parts(self, template_txt):
+        """An inline template as (literal, compiled expression or None, default) parts, checked once."""
+        return [
+            (
+                literal,
+                safe_eval.test_expr(expression, safe_eval._SAFE_OPCODES, mode="eval") if expression else None,
+                default,
+            )
+            for literal, expression, default in parse_inline_template(str(template_txt))
+        ]
+
+    @api.model
+    def _ar_inline_render(self, parts, scope):
+        """One record's text of a compiled inline template (``scope``: its evaluation context)."""
+        out = []
+        for literal, code, default in parts:
+            out.append(literal)
+            if code is not None:
+                value = safe_eval.unsafe_eval(code, dict(scope)) or default
+                if value:
+                    out.append(str(value))
+        return "".join(out)
 
     @api.model
     def _ar_inline_failed(self, template_txt, exc):

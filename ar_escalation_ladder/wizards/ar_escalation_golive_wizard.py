@@ -87,7 +87,6 @@ class ArEscalationGoLiveWizard(models.TransientModel):
         """
         self.ensure_one()
         company = self.company_id
-        Stage = self.env["ar.escalation.stage"].sudo()
         if not company or (self.entry == "cap" and not self.cap_stage_id):
             return {
                 "lines": [],
@@ -102,50 +101,91 @@ class ArEscalationGoLiveWizard(models.TransientModel):
         rows = (
             self.env["ar.escalation.preview"].sudo()._ar_preview(company, limit=None, cap_stage=self._cap())
         )
+        messaged = self._ar_messaged(rows)
+        activities, fixits, owners = self._ar_new_cases(company, rows)
+        sent = {vals["move_id"] for vals, partner_id, level in rows if messaged.get(partner_id) is not None}
+        return {
+            "lines": self._ar_stage_lines(rows, messaged, activities),
+            "invoices": len(rows),
+            "messages": len(messaged),
+            "activities": sum(activities.values()) + fixits,
+            "owners": owners,
+            "held": len(rows) - len(sent),
+        }
+
+    @api.model
+    def _ar_messaged(self, rows):
+        """{customer id: stage level of its message} for the customers the first run writes to."""
         track = set(TRACK_HOLDS)
         per_customer = defaultdict(list)
         for vals, partner_id, level in rows:
             per_customer[partner_id].append((vals, level))
-        messaged = {}  # customer -> stage level of its message
+        messaged = {}
         for partner_id, items in per_customer.items():
             position = max((level for vals, level in items if vals["hold"] in track), default=None)
             if position is not None and any(vals["send"] and level == position for vals, level in items):
                 messaged[partner_id] = position
+        return messaged
+
+    @api.model
+    def _ar_new_cases(self, company, rows):
+        """The cases the first run opens: ({stage id: new cases}, fix-it tasks, their owners)."""
         entering = {
             (partner_id, vals["new_stage_id"]) for vals, partner_id, __ in rows if vals["action"] == "enter"
         }
         fixing = {partner_id for vals, partner_id, __ in rows if vals["hold"] == "not_payable"}
+        entering, fixits = self._ar_not_open_yet(company, entering, fixing)
+        activities, owners = self._ar_case_owners(company, entering, fixits)
+        return activities, len(fixits), owners
+
+    @api.model
+    def _ar_case_owners(self, company, entering, fixits):
+        """({stage id: cases opened}, their owners) for the (customer, stage) cases and fix-it tasks."""
         Case = self.env["ar.escalation.case"].sudo()
-        open_cases = Case.search(
-            [
-                ("company_id", "=", company.id),
-                ("partner_id", "in", list({pid for pid, __ in entering} | fixing)),
-                ("state", "!=", "closed"),
-            ]
-        )
-        have = {(case.partner_id.id, case.stage_id.id) for case in open_cases if case.kind == "escalation"}
-        have_fixit = {case.partner_id.id for case in open_cases if case.kind == "hygiene"}
-        partners = self.env["res.partner"].sudo().browse({pid for pid, __ in entering} | fixing)
+        partners = self.env["res.partner"].sudo().browse({pid for pid, __ in entering} | fixits)
         partner_of = {partner.id: partner for partner in partners}
-        stage_of = {stage.id: stage for stage in Stage.browse({sid for __, sid in entering})}
+        stages = self.env["ar.escalation.stage"].sudo().browse({sid for __, sid in entering})
+        stage_of = {stage.id: stage for stage in stages}
         activities = defaultdict(int)  # stage id -> new cases
         owners = self.env["res.users"]
-        for partner_id, stage_id in entering - have:
+        for partner_id, stage_id in entering:
             owner, __ = Case._ar_resolve_owner(stage_of[stage_id].owner_role, partner_of[partner_id], company)
             owners |= owner
             activities[stage_id] += 1
-        fixits = fixing - have_fixit
         for partner_id in fixits:
             owner, __ = Case._ar_resolve_owner("ar_operator", partner_of[partner_id], company)
             owners |= owner
-        stages = {stage.sequence: stage for stage in Stage.search([])}
+        return activities, owners
+
+    @api.model
+    def _ar_not_open_yet(self, company, entering, fixing):
+        """Of the (customer, stage) cases and the customers' fix-it tasks, those not open already."""
+        open_cases = (
+            self.env["ar.escalation.case"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "in", list({pid for pid, __ in entering} | fixing)),
+                    ("state", "!=", "closed"),
+                ]
+            )
+        )
+        have = {(case.partner_id.id, case.stage_id.id) for case in open_cases if case.kind == "escalation"}
+        have_fixit = {case.partner_id.id for case in open_cases if case.kind == "hygiene"}
+        return entering - have, fixing - have_fixit
+
+    @api.model
+    def _ar_stage_lines(self, rows, messaged, activities):
+        """One line per stage: invoices that enter it, customers messaged there, activities."""
+        stages = {stage.sequence: stage for stage in self.env["ar.escalation.stage"].sudo().search([])}
         invoices = defaultdict(int)
         for __, __, level in rows:
             invoices[level] += 1
         messages = defaultdict(int)
         for level in messaged.values():
             messages[level] += 1
-        lines = [
+        return [
             {
                 "stage_id": stages[level].id,
                 "invoice_count": invoices[level],
@@ -155,15 +195,6 @@ class ArEscalationGoLiveWizard(models.TransientModel):
             for level in sorted(invoices)
             if level in stages
         ]
-        sent = {vals["move_id"] for vals, partner_id, level in rows if messaged.get(partner_id) is not None}
-        return {
-            "lines": lines,
-            "invoices": len(rows),
-            "messages": len(messaged),
-            "activities": sum(activities.values()) + len(fixits),
-            "owners": owners,
-            "held": len(rows) - len(sent),
-        }
 
     def action_activate(self):
         """Go live: record who and when, log it, and let the scheduled action take the book."""
