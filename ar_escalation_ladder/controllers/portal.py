@@ -73,7 +73,7 @@ class ArEscalationPortal(CustomerPortal):
 
     def _ar_as_customer(self, invoice_sudo, contact, user):
         """The invoice in the acting customer's name: created by the requesting (portal or
-        public) user, the chatter line by the customer's contact, the re-evaluation apart."""
+        public) user, the chatter line by the customer's contact, the marking for the next run apart."""
         # sudo: portal and public users have no rights on the ladder's records;
         # the request was checked to act for this invoice's customer
         return (
@@ -181,5 +181,6 @@ class ArEscalationPortal(CustomerPortal):
         )
 
     def _ar_reevaluate(self, invoice_sudo):
-        # the ladder's re-evaluation that follows is the system's, not the customer's
+        # the ladder evaluates the invoice again at its next run, a few seconds later, outside
+        # the customer's request; the marking is the system's, not the customer's
         invoice_sudo.with_user(SUPERUSER_ID)._ar_reevaluate()

@@ -1,6 +1,7 @@
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_history
 from . import ar_escalation_stage
 from . import ar_escalation_rule
 from . import ar_escalation_rollup_step
@@ -8,6 +9,8 @@ from . import ar_escalation_event
 from . import ar_escalation_reason
 from . import ar_escalation_event_chatter
 from . import ar_escalation_case
+from . import ar_escalation_case_acknowledge
+from . import ar_escalation_case_activity
 from . import ar_escalation_case_message
 from . import ar_escalation_case_ladder
 from . import ar_escalation_owned
@@ -22,6 +25,7 @@ from . import mail_activity
 from . import ar_escalation_run
 from . import ar_escalation_facts
 from . import ar_escalation_runner
+from . import ar_escalation_pending
 from . import ar_escalation_apply
 from . import ar_escalation_delivery
 from . import ar_escalation_delivery_email

@@ -189,7 +189,8 @@ class AccountMove(models.Model):
         return everyday._ar_notify(self.env._("Acknowledge"), lines)
 
     def action_ar_resume(self):
-        """*Resume*: lift the invoices' pause now (AR managers, as pausing is); evaluated at once."""
+        """*Resume*: lift the invoices' pause now (AR managers, as pausing is); the ladder's next run,
+        a few seconds later, evaluates them again."""
         self._ar_check_ar_group(
             "ar_escalation_ladder.group_ar_manager", self.env._("Resuming a paused escalation")
         )
@@ -204,7 +205,8 @@ class AccountMove(models.Model):
             self.env._("Resume"),
             [
                 self.env._(
-                    "Escalation resumed on %s; evaluated now.", ", ".join(paused[:10].mapped("display_name"))
+                    "Escalation resumed on %s; evaluated again in a moment.",
+                    ", ".join(paused[:10].mapped("display_name")),
                 )
             ],
         )

@@ -107,7 +107,7 @@ class AccountMove(models.Model):
 
     def _ar_resolve_disputes(self, resolution, outcome=None):
         """Resolve the invoices' open disputes: the outcome and what was done, event and chatter line;
-        the owner's *AR dispute* activity is marked done with it; dunning resumes at once."""
+        the owner's *AR dispute* activity is marked done with it; dunning resumes at the next run."""
         disputes = self.ar_dispute_ids.filtered(lambda d: d.state == "open")
         disputes.with_context(**ladder_context()).write(
             {
@@ -186,7 +186,8 @@ class AccountMove(models.Model):
 
         The closing is undone and the invoice enters the ladder again at the
         stage its age gives, as a new stay (a new case, the owner's activity);
-        it is evaluated at once, as other actions that lift a hold are.
+        it is evaluated at the ladder's next run, a few seconds later, as after
+        other actions that lift a hold.
         """
         reason = (reason or "").strip()
         if not reason:

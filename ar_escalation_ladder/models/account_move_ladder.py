@@ -169,43 +169,35 @@ class AccountMove(models.Model):
         self._ar_write({"ar_last_response_date": fields.Datetime.now(), "ar_unanswered_since": {}})
 
     def _ar_payment_changed(self):
-        """A payment or credit note changed what is open: settle promises, re-evaluate now."""
+        """A payment or credit note changed what is open: the customer responded, and the invoices
+        are marked for the ladder's next run, a few seconds later, which settles their promises and
+        evaluates them (models/ar_escalation_pending.py), outside the payment's transaction."""
         moves = self._ar_escalation_scope()
         if not moves or self.env.context.get("ar_no_reevaluate"):
             return
-        moves.flush_recordset()
-        # sudo: the ladder's response to a payment is the system's, whoever
-        # registered it (an accountant without AR rights has none on the
-        # ladder's stages and cases); the chatter still names who paid
+        # sudo: the ladder's bookkeeping of a payment is the system's, whoever
+        # registered it (an accountant without AR rights has none on the ladder)
         moves = moves.sudo()
-        runner = self.env["ar.escalation.runner"].sudo()
-        # nothing the ladder does may make a payment fail: what raises here
-        # (a bad promise, bad data) is rolled back to this savepoint and
-        # written on the invoice as its escalation error, as a run does
+        # nothing the ladder does may make a payment fail: what raises here is
+        # rolled back to this savepoint and logged; the payment goes through
         try:
             with self.env.cr.savepoint():
-                today = fields.Date.context_today(self)
-                # a plan with a broken instalment still has the others to judge
-                promises = moves.ar_promise_ids.filtered(lambda p: "open" in p.line_ids.mapped("state"))
-                if promises:
-                    promises._ar_settle_and_log(today)
                 moves._ar_customer_responded()
+                self.env["ar.escalation.pending"]._ar_mark(moves)
         except Exception as exc:  # noqa: BLE001 - the payment goes through whatever the ladder raises
-            if runner._ar_is_concurrency_error(exc):
+            if self.env["ar.escalation.runner"]._ar_is_concurrency_error(exc):
                 raise  # a conflict, not an error: the whole transaction is retried
-            for move in moves:
-                try:
-                    runner._ar_record_error(move, exc)
-                except Exception:  # noqa: BLE001 - not even the error record stops a payment
-                    _logger.exception("AR escalation: could not record the error on %s", move.display_name)
-            return  # the next scheduled run evaluates them again
-        # isolates each invoice's error itself (savepoints, error on the invoice)
-        runner._ar_process_safely(moves._ar_whole_customers())
+            _logger.exception("AR escalation: could not note the payment on %s", moves.mapped("display_name"))
 
     def _ar_reevaluate(self):
-        scope = self._ar_escalation_scope()
-        if scope and not self.env.context.get("ar_no_reevaluate"):
-            self.env["ar.escalation.runner"]._ar_process_safely(scope._ar_whole_customers())
+        """Evaluate the invoices again at the ladder's next run, a few seconds from now.
+
+        What the user or the customer changed (a promise, a dispute, a pause
+        lifted, a case reopened) is not escalated inside their transaction:
+        the invoices are marked pending and the scheduled action is woken up.
+        """
+        if not self.env.context.get("ar_no_reevaluate"):
+            self.env["ar.escalation.pending"]._ar_mark(self)
 
     # ------------------------------------------------------------------
     # hooks

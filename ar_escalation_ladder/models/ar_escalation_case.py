@@ -1,19 +1,24 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-"""One internal escalation: a customer's invoices at one stage, owned by one user."""
+"""One internal escalation: a customer's invoices at one stage, owned by one user.
 
+Its acknowledgement is in ar_escalation_case_acknowledge.py, the owner's
+activity in ar_escalation_case_activity.py.
+"""
+
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import safe_eval
 
 from .ar_escalation_access import check_ladder_fields, ladder_context
 from .ar_escalation_format import format_reader_datetime
 from .ar_escalation_stage import OWNER_ROLES
+
+_logger = logging.getLogger(__name__)
 
 # set by the ladder (runs, roll-ups) and its explicit actions (acknowledge),
 # never by a plain write: who owns the escalation, by when, and its state
@@ -32,6 +37,7 @@ CASE_LADDER_FIELDS = frozenset(
         "acknowledged_by_id",
         "rollup_count",
         "invoice_ids",
+        "ar_error",
     }
 )
 
@@ -96,6 +102,9 @@ class ArEscalationCase(models.Model):
     )
     timeline = fields.Text(compute="_compute_timeline", help="Earlier outreach, for executive messages.")
     amount_open = fields.Monetary(compute="_compute_amount_open", currency_field="company_currency_id")
+    ar_error = fields.Char(
+        "Roll-up error", copy=False, readonly=True, help="Why the ladder could not roll the escalation up."
+    )
 
     # security: the ladder's fields of a case change only through the ladder (ar_escalation_access)
     @api.model_create_multi
@@ -215,105 +224,6 @@ class ArEscalationCase(models.Model):
             case.amount_open = sum(case.invoice_ids.mapped("amount_residual_signed"))
 
     # ------------------------------------------------------------------
-    # actions
-    # ------------------------------------------------------------------
-    def action_acknowledge(self):
-        self._ar_acknowledge()
-        return True
-
-    def _ar_may_acknowledge(self):
-        """Whether the current user may acknowledge this open case: its owner, or an AR manager."""
-        self.ensure_one()
-        if self.state != "open":
-            return False
-        env = self.env
-        return bool(
-            env.su or self.owner_id == env.user or env.user.has_group("ar_escalation_ladder.group_ar_manager")
-        )
-
-    def _ar_check_acknowledge(self):
-        """Refuse, in words, an acknowledgement by someone else than the owner or an AR manager."""
-        others = self.filtered(lambda c: c.state == "open" and not c._ar_may_acknowledge())
-        if others:
-            case = others[0]
-            raise UserError(
-                self.env._(
-                    "Only %(owner)s, who owns the escalation “%(case)s”, or an AR manager can "
-                    "acknowledge it.",
-                    owner=case.owner_id.name or self.env._("its owner"),
-                    case=case.name,
-                )
-            )
-
-    def _ar_acknowledge_reason(self, user, now):
-        """The acknowledgement in words: by whom, for whom, on time or late."""
-        self.ensure_one()
-        _ = self.env._
-        late = bool(self.sla_deadline and now > self.sla_deadline)
-        if user == self.owner_id or not self.owner_id:
-            return _("Acknowledged late, after its SLA deadline") if late else _("Acknowledged on time")
-        if late:
-            return _("Acknowledged late, after its SLA deadline, on behalf of %s", self.owner_id.name)
-        return _("Acknowledged on time, on behalf of %s", self.owner_id.name)
-
-    def _ar_acknowledge(self, from_activity=False):
-        self._ar_check_acknowledge()
-        cases = self.filtered(lambda c: c.state == "open")
-        if not cases:
-            return
-        now = fields.Datetime.now()
-        user = self.env.user
-        reasons = {case.id: case._ar_acknowledge_reason(user, now) for case in cases}
-        if not from_activity:
-            activities = cases.activity_ref_id.exists()
-            activities.with_context(ar_escalation_ack=True).action_feedback(
-                feedback=self.env._("Acknowledged")
-            )
-        cases.with_context(**ladder_context()).write(
-            {"state": "acknowledged", "acknowledged_at": now, "acknowledged_by_id": user.id}
-        )
-        # the case says who acknowledged it, for whom, and whether in time
-        cases._message_log_batch(
-            bodies={
-                case.id: escape(
-                    self.env._("%(reason)s — by %(user)s", reason=reasons[case.id], user=user.name)
-                    + (
-                        " — "
-                        + self.env._(
-                            "SLA deadline: %s",
-                            format_reader_datetime(self.env, case.sla_deadline, case.owner_id),
-                        )
-                        if case.sla_deadline
-                        else ""
-                    )
-                )
-                for case in cases
-            }
-        )
-        events = []
-        for case in cases:
-            invoices = case.invoice_ids
-            invoices._ar_write({"ar_acknowledged_at": now})
-            for move in invoices:
-                events.append(
-                    {
-                        "kind": "acknowledged",
-                        "move_id": move.id,
-                        "partner_id": case.partner_id.id,
-                        "company_id": case.company_id.id,
-                        "case_id": case.id,
-                        "stage_id": case.stage_id.id,
-                        "owner_id": case.owner_id.id,
-                        "user_id": user.id,
-                        "sla_deadline": case.sla_deadline,
-                        "acknowledged_at": now,
-                        "amount": move.amount_residual_signed,
-                        "reason": reasons[case.id],
-                    }
-                )
-        self.env["ar.escalation.event"]._ar_log(events)
-
-    # ------------------------------------------------------------------
     # business
     # ------------------------------------------------------------------
     @api.model
@@ -372,157 +282,13 @@ class ArEscalationCase(models.Model):
         }[role]
         return company[field]
 
-    def _ar_activity_note(self):
-        """The account context an owner needs, as HTML for the activity note."""
-        self.ensure_one()
-        return self._ar_activity_notes()[self.id]
-
-    def _ar_activity_notes(self):
-        """The activity notes of the cases, ``{case id: HTML}``, the template compiled once per language.
-
-        The very steps of ``ir.qweb._render`` (environment, checked values,
-        compiled template) done once per owner language for all the cases of
-        a run rather than once per case; each note gets its own values, in its
-        owner's language and time zone, amounts in the company's currency.
-        """
-        if not self:
-            return {}
-        notes = {}
-        by_lang = defaultdict(list)
-        for case in self:
-            by_lang[case.owner_id.lang or self.env.lang or "en_US"].append(case)
-        for lang, cases in by_lang.items():
-            env = self.with_context(lang=lang).env
-            qweb = env["ir.qweb"]
-            base = self._ar_note_helpers(env)
-            qweb = qweb._prepare_environment(base)
-            functions, name = qweb._compile("ar_escalation_ladder.activity_note")
-            render = functions[name]
-            for case in cases:
-                values = dict(
-                    base,
-                    case=case,
-                    context=case.partner_id._ar_account_context(case.company_id),
-                    tier=base["tiers"].get(case.partner_id.ar_account_tier, ""),
-                    money=base["money_in"](case.company_id.currency_id),
-                    deadline=format_reader_datetime(env, case.sla_deadline, case.owner_id),
-                )
-                safe_eval.check_values(values)
-                notes[case.id] = Markup("".join(render(qweb, values)))
-        return notes
-
-    @api.model
-    def _ar_note_helpers(self, env):
-        """Labels and formatters of the activity note, in ``env``'s language (read once per run)."""
-        _ = env._
-        partner_fields = env["res.partner"]._fields
-        dispute_fields = env["ar.escalation.dispute"]._fields
-        lang = env["res.lang"]._lang_get(env.lang or "en_US")
-        date_format = (lang and lang.date_format) or "%m/%d/%Y"
-
-        # core's format_amount, with the language and currencies read once
-        # (thousands of amounts per run): the formatter the templates use
-        format_amount = env["mail.render.mixin"]._ar_amount_formatter()
-
-        def money_in(currency):
-            return lambda amount: format_amount(amount or 0.0, currency)
-
-        def due_text(days):
-            if days > 1:
-                return _("%s days overdue", days)
-            if days == 1:
-                return _("1 day overdue")
-            if days == 0:
-                return _("due today")
-            return _("due in %s days", -days) if days < -1 else _("due tomorrow")
-
-        def day(value):
-            return value.strftime(date_format) if value else ""
-
-        return {
-            "tiers": dict(partner_fields["ar_account_tier"]._description_selection(env)),
-            "trends": dict(partner_fields["ar_trend"]._description_selection(env)),
-            "dispute_codes": dict(dispute_fields["code"]._description_selection(env)),
-            "bucket_names": {
-                "current": _("not yet due"),
-                "1-30": _("1-30 days"),
-                "31-60": _("31-60 days"),
-                "61-90": _("61-90 days"),
-                "90+": _("over 90 days"),
-            },
-            "money_in": money_in,
-            "due_text": due_text,
-            "day": day,
-        }
-
-    def _ar_schedule_activity(self, summary):
-        """Give each case's owner an "AR escalation" activity with the account context.
-
-        One ``mail.activity.create`` for all the cases of a run: core checks
-        the access, subscribes each owner to its cases (in batch, per owner)
-        and refreshes the owners' counters; other modules' hooks on activities
-        (teams, reminders, audit) see them as they see core's own. No
-        "assigned to you" email (``mail_activity_quick_update``): an owner
-        with hundreds of escalations sees them in the activity menu.
-        """
-        if not self:
-            return self.env["mail.activity"]
-        activity_type = self.env.ref("ar_escalation_ladder.mail_activity_type_escalation")
-        notes = self._ar_activity_notes()
-        now = fields.Datetime.now()
-        model_id = self.env["ir.model"]._get_id(self._name)
-        vals_list = [
-            self._ar_prepare_activity_vals(
-                activity_type,
-                {
-                    "res_model_id": model_id,
-                    "res_id": case.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": case.owner_id.id,
-                    "summary": summary.get(case.id) or case.name,
-                    "date_deadline": fields.Date.context_today(case, case.sla_deadline or now),
-                    "note": notes[case.id],
-                    "automated": True,
-                },
-            )
-            for case in self
-        ]
-        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
-        # the cases' activity fields (current activity, state, deadline) read them anew
-        self.invalidate_recordset(
-            [name for name in self._fields if name.startswith(("activity_", "my_activity_"))]
-        )
-        return activities
-
-    @api.model
-    def _ar_prepare_activity_vals(self, activity_type, vals):
-        """The values of an owner's activity (hook), with what ``activity_schedule`` would add.
-
-        Modules that extend ``activity_schedule`` rather than the activity
-        itself are honoured here: with OCA ``mail_activity_team`` the activity
-        type's default team is applied, the owner staying assigned when they
-        belong to it (otherwise the owner's own team is found by the module).
-        """
-        Activity = self.env["mail.activity"]
-        team = activity_type.default_team_id if "default_team_id" in activity_type._fields else None
-        if team and "team_id" in Activity._fields and "team_id" not in vals:
-            owner = self.env["res.users"].browse(vals.get("user_id"))
-            if not owner or owner in team.member_ids:
-                vals = dict(vals, team_id=team.id)
-                if owner and "team_user_id" in Activity._fields:
-                    vals["team_user_id"] = owner.id
-        return vals
-
-    @api.model
-    def _ar_set_activity_notes(self, notes):
-        """Refresh the owners' activity notes (``{activity id: HTML}``) through the ORM."""
-        Activity = self.env["mail.activity"].with_context(mail_activity_quick_update=True)
-        for activity_id, note in notes.items():
-            Activity.browse(activity_id).write({"note": note})
-
     @api.model
     def _cron_rollup(self, now=None):
-        """Roll every open escalation whose SLA passed up to the next owner."""
+        """Roll every open escalation whose SLA passed up to the next owner.
+
+        Each in its own savepoint: one that raises keeps its error (``ar_error``,
+        logged) and is tried again at the next run; the others still roll up.
+        """
         now = now or fields.Datetime.now()
         cases = self.search(
             [
@@ -535,10 +301,23 @@ class ArEscalationCase(models.Model):
             ],
             limit=1000,
         )
+        runner = self.env["ar.escalation.runner"]
         for case in cases:
-            with self.env.cr.savepoint():
-                case._ar_rollup(now)
+            try:
+                with self.env.cr.savepoint():
+                    case._ar_rollup(now)
+                    if case.ar_error:
+                        case.with_context(**ladder_context()).write({"ar_error": False})
+            except Exception as exc:  # noqa: BLE001 - one bad roll-up never stops the others
+                if runner._ar_is_concurrency_error(exc):
+                    raise  # a conflict, not an error: the run is retried
+                case._ar_record_error(exc)
         return cases
+
+    def _ar_record_error(self, exc):
+        self.ensure_one()
+        _logger.warning("AR escalation: roll-up of %s failed: %s", self.display_name, exc, exc_info=True)
+        self.with_context(**ladder_context()).write({"ar_error": str(exc)[:250]})
 
     def _ar_rollup(self, now):
         self.ensure_one()

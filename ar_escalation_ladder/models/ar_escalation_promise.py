@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Promises to pay, possibly a plan of several dated instalments."""
 
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -19,6 +20,8 @@ PROMISE_STATES = [
 # no promise is dated further ahead, whoever logs it: past that, it is not a date
 # a person means (and 9999-12-31 plus the grace days is no date at all)
 PROMISE_MAX_YEARS = 10
+
+_logger = logging.getLogger(__name__)
 
 
 class ArEscalationPromise(models.Model):
@@ -50,6 +53,9 @@ class ArEscalationPromise(models.Model):
     amount = fields.Monetary(compute="_compute_summary", store=True, currency_field="currency_id")
     state = fields.Selection(PROMISE_STATES, compute="_compute_summary", store=True, index=True)
     is_plan = fields.Boolean(compute="_compute_summary", store=True)
+    ar_error = fields.Char(
+        "Settling error", copy=False, readonly=True, help="Why the ladder could not settle the promise."
+    )
 
     @api.depends("line_ids.date", "line_ids.amount", "line_ids.state")
     def _compute_summary(self):
@@ -142,16 +148,64 @@ class ArEscalationPromise(models.Model):
 
     @api.model
     def _cron_settle(self, today, limit=1000):
-        """Settle open promises whose date has passed (kept or broken), bounded."""
+        """Settle open promises whose date has passed (kept or broken), bounded; a broken one
+        escalates its invoice in this run. A promise that raises keeps its error, the others settle."""
         lines = self.env["ar.escalation.promise.line"].search(
             [("state", "=", "open"), ("date", "<", today)], limit=limit
         )
-        lines.promise_id._ar_settle_and_log(today)
+        __, broken, __ = lines.promise_id._ar_settle_safely(today)
+        moves = broken.promise_id.move_id._ar_escalation_scope()
+        if moves:
+            # the scheduled action's own run: a broken promise escalates at once
+            self.env["ar.escalation.runner"]._ar_process_safely(moves._ar_whole_customers())
+
+    def _ar_settle_safely(self, today):
+        """Settle the promises; one that raises gets its error, the others still settle.
+
+        All at once in a savepoint; when that fails, one by one, each in its
+        own (as the sweep isolates an invoice). Returns (kept lines, broken
+        lines, the promises that failed).
+        """
+        Line = self.env["ar.escalation.promise.line"]
+        if not self:
+            return Line, Line, self
+        runner = self.env["ar.escalation.runner"]
+        try:
+            with self.env.cr.savepoint():
+                kept, broken = self._ar_settle_and_log(today)
+                self.filtered("ar_error").with_context(**ladder_context()).write({"ar_error": False})
+            return kept, broken, self.browse()
+        except Exception as exc:  # noqa: BLE001 - isolate the faulty promise below
+            if runner._ar_is_concurrency_error(exc):
+                raise
+            if len(self) == 1:
+                self._ar_record_error(exc)
+                return Line, Line, self
+        kept = broken = Line
+        failed = self.browse()
+        for promise in self:
+            promise_kept, promise_broken, promise_failed = promise._ar_settle_safely(today)
+            kept |= promise_kept
+            broken |= promise_broken
+            failed |= promise_failed
+        return kept, broken, failed
+
+    def _ar_record_error(self, exc):
+        """The promise could not be settled: its error on it and on its invoice (an event), logged."""
+        self.ensure_one()
+        _logger.warning("AR escalation: promise %s could not be settled: %s", self.id, exc, exc_info=True)
+        with self.env.cr.savepoint():
+            self.with_context(**ladder_context()).write({"ar_error": str(exc)[:250]})
+            self.env["ar.escalation.runner"]._ar_record_error(self.move_id, exc)
 
     def _ar_settle_and_log(self, today):
+        """Settle the promises and record each instalment kept or broken (event, chatter line).
+
+        The invoices are evaluated by the caller: the scheduled action's run
+        (``_cron_settle``, the pending invoices of a payment).
+        """
         kept, broken = self._ar_settle(today)
         Event = self.env["ar.escalation.event"]
-        runner = self.env["ar.escalation.runner"]
         messages = {
             "promise_kept": self.env._("Promise of %(amount)s by %(date)s kept"),
             "promise_broken": self.env._("Promise of %(amount)s by %(date)s broken"),
@@ -166,10 +220,6 @@ class ArEscalationPromise(models.Model):
                 }
                 events.append(Event._prepare_event_vals(move, kind, move.ar_stage_id, reason))
         Event._ar_log(events)
-        moves = broken.promise_id.move_id
-        if moves:
-            # a broken promise escalates at once
-            runner._ar_process_safely(moves._ar_escalation_scope()._ar_whole_customers())
         return kept, broken
 
 
@@ -185,6 +235,7 @@ class ArEscalationPromiseLine(models.Model):
     date = fields.Date(required=True)
     amount = fields.Monetary(required=True, currency_field="currency_id")
     state = fields.Selection(PROMISE_STATES[:3] + [("cancelled", "Cancelled")], default="open", required=True)
+    promise_error = fields.Char(related="promise_id.ar_error", string="Settling error")
 
     @api.constrains("amount")
     def _check_amount(self):

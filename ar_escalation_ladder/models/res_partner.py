@@ -1,15 +1,17 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from collections import defaultdict
-from datetime import timedelta
+"""The customer's escalation settings, its pause, its figures on the customer's tab.
+
+The batch readers of payment behaviour and account context are in res_partner_history.py.
+"""
 
 from markupsafe import escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
-from ..engine import CustomerHistory, aging_bucket, risk_signals
+from ..engine import CustomerHistory, risk_signals
 from ..engine.vocabulary import ACCOUNT_TIER_SELECTION
 from .ar_escalation_format import signal_label
 
@@ -97,7 +99,7 @@ class ResPartner(models.Model):
         if pausing:
             changed = self.filtered(lambda p: (p.ar_pause_until, p.ar_pause_reason) != before[p.id])
             changed._ar_log_pause()
-            # a lifted pause (the date cleared on the form, or *Resume*) re-evaluates at once
+            # a lifted pause (the date cleared on the form, or *Resume*): evaluated again shortly
             today = fields.Date.context_today(self)
             lifted = changed.filtered(
                 lambda p: before[p.id][0] and before[p.id][0] >= today and not p.ar_pause_until
@@ -111,7 +113,7 @@ class ResPartner(models.Model):
             raise UserError(self.env._("Pause until a date in the future."))
 
     def _ar_reevaluate_open_invoices(self):
-        """Evaluate the customers' open invoices now (a pause was lifted)."""
+        """Evaluate the customers' open invoices again at the next run (a pause was lifted)."""
         moves = self.env["account.move"].search(
             [
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
@@ -124,7 +126,7 @@ class ResPartner(models.Model):
 
     def action_ar_resume(self):
         """*Resume* on the customer's tab: lift the whole customer's pause now (AR managers), logged;
-        its open invoices are evaluated at once."""
+        its open invoices are evaluated again in a moment."""
         self._ar_check_group("ar_escalation_ladder.group_ar_manager", AR_PAUSE_FIELDS)
         paused = self.filtered("ar_pause_until")
         paused.write({"ar_pause_until": False, "ar_pause_reason": False})
@@ -137,7 +139,7 @@ class ResPartner(models.Model):
             self.env._("Resume"),
             [
                 self.env._(
-                    "Escalation resumed for %s; its open invoices were evaluated now.",
+                    "Escalation resumed for %s; its open invoices are evaluated again in a moment.",
                     ", ".join(paused.mapped("display_name")),
                 )
             ],
@@ -245,239 +247,3 @@ class ResPartner(models.Model):
             signals = risk_signals(customer_history, policy)
             partner.ar_risk_signals = ", ".join(signal_label(self.env, s) for s in signals)
             partner.ar_risk_signal_count = len(signals)
-
-    # ------------------------------------------------------------------
-    # batch readers (a constant number of queries for any number of partners)
-    # ------------------------------------------------------------------
-    @api.model
-    def _ar_history_batch(self, partner_ids, company, today):
-        """Payment behaviour of commercial partners, keyed by partner id."""
-        if not partner_ids:
-            return {}
-        self.env.flush_all()
-        cr = self.env.cr
-        year_ago = today - timedelta(days=365)
-        quarter_ago = today - timedelta(days=90)
-        cr.execute(
-            SQL(
-                """
-                WITH paid AS (
-                    SELECT m.commercial_partner_id AS partner_id, m.invoice_date_due AS due,
-                           GREATEST(MAX(apr.max_date) - m.invoice_date_due, 0) AS late
-                      FROM account_move m
-                      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'payment_term'
-                      JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
-                     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-                       AND m.payment_state IN ('paid', 'in_payment')
-                       AND m.company_id = %(company)s
-                       AND m.commercial_partner_id IN %(partners)s
-                       AND m.invoice_date_due >= %(year_ago)s
-                  GROUP BY m.id
-                )
-                SELECT partner_id, AVG(late),
-                       AVG(late) FILTER (WHERE due >= %(quarter_ago)s),
-                       AVG(late) FILTER (WHERE due < %(quarter_ago)s)
-                  FROM paid GROUP BY partner_id
-                """,
-                company=company.id,
-                partners=tuple(partner_ids),
-                year_ago=year_ago,
-                quarter_ago=quarter_ago,
-            )
-        )
-        late = {row[0]: row[1:] for row in cr.fetchall()}
-        cr.execute(
-            SQL(
-                """
-                SELECT partner_id,
-                       COUNT(*) FILTER (WHERE state = 'kept'),
-                       COUNT(*) FILTER (WHERE state = 'broken')
-                  FROM ar_escalation_promise
-                 WHERE company_id = %s AND partner_id IN %s
-              GROUP BY partner_id
-                """,
-                company.id,
-                tuple(partner_ids),
-            )
-        )
-        promises = {row[0]: row[1:] for row in cr.fetchall()}
-        cr.execute(
-            SQL(
-                """
-                SELECT partner_id, COUNT(*) FROM ar_escalation_dispute
-                 WHERE company_id = %s AND partner_id IN %s AND state = 'open'
-              GROUP BY partner_id
-                """,
-                company.id,
-                tuple(partner_ids),
-            )
-        )
-        disputes = dict(cr.fetchall())
-        balances = self._ar_balances_batch(partner_ids, company, today)
-        out = {}
-        for pid in partner_ids:
-            avg, recent, before = late.get(pid, (None, None, None))
-            kept, broken = promises.get(pid, (0, 0))
-            balance = balances.get(pid, {})
-            hist = CustomerHistory(
-                avg_days_late_12m=float(avg) if avg is not None else None,
-                avg_days_late_recent=float(recent) if recent is not None else None,
-                avg_days_late_before=float(before) if before is not None else None,
-                broken_promises=broken,
-                open_disputes=disputes.get(pid, 0),
-                over_credit_limit=balance.get("over_credit_limit", False),
-            )
-            trend = "stable"
-            if recent is not None and before is not None:
-                delta = float(recent) - float(before)
-                threshold = company.ar_worsening_days
-                trend = (
-                    "worsening" if delta >= threshold else "improving" if delta <= -threshold else "stable"
-                )
-            out[pid] = {
-                "history": hist,
-                "trend": trend,
-                "kept": kept,
-                "broken": broken,
-                "disputes": disputes.get(pid, 0),
-                **balance,
-            }
-        return out
-
-    @api.model
-    def _ar_balances_batch(self, partner_ids, company, today):
-        """Receivable and overdue totals (company currency) and the credit limit check."""
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT l.partner_id,
-                       SUM(l.amount_residual),
-                       SUM(l.amount_residual) FILTER (WHERE l.date_maturity < %(today)s)
-                  FROM account_move_line l
-                  JOIN account_account a ON a.id = l.account_id
-                 WHERE l.parent_state = 'posted' AND a.account_type = 'asset_receivable'
-                   AND l.reconciled IS NOT TRUE AND l.company_id = %(company)s
-                   AND l.partner_id IN %(partners)s
-              GROUP BY l.partner_id
-                """,
-                today=today,
-                company=company.id,
-                partners=tuple(partner_ids),
-            )
-        )
-        rows = {row[0]: row[1:] for row in cr.fetchall()}
-        # credit limits are company-dependent (jsonb keyed by company): read
-        # them in SQL rather than loading every partner column through the ORM
-        cr.execute(
-            SQL(
-                "SELECT id, (credit_limit->>%s)::float FROM res_partner WHERE id IN %s AND credit_limit ? %s",
-                str(company.id),
-                tuple(partner_ids),
-                str(company.id),
-            )
-        )
-        own_limits = dict(cr.fetchall())
-        fallback = (
-            self._fields["credit_limit"].get_company_dependent_fallback(self.with_company(company)) or 0.0
-        )
-        use_limit = company.account_use_credit_limit
-        out = {}
-        for pid in partner_ids:
-            total, overdue = rows.get(pid, (0.0, 0.0))
-            total, overdue = float(total or 0.0), float(overdue or 0.0)
-            own = own_limits.get(pid)
-            limit = own if own is not None else fallback
-            # a partner-specific limit applies even when the company-wide check is off
-            applies = use_limit or (own is not None and own != fallback)
-            over = bool(applies and limit > 0 and total > limit)
-            out[pid] = {"receivable": total, "overdue": overdue, "over_credit_limit": over}
-        return out
-
-    @api.model
-    def _ar_context_batch(self, partner_ids, company, today, history=None):
-        """Account context per customer for the owners' activity notes.
-
-        Open invoices with their aging bucket, payment behaviour, the last
-        outreach, promises and disputes — read with a fixed number of queries.
-        ``history`` is the customers' payment behaviour when the caller read it
-        already (:meth:`_ar_history_batch`).
-        """
-        if not partner_ids:
-            return {}
-        if history is None or any(pid not in history for pid in partner_ids):
-            history = self._ar_history_batch(partner_ids, company, today)
-        moves = self.env["account.move"].search_fetch(
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("company_id", "=", company.id),
-                ("commercial_partner_id", "in", partner_ids),
-            ],
-            ["name", "commercial_partner_id", "invoice_date_due", "amount_residual_signed", "ar_stage_id"],
-            order="invoice_date_due, id",
-        )
-        invoices = defaultdict(list)
-        aging = defaultdict(lambda: dict.fromkeys(("current", "1-30", "31-60", "61-90", "90+"), 0.0))
-        for move in moves:
-            days = (today - move.invoice_date_due).days if move.invoice_date_due else 0
-            pid = move.commercial_partner_id.id
-            invoices[pid].append(
-                {
-                    "name": move.name,
-                    "due": move.invoice_date_due,
-                    "days": days,
-                    "residual": move.amount_residual_signed,
-                    "stage": move.ar_stage_id.name or "",
-                }
-            )
-            aging[pid][aging_bucket(days)] += move.amount_residual_signed
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT partner_id, COUNT(*), MAX(date)
-                  FROM ar_escalation_event
-                 WHERE kind = 'external' AND company_id = %s AND partner_id IN %s
-              GROUP BY partner_id
-                """,
-                company.id,
-                tuple(partner_ids),
-            )
-        )
-        outreach = {row[0]: row[1:] for row in cr.fetchall()}
-        open_promises = self.env["ar.escalation.promise"].search_fetch(
-            [("partner_id", "in", partner_ids), ("company_id", "=", company.id), ("state", "=", "open")],
-            ["partner_id", "move_id", "date", "amount"],
-        )
-        promises = defaultdict(list)
-        for promise in open_promises:
-            promises[promise.partner_id.id].append(promise)
-        open_disputes = self.env["ar.escalation.dispute"].search_fetch(
-            [("partner_id", "in", partner_ids), ("company_id", "=", company.id), ("state", "=", "open")],
-            ["partner_id", "move_id", "code", "note"],
-        )
-        disputes = defaultdict(list)
-        for dispute in open_disputes:
-            disputes[dispute.partner_id.id].append(dispute)
-        return {
-            pid: {
-                "invoices": invoices[pid],
-                "aging": aging[pid],
-                "history": history[pid],
-                "outreach": outreach.get(pid, (0, None)),
-                "promises": promises[pid],
-                "disputes": disputes[pid],
-            }
-            for pid in partner_ids
-        }
-
-    def _ar_account_context(self, company):
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        cache = self.env.context.get("ar_context_cache")
-        if cache is not None and self.id in cache:
-            return cache[self.id]
-        return self._ar_context_batch([self.id], company, today)[self.id]

@@ -21,6 +21,7 @@ from . import test_run_history
 from . import test_preview_reads
 from . import test_everyday_actions
 from . import test_wording
+from . import test_pending_reevaluation
 from . import test_extension_points
 from . import test_reason_codes
 from . import test_tour_french

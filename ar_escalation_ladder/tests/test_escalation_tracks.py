@@ -188,8 +188,9 @@ class TestEscalationTracks(ArEscalationCommon):
         # the dispute went internally to its owner
         dispute_activity = disputed.activity_ids
         self.assertIn("Resolve dispute: Quantity", dispute_activity.summary)
-        # lifting the pause sends at once
+        # lifting the pause sends at the ladder's next run
         paused._ar_resume()
+        self.runner._ar_run_pending()
         self.assertEqual(len(self._events(paused, "external")), 1)
 
     def test_not_payable_as_sent_raises_fixit_instead_of_reminder(self):

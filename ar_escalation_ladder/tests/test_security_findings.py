@@ -47,6 +47,7 @@ class TestPlainWrites(ArRolesCommon):
         )
         wizard._create_payments()
         self.assertEqual(invoice.payment_state, "partial")
+        self.runner._ar_run_pending()  # the ladder's next run
         self.assertTrue(invoice.ar_stage_id, "the ladder re-evaluated it through its own path")
         self.assertTrue(self._events(invoice))
         reversal = (
@@ -254,6 +255,7 @@ class TestPaymentsNeverFail(ArRolesCommon):
         self.env.invalidate_all()
         with mute_logger("odoo.addons.ar_escalation_ladder.models.ar_escalation_runner"):
             payment = self._pay_as(self.billing, self.invoice, 300.0)
+            self.runner._ar_run_pending()  # the ladder's next run
         self.assertTrue(payment)
         self.assertEqual(self.invoice.payment_state, "partial")
         self.assertEqual(self.invoice.amount_residual, 700.0)
@@ -268,9 +270,13 @@ class TestPaymentsNeverFail(ArRolesCommon):
             patch.object(
                 promise_model, "_ar_settle_and_log", side_effect=OverflowError("date value out of range")
             ),
-            mute_logger("odoo.addons.ar_escalation_ladder.models.ar_escalation_runner"),
+            mute_logger(
+                "odoo.addons.ar_escalation_ladder.models.ar_escalation_runner",
+                "odoo.addons.ar_escalation_ladder.models.ar_escalation_promise",
+            ),
         ):
             self._pay_as(self.billing, self.invoice, 250.0)
+            self.runner._ar_run_pending()  # the ladder's next run
         self.assertEqual(self.invoice.payment_state, "partial")
         self.assertIn("date value out of range", self.invoice.ar_error)
         self.assertIn("date value out of range", self._events(self.invoice, "error")[0].reason)
@@ -280,6 +286,7 @@ class TestPaymentsNeverFail(ArRolesCommon):
             mute_logger("odoo.addons.ar_escalation_ladder.models.ar_escalation_runner"),
         ):
             self._pay_as(self.billing, self.invoice, 250.0)
+            self.runner._ar_run_pending()
         self.assertEqual(self.invoice.amount_residual, 500.0)
         self.assertIn("broken rule", self.invoice.ar_error)
 

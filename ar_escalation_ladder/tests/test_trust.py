@@ -270,6 +270,7 @@ class TestClosingTrust(TrustCommon, ArEscalationCommon):
         move = self._invoice(self.customer, 650, 40)
         self._run(move)
         self._pay(move)
+        self.runner._ar_run_pending()  # the ladder's next run
         closed = self._events(move, "closed")
         self.assertEqual((closed.disposition, closed.amount_recovered), ("paid", 650.0))
 
@@ -294,6 +295,7 @@ class TestClosingTrust(TrustCommon, ArEscalationCommon):
         self.env["ar.escalation.reopen.wizard"].with_context(active_ids=move.ids).create(
             {"reason": "The agency gave it back"}
         ).action_confirm()
+        self.runner._ar_run_pending()  # the ladder's next run
         self.assertFalse(move.ar_closed_date)
         self.assertFalse(move.ar_disposition)
         self.assertEqual(move.ar_stage_id, stage, "back at the stage its age gives")
