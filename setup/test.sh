@@ -217,6 +217,15 @@ suite_addons() {
     --test-enable --test-tags="${tags%,}"
   rc=$?
   suite_summary addons "$log" "$rc" $((SECONDS - t0))
+  # the translations: each addon's .pot as Odoo exports it from this code, and
+  # every .po valid and merged (setup/i18n_check.sh; about a minute)
+  step "Translations: the .pot files current, every .po valid (setup/i18n_check.sh)"
+  if db_modules_installed "$db" "${AR_ADDONS[@]}"; then
+    bash "$AR_ROOT/setup/i18n_check.sh" "$db" || FAILED_STEPS+=(i18n)
+  else
+    echo "The addons did not install on $db: the translations were not checked"
+    FAILED_STEPS+=(i18n)
+  fi
 }
 
 # Odoo's own tests with the three addons installed. Two runs on one database:
