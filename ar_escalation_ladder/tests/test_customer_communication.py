@@ -14,9 +14,6 @@ class TestCustomerCommunication(ArEscalationCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # the scheduled action's context: chatter tracking on
-        cls.env = cls.env(context={k: v for k, v in cls.env.context.items() if k != "tracking_disable"})
-        cls.runner = cls.env["ar.escalation.runner"]
         cls.umbrella = cls._customer("Umbrella Retail", "standard", "ap@umbrella.example.com")
 
     def _messages(self, partner):

@@ -69,20 +69,7 @@ class TestCustomerMessage(ArEscalationCommon, MockEmail):
     @classmethod
     def _case(cls, partner, stage, invoices, owner=None):
         owner = owner or cls.user_cfo
-        # sudo: a case as the ladder opens it (a plain create of a case is refused)
-        case = (
-            cls.env["ar.escalation.case"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": cls.company.id,
-                    "stage_id": stage.id,
-                    "owner_id": owner.id,
-                    "owner_role": "cfo",
-                }
-            )
-        )
+        case = cls._open_case(partner, stage, owner, owner_role="cfo")
         invoices.sudo().write({"ar_case_id": case.id, "ar_stage_id": stage.id})
         case.message_subscribe(partner_ids=owner.partner_id.ids)
         return case

@@ -10,9 +10,14 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .common import ArEscalationCommon
+
 
 @tagged("post_install", "-at_install")
 class TestDemoBook(AccountTestInvoicingCommon):
+    # the book is built as a database is loaded with demo data: chatter on
+    default_env_context = ArEscalationCommon.default_env_context
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -122,13 +122,7 @@ class TestResume(EverydayCommon):
 class TestResolveDispute(EverydayCommon):
     def test_resolve_in_its_own_dialog_with_an_outcome_closes_the_activity(self):
         move = self._invoice(self.customer, 300, 20)
-        log = Form(
-            self.env["ar.escalation.dispute.wizard"].with_context(active_id=move.id, default_mode="log"),
-            view="ar_escalation_ladder.ar_escalation_dispute_wizard_view_form",
-        )
-        log.code = "quality"
-        log.note = "Two units arrived damaged"
-        log.save().action_confirm()
+        self._confirm(self._dispute_dialog(move, "log"), code="quality", note="Two units arrived damaged")
         dispute_type = self.env.ref("ar_escalation_ladder.mail_activity_type_invoice_dispute")
         activity = move.activity_ids.filtered(lambda a: a.activity_type_id == dispute_type)
         self.assertEqual(len(activity), 1, "the owner has the dispute to resolve")
@@ -139,10 +133,7 @@ class TestResolveDispute(EverydayCommon):
         arch = self.env["ar.escalation.dispute.wizard"].get_view(action.view_id.id)["arch"]
         self.assertIn('string="Resolve a dispute"', arch)
         self.assertNotIn("Log a dispute", arch)
-        resolve = Form(
-            self.env["ar.escalation.dispute.wizard"].with_context(active_id=move.id, default_mode="resolve"),
-            view="ar_escalation_ladder.ar_escalation_dispute_resolve_view_form",
-        )
+        resolve = self._dispute_dialog(move, "resolve")
         self.assertEqual(resolve.open_note, "Two units arrived damaged", "what the customer said is shown")
         resolve.note = "Credit note RINV/2026/0007 for the two units"
         with self.assertRaises(AssertionError):

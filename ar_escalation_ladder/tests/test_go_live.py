@@ -18,7 +18,7 @@ from lxml import etree
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.misc import file_path
 
@@ -57,29 +57,7 @@ class ArFreshCompanyCommon(ArEscalationCommon):
 
     @classmethod
     def _fresh_invoice(cls, partner, amount=1000.0, days_overdue=10, due=None):
-        due = due or cls.today - timedelta(days=days_overdue)
-        invoice_date = min(due, cls.today)
-        move = (
-            cls.env["account.move"]
-            .with_company(cls.fresh)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": invoice_date,
-                    "date": invoice_date,
-                    "invoice_date_due": due,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {"name": "Service", "quantity": 1, "price_unit": amount, "tax_ids": []}
-                        )
-                    ],
-                }
-            )
-        )
-        move.action_post()
-        move.invoice_date_due = due
-        return move
+        return cls._invoice(partner, amount, days_overdue, company=cls.fresh, due=due)
 
     def _fresh_cases(self):
         return self.env["ar.escalation.case"].search([("company_id", "=", self.fresh.id)])
@@ -147,13 +125,7 @@ class TestNothingBeforeGoLive(ArFreshCompanyCommon):
         # the finding: a 2019 invoice partly paid went to Pre-default with a
         # FINAL NOTICE queued in the same transaction
         move = self._fresh_invoice(self.customer, 1000, due=date(2019, 3, 31))
-        wizard = (
-            self.env["account.payment.register"]
-            .with_company(self.fresh)
-            .with_context(active_model="account.move", active_ids=move.ids)
-            .create({"amount": 250.0, "payment_date": self.today})
-        )
-        wizard._create_payments()
+        self._pay(move, 250.0)
         self.assertEqual(move.payment_state, "partial", "the payment goes through")
         self.assertNothingHappened(move)
         self.assertFalse(self._customer_mails(self.customer), "no FINAL NOTICE")
@@ -206,11 +178,8 @@ class TestNothingBeforeGoLive(ArFreshCompanyCommon):
         self.assertTrue(deactivate.get("confirm"), "deactivation is confirmed first")
 
     def test_settings_and_companies_cannot_switch_it_on_by_a_write(self):
-        manager = new_test_user(
-            self.env,
-            "ar_golive_erp_manager",
-            groups="base.group_user,base.group_erp_manager",
-            company_ids=[Command.set((self.company | self.fresh).ids)],
+        manager = self._user(
+            "ar_golive_erp_manager", "base.group_user,base.group_erp_manager", self.company | self.fresh
         )
         with self.assertRaises(AccessError):
             self.fresh.with_user(manager).write({"ar_escalation_enabled": True})
@@ -369,11 +338,10 @@ class TestActivation(ArFreshCompanyCommon):
         self.assertEqual(len(self._fresh_case_messages()), sent, "no new message")
 
     def test_only_an_administrator_activates(self):
-        manager = new_test_user(
-            self.env,
+        manager = self._user(
             "ar_golive_manager",
-            groups="base.group_user,account.group_account_manager,ar_escalation_ladder.group_ar_manager",
-            company_ids=[Command.set((self.company | self.fresh).ids)],
+            "base.group_user,account.group_account_manager,ar_escalation_ladder.group_ar_manager",
+            self.company | self.fresh,
         )
         with self.assertRaises(AccessError):
             self.env["ar.escalation.golive.wizard"].with_user(manager).create({"company_id": self.fresh.id})

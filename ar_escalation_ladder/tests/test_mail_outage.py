@@ -30,67 +30,79 @@ from .common import ArEscalationCommon
 
 class _SmtpHandler(socketserver.StreamRequestHandler):
     timeout = 10
+    # the commands answered the same in every mode
+    REPLIES = {
+        "EHLO": "250-test.localhost\r\n250-8BITMIME\r\n250 SIZE 52428800",
+        "HELO": "250 test.localhost",
+        "RSET": "250 2.0.0 OK",
+        "NOOP": "250 2.0.0 OK",
+    }
 
     def say(self, line):
         self.wfile.write(line.encode() + b"\r\n")
         self.wfile.flush()
 
     def handle(self):
-        server = self.server
-        mode = server.mode
-        server.connections += 1
-        if mode == "refuse":
+        self.mode = self.server.mode  # the server's mode when the connection opened
+        self.server.connections += 1
+        if self.mode == "refuse":
             self.say("421 4.3.2 test: service not available, try again later")
             return
         self.say("220 test.localhost ESMTP")
-        recipients = []
+        self.recipients = []
+        commands = {"MAIL": self._mail, "RCPT": self._rcpt, "DATA": self._data, "QUIT": self._quit}
         while True:
             line = self.rfile.readline()
             if not line:
                 return
             verb = line.decode("latin-1").strip()[:4].upper()
-            if verb == "EHLO":
-                self.say("250-test.localhost\r\n250-8BITMIME\r\n250 SIZE 52428800")
-            elif verb == "HELO":
-                self.say("250 test.localhost")
-            elif verb == "MAIL":
-                if mode == "drop_at_mail":
-                    return  # the server dies without a reply
-                if mode == "mail_from_421":
-                    self.say("421 4.7.0 test: too many connections, try again later")
-                    return
-                recipients = []
-                self.say("250 2.1.0 OK")
-            elif verb == "RCPT":
-                address = line.decode("latin-1").split(":", 1)[1].strip().strip("<>").lower()
-                if mode == "rcpt_550" and address == server.target:
-                    self.say("550 5.1.1 test: no such mailbox")
-                    continue
-                recipients.append(address)
-                self.say("250 2.1.5 OK")
-            elif verb == "DATA":
-                self.say("354 go ahead")
-                chunks = []
-                while True:
-                    chunk = self.rfile.readline()
-                    if chunk in (b".\r\n", b".\n", b""):
-                        break
-                    chunks.append(chunk)
-                headers = email.parser.BytesHeaderParser().parsebytes(b"".join(chunks))
-                with server.lock:
-                    server.received.extend(
-                        (headers.get("Message-Id", "").strip(), rcpt) for rcpt in recipients
-                    )
-                if mode == "drop_after_data" and server.target in recipients:
-                    return  # the message is here, its acknowledgement never leaves
-                self.say("250 2.0.0 queued")
-            elif verb in ("RSET", "NOOP"):
-                self.say("250 2.0.0 OK")
-            elif verb == "QUIT":
-                self.say("221 2.0.0 bye")
-                return
-            else:
+            if verb in self.REPLIES:
+                self.say(self.REPLIES[verb])
+            elif verb not in commands:
                 self.say("502 5.5.2 not implemented")
+            elif not commands[verb](line):
+                return  # the server closes the connection
+
+    # each command answers and says whether the connection goes on
+    def _mail(self, line):
+        if self.mode == "drop_at_mail":
+            return False  # the server dies without a reply
+        if self.mode == "mail_from_421":
+            self.say("421 4.7.0 test: too many connections, try again later")
+            return False
+        self.recipients = []
+        self.say("250 2.1.0 OK")
+        return True
+
+    def _rcpt(self, line):
+        address = line.decode("latin-1").split(":", 1)[1].strip().strip("<>").lower()
+        if self.mode == "rcpt_550" and address == self.server.target:
+            self.say("550 5.1.1 test: no such mailbox")
+            return True
+        self.recipients.append(address)
+        self.say("250 2.1.5 OK")
+        return True
+
+    def _data(self, line):
+        server = self.server
+        self.say("354 go ahead")
+        chunks = []
+        while True:
+            chunk = self.rfile.readline()
+            if chunk in (b".\r\n", b".\n", b""):
+                break
+            chunks.append(chunk)
+        headers = email.parser.BytesHeaderParser().parsebytes(b"".join(chunks))
+        with server.lock:
+            server.received.extend((headers.get("Message-Id", "").strip(), rcpt) for rcpt in self.recipients)
+        if self.mode == "drop_after_data" and server.target in self.recipients:
+            return False  # the message is here, its acknowledgement never leaves
+        self.say("250 2.0.0 queued")
+        return True
+
+    def _quit(self, line):
+        self.say("221 2.0.0 bye")
+        return False
 
 
 class SmtpTestServer(socketserver.ThreadingTCPServer):
@@ -194,6 +206,22 @@ class TestMailOutage(ArEscalationCommon):
     def _delivered(self, mail, address="billing@acme.example.com"):
         return self.smtp.data_count(mail.message_id, address)
 
+    def _escalate_into(self, mode):
+        """An escalation email the mail queue meets the server in ``mode`` with: nothing arrives."""
+        move, mail = self._escalate()
+        self.smtp.mode = mode
+        self._run_queue()
+        self.assertFalse(self.smtp.received, "nothing of it reached the server")
+        self.assertEqual(mail.state, "outgoing", "it waits in the queue")
+        return move, mail
+
+    def _server_back(self, mail, at):
+        """The server accepts again; the mail queue runs at ``at``: the email goes, once."""
+        self.smtp.mode = "accept"
+        self._run_queue(at=at)
+        self.assertEqual(mail.state, "sent")
+        self.assertEqual(self._delivered(mail), 1, "sent once")
+
     def _triggers(self, at):
         return self.env["ir.cron.trigger"].search([("cron_id", "=", self.mail_cron.id), ("call_at", "=", at)])
 
@@ -236,21 +264,14 @@ class TestMailOutage(ArEscalationCommon):
         self.assertGreaterEqual(mail.scheduled_date, first_retry + timedelta(minutes=15))
 
         # the server is back: at the retry time the email goes, once
-        self.smtp.mode = "accept"
-        self._run_queue(at=mail.scheduled_date)
-        self.assertEqual(mail.state, "sent")
+        self._server_back(mail, mail.scheduled_date)
         self.assertFalse(mail.ar_delivery_issue)
-        self.assertEqual(self._delivered(mail), 1)
         self._run_queue(at=mail.scheduled_date + timedelta(hours=5))
         self.assertEqual(self._delivered(mail), 1, "never twice")
         self.assertFalse(move.ar_error)
 
     def test_421_at_mail_from_is_retried(self):
-        move, mail = self._escalate()
-        self.smtp.mode = "mail_from_421"
-        self._run_queue()
-        self.assertFalse(self.smtp.received)
-        self.assertEqual(mail.state, "outgoing")
+        move, mail = self._escalate_into("mail_from_421")
         self.assertTrue(mail.scheduled_date > fields.Datetime.now())
         # the first email of the session met the 421 (the server then closes the connection: the
         # case owner's copy, if it went first, leaves the customer's to meet a closed session)
@@ -260,23 +281,13 @@ class TestMailOutage(ArEscalationCommon):
         self.assertIn("421", " ".join(case_mails.mapped("ar_last_error")))
         self.assertEqual(set(case_mails.mapped("state")), {"outgoing"})
         self.assertTrue(self._triggers(mail.scheduled_date))
-        self.smtp.mode = "accept"
-        self._run_queue(at=mail.scheduled_date)
-        self.assertEqual(mail.state, "sent")
-        self.assertEqual(self._delivered(mail), 1)
+        self._server_back(mail, mail.scheduled_date)
         self.assertFalse(move.ar_error)
 
     def test_connection_cut_before_data_is_retried(self):
-        __, mail = self._escalate()
-        self.smtp.mode = "drop_at_mail"
-        self._run_queue()
-        self.assertFalse(self.smtp.received)
-        self.assertEqual(mail.state, "outgoing", "cut at MAIL FROM: nothing of it was sent")
+        __, mail = self._escalate_into("drop_at_mail")  # cut at MAIL FROM: nothing of it was sent
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", self.mail_cron.id)]))
-        self.smtp.mode = "accept"
-        self._run_queue(at=fields.Datetime.now() + timedelta(minutes=6))
-        self.assertEqual(mail.state, "sent")
-        self.assertEqual(self._delivered(mail), 1)
+        self._server_back(mail, fields.Datetime.now() + timedelta(minutes=6))
 
     def test_connection_cut_after_data_is_flagged_not_resent(self):
         move, mail = self._escalate()

@@ -26,32 +26,25 @@ class ArRolesCommon(ArEscalationCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        in_company = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
         # each internal role may edit contacts (Contact creation), so that what
         # is refused below is refused by the ladder, not by that right
         billing = "base.group_user,base.group_partner_manager,account.group_account_invoice"
         # the AR user: account manager of the test customers (common.py)
         cls.ar_user = cls.user_am
         cls.ar_user.groups_id += cls.env.ref("base.group_partner_manager")
-        cls.ar_manager = new_test_user(
-            cls.env,
+        cls.ar_manager = cls._user(
             "ar_perm_manager",
-            groups=f"{billing},ar_escalation_ladder.group_ar_manager",
+            f"{billing},ar_escalation_ladder.group_ar_manager",
             name="Mia Manager",
             email="mia@company.example.com",
-            **in_company,
         )
-        cls.admin = new_test_user(
-            cls.env,
+        cls.admin = cls._user(
             "ar_perm_admin",
-            groups="base.group_user,base.group_partner_manager,base.group_system,account.group_account_manager",
+            "base.group_user,base.group_partner_manager,base.group_system,account.group_account_manager",
             name="Ada Admin",
             email="ada@company.example.com",
-            **in_company,
         )
-        cls.billing = new_test_user(
-            cls.env, "ar_perm_billing", groups=billing, name="Bill Billing", **in_company
-        )
+        cls.billing = cls._user("ar_perm_billing", billing, name="Bill Billing")
         cls.customer_contact = cls.env["res.partner"].create(
             {"name": "Paula Payables", "parent_id": cls.customer.id, "email": "paula@acme.example.com"}
         )

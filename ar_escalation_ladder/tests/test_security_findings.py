@@ -8,7 +8,7 @@ from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .test_permissions import ArRolesCommon
@@ -39,13 +39,7 @@ class TestPlainWrites(ArRolesCommon):
         moves = self.env["account.move"].with_user(self.billing)
         invoice = moves.browse(self._invoice(self.customer, 700, 30).id)
         invoice.ref = "PO-4711"  # an edit that touches no ladder field
-        wizard = (
-            self.env["account.payment.register"]
-            .with_user(self.billing)
-            .with_context(active_model="account.move", active_ids=invoice.ids)
-            .create({"amount": 200.0, "payment_date": self.today})
-        )
-        wizard._create_payments()
+        self._pay(invoice, 200.0, user=self.billing)
         self.assertEqual(invoice.payment_state, "partial")
         self.runner._ar_run_pending()  # the ladder's next run
         self.assertTrue(invoice.ar_stage_id, "the ladder re-evaluated it through its own path")
@@ -356,13 +350,10 @@ class TestBroadActions(ArRolesCommon):
         self.assertEqual(len(book[:20].filtered("ar_stage_id")), 20, "a selection is fine")
 
     def test_send_a_test_to_me_is_refused_to_an_ar_user(self):
-        lead = new_test_user(
-            self.env,
+        lead = self._user(
             "ar_perm_lead_mail",
-            groups="base.group_user,account.group_account_invoice,ar_escalation_ladder.group_ar_user",
+            "base.group_user,account.group_account_invoice,ar_escalation_ladder.group_ar_user",
             email="lead@company.example.com",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
         )
         self.assertRefused(lead, "ar.escalation.stage", "action_send_test_to_me", self.case.stage_id.ids)
         self.assertFalse(

@@ -15,8 +15,6 @@ class TestSendNow(ArEscalationCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context={k: v for k, v in cls.env.context.items() if k != "tracking_disable"})
-        cls.runner = cls.env["ar.escalation.runner"]
         cls.umbrella = cls._customer("Umbrella Retail", "standard", "ap@umbrella.example.com")
 
     def _send_now(self, records, user=None):

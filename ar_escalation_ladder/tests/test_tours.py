@@ -11,9 +11,7 @@ class TestTours(ArEscalationCommon, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.env.ref("base.user_admin").write(
-            {"company_id": self.company.id, "company_ids": [(4, self.company.id)]}
-        )
+        self._admin_works_in(self.company)
 
     def test_log_promise_from_the_invoice_form(self):
         move = self._invoice(self.customer, 1000, 12)

@@ -15,26 +15,19 @@ from .common import ArEscalationCommon
 class TestWizards(ArEscalationCommon):
     """What an AR clerk does from the invoice form, through the dialogs."""
 
-    def _form(self, model, move, **ctx):
-        return Form(self.env[model].with_context(active_id=move.id, active_ids=move.ids, **ctx))
-
     def test_log_promise_defaults_to_the_open_amount_and_is_validated(self):
         move = self._invoice(self.customer, 750, 10)
         self._pay(move, 250.0)
-        form = self._form("ar.escalation.promise.wizard", move)
+        form = self._dialog("ar.escalation.promise.wizard", move)
         self.assertEqual(len(form.line_ids), 1, "one dated amount to start with")
         self.assertEqual(form.line_ids.edit(0).amount, 500.0, "defaults to what is still open")
         with form.line_ids.edit(0) as line:
             line.date = self.today - timedelta(days=1)
-        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
         with form.line_ids.edit(0) as line:
             line.date = self.today + timedelta(days=7)
             line.amount = 600.0
-        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
         with form.line_ids.edit(0) as line:
             line.amount = 500.0
         form.confidence = "high"
@@ -55,40 +48,31 @@ class TestWizards(ArEscalationCommon):
 
     def test_log_and_resolve_dispute(self):
         move = self._invoice(self.customer, 300, 20)
-        form = self._form("ar.escalation.dispute.wizard", move, default_mode="log")
+        form = self._dialog("ar.escalation.dispute.wizard", move, default_mode="log")
         form.code = "quality"
         form.note = "   "
-        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
         form.note = "Two units arrived damaged"
         form.save().action_confirm()
         self.assertEqual((move.ar_dispute_state, move.ar_dispute_code), ("open", "quality"))
-        form = Form(
-            self.env["ar.escalation.dispute.wizard"].with_context(active_id=move.id, default_mode="resolve"),
-            view="ar_escalation_ladder.ar_escalation_dispute_resolve_view_form",
-        )
-        form.outcome = "credit_note"
-        form.note = "Credit note for the two units agreed"
-        form.save().action_confirm()
+        resolve = self._dispute_dialog(move, "resolve")
+        self._confirm(resolve, outcome="credit_note", note="Credit note for the two units agreed")
         self.assertEqual(move.ar_dispute_state, "resolved")
         self.assertIn("Credit note for the two units", self._events(move, "dispute_resolved").reason)
 
     def test_pause_override_and_close(self):
         move = self._invoice(self.customer, 900, 20)
         self._run(move)
-        form = self._form("ar.escalation.action.wizard", move, default_action="pause")
+        form = self._dialog("ar.escalation.action.wizard", move, default_action="pause")
         form.until = self.today - timedelta(days=1)
         form.reason = "Customer restructuring"
-        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
         form.until = self.today + timedelta(days=14)
         form.save().action_confirm()
         self.assertEqual(move.ar_pause_until, self.today + timedelta(days=14))
         self.assertIn("Customer restructuring", self._events(move, "pause").reason)
 
-        form = self._form("ar.escalation.action.wizard", move, default_action="override")
+        form = self._dialog("ar.escalation.action.wizard", move, default_action="override")
         form.stage_id = self.stage3
         form.reason = "CFO asked to take it over"
         form.save().action_confirm()
@@ -101,7 +85,7 @@ class TestWizards(ArEscalationCommon):
                 {"action": "override", "move_ids": move.ids, "stage_id": self.stage1.id, "reason": "x"}
             )
 
-        form = self._form("ar.escalation.action.wizard", move, default_action="close")
+        form = self._dialog("ar.escalation.action.wizard", move, default_action="close")
         form.disposition = "written_off"
         form.reason = "Customer insolvent, claim filed"
         form.save().action_confirm()
@@ -115,54 +99,41 @@ class TestWizards(ArEscalationCommon):
         events = len(self._events(move))
 
         # promise: nothing promised, or nothing at all
-        form = self._form("ar.escalation.promise.wizard", move)
+        form = self._dialog("ar.escalation.promise.wizard", move)
         with form.line_ids.edit(0) as line:
             line.amount = 0.0
-        wizard = form.save()  # outside assertRaises: it rolls back what it wraps
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
 
         # dispute: the code and the note are required
-        form = self._form("ar.escalation.dispute.wizard", move, default_mode="log")
+        form = self._dialog("ar.escalation.dispute.wizard", move, default_mode="log")
         form.note = "Wrong price on line 2"
-        with self.assertRaises(AssertionError):
-            form.save()  # the code is required when logging
-        form = self._form("ar.escalation.dispute.wizard", move, default_mode="log")
+        self._assert_incomplete(form)  # the code is required when logging
+        form = self._dialog("ar.escalation.dispute.wizard", move, default_mode="log")
         form.code = "pricing"
-        with self.assertRaises(AssertionError):
-            form.save()  # the note is a required field of the dialog
+        self._assert_incomplete(form)  # the note is a required field of the dialog
         # resolving needs an open dispute
-        form = self._form("ar.escalation.dispute.wizard", move, default_mode="resolve")
+        form = self._dialog("ar.escalation.dispute.wizard", move, default_mode="resolve")
         form.note = "Nothing to resolve"
-        wizard = form.save()
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
 
         # pause: a date to come and a reason
-        form = self._form("ar.escalation.action.wizard", move, default_action="pause")
+        form = self._dialog("ar.escalation.action.wizard", move, default_action="pause")
         form.until = self.today + timedelta(days=5)
-        with self.assertRaises(AssertionError):
-            form.save()  # no reason
+        self._assert_incomplete(form)  # no reason
         form.reason = "   "
-        wizard = form.save()
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
 
         # override: a reason, not blanks
-        form = self._form("ar.escalation.action.wizard", move, default_action="override")
+        form = self._dialog("ar.escalation.action.wizard", move, default_action="override")
         form.stage_id = self.stage3
-        with self.assertRaises(AssertionError):
-            form.save()
+        self._assert_incomplete(form)
         form.reason = "  "
-        wizard = form.save()
-        with self.assertRaises(UserError):
-            wizard.action_confirm()
+        self._assert_refused(form)
 
         # close: how the case closes
-        form = self._form("ar.escalation.action.wizard", move, default_action="close")
+        form = self._dialog("ar.escalation.action.wizard", move, default_action="close")
         form.reason = "Settled"
-        with self.assertRaises(AssertionError):
-            form.save()  # the disposition is required when closing
+        self._assert_incomplete(form)  # the disposition is required when closing
 
         self.assertEqual(move.ar_stage_id, self.stage2, "no stage change")
         self.assertFalse(move.ar_pause_until or move.ar_promise_ids or move.ar_dispute_ids)

@@ -13,7 +13,7 @@ import yaml
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import format_amount, format_date
 
 from ..models.ar_escalation_format import format_reader_datetime, reason_words
@@ -245,14 +245,7 @@ class TestReadersWithoutAnArGroup(ArRolesCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.invoice._ar_log_promise([(cls.today + timedelta(days=3), 400.0)])
-        cls.employee = new_test_user(
-            cls.env,
-            "ar_word_employee",
-            groups="base.group_user",
-            name="Emma Employee",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.employee = cls._user("ar_word_employee", "base.group_user", name="Emma Employee")
 
     def test_a_billing_user_reads_customers_and_invoices(self):
         partner = self.customer
