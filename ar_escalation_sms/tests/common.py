@@ -1,5 +1,9 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import uuid
+
+from odoo import Command
+
 from odoo.addons.ar_escalation_ladder.tests.common import ArEscalationCommon
 
 from .fake_provider import ACCOUNT_SID, AUTH_TOKEN, SECRET, FakeProvider
@@ -98,4 +102,14 @@ class ArSmsCommon(ArEscalationCommon):
                     **vals,
                 }
             ]
+        )
+
+    def _pending_sms(self, move, label, provider, **vals):
+        """A text message about ``move`` that ``provider`` has taken and not reported on yet."""
+        return self._sms(
+            body=f"{label} {uuid.uuid4().hex}",
+            move_ids=[Command.set(move.ids)],
+            state="pending",
+            provider=provider,
+            **vals,
         )

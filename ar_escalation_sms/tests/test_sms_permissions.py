@@ -123,19 +123,8 @@ class TestSignedButWrongWebhooks(ArSmsRolesCommon):
         self.invoice = self._invoice(self.customer_fr, 600, 20)
         self._run(self.invoice)
         # a message the provider has not named yet: what an id-less receipt used to hit
-        self.unnamed = self._sms(
-            body=f"Unnamed {uuid.uuid4().hex}",
-            move_ids=[(6, 0, self.invoice.ids)],
-            state="pending",
-            provider="webhook",
-        )
-        self.named = self._sms(
-            body=f"Named {uuid.uuid4().hex}",
-            move_ids=[(6, 0, self.invoice.ids)],
-            state="pending",
-            provider="webhook",
-            provider_ref="SM" + uuid.uuid4().hex,
-        )
+        self.unnamed = self._pending_sms(self.invoice, "Unnamed", "webhook")
+        self.named = self._pending_sms(self.invoice, "Named", "webhook", provider_ref="SM" + uuid.uuid4().hex)
 
     def _webhook(self, payload):
         raw = json.dumps(payload).encode()

@@ -32,12 +32,11 @@ class TestSmsWebhooks(ArSmsCommon, HttpCase):
         super().setUp()
         self.invoice = self._invoice(self.customer_fr, 600, 20)
         self._run(self.invoice)
-        self.sms = self._sms(
-            body=f"Receipt test {uuid.uuid4().hex}",
-            move_ids=[(6, 0, self.invoice.ids)],
+        self.sms = self._pending_sms(
+            self.invoice,
+            "Receipt test",
+            "twilio",
             stage_id=self.stage2.id,
-            state="pending",
-            provider="twilio",
             provider_ref="SM" + uuid.uuid4().hex,
         )
 
