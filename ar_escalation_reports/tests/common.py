@@ -5,9 +5,11 @@
 Every figure a test expects is computed by hand in the test itself.
 """
 
+import io
 from datetime import datetime, time, timedelta
 
 from odoo import fields
+from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.ar_escalation_ladder.tests.common import ArEscalationCommon
 
@@ -18,6 +20,33 @@ class ArReportsCommon(ArEscalationCommon):
         super().setUpClass()
         cls.midnight = datetime.combine(cls.today, time.min)
         cls.now = fields.Datetime.now().replace(microsecond=0)
+
+    def _no_styles(self):
+        """The test server cannot serve the report's stylesheets while the registry loads:
+        point wkhtmltopdf at a closed port so that it renders unstyled at once."""
+        self.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+
+    def _pdf_text(self, content):
+        """The text of a PDF, whitespace collapsed."""
+        self.assertTrue(content.startswith(b"%PDF"), "a PDF")
+        reader = PdfFileReader(io.BytesIO(content), strict=False)
+        return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+    def _print_pdf(self, report, records):
+        """The text of ``report`` printed for ``records`` as a PDF, as the Print menu makes it."""
+        self._no_styles()
+        content, file_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, records.ids)
+        )
+        self.assertEqual(file_type, "pdf")
+        return self._pdf_text(content)
+
+    @classmethod
+    def _invoices(cls, partner, *amounts_and_days):
+        """One invoice of ``partner`` per (amount, days overdue), in that order."""
+        return [cls._invoice(partner, amount, days) for amount, days in amounts_and_days]
 
     @classmethod
     def _at(cls, days=0, hours=0):
@@ -39,8 +68,12 @@ class ArReportsCommon(ArEscalationCommon):
         self.assertEqual(len(event), 1, "the event was written")
         return event
 
-    def _enter(self, move, stage, date, amount, recovered=0.0, from_stage=None, entry=1):
-        """The ladder moving ``move`` into ``stage``, with the open amount at entry."""
+    def _enter(self, move, stage, date, amount, from_stage=None, **vals):
+        """The ladder moving ``move`` into ``stage``, with the open amount at entry.
+
+        ``vals``: the event's other values (``amount_recovered``, ``entry``: the first by default).
+        """
+        vals.setdefault("entry", 1)
         return self._log(
             move,
             "stage",
@@ -49,8 +82,7 @@ class ArReportsCommon(ArEscalationCommon):
             to_stage_id=stage.id,
             from_stage_id=from_stage.id if from_stage else False,
             amount=amount,
-            amount_recovered=recovered,
-            entry=entry,
+            **vals,
         )
 
     def _report(self, model, **context):
@@ -87,14 +119,18 @@ class ArReportsCommon(ArEscalationCommon):
         )
         return wizard._create_payments()
 
-    def _place(self, move, stage, owner, deadline, acknowledged=None, case=None):
-        """Put ``move`` at ``stage`` as the ladder leaves it (without running the ladder)."""
+    def _place(self, move, stage, owner, deadline, **vals):
+        """Put ``move`` at ``stage`` as the ladder leaves it (without running the ladder).
+
+        ``vals``: the invoice's other escalation fields (``ar_case_id``, ``ar_acknowledged_at``).
+        """
         move._ar_write(
             {
                 "ar_stage_id": stage.id,
                 "ar_owner_id": owner.id,
                 "ar_sla_deadline": deadline,
-                "ar_acknowledged_at": acknowledged or False,
-                "ar_case_id": case.id if case else False,
+                "ar_acknowledged_at": False,
+                "ar_case_id": False,
+                **vals,
             }
         )

@@ -49,38 +49,39 @@ class TestWeeklyDigest(ArReportsCommon):
         s1, s2, s3, s4 = self.stage1, self.stage2, self.stage3, self.stage4
         self._enter(w[1], s1, at(-5, 9), 1000)
         self._enter(w[2], s1, at(-20, 9), 2000)
-        self._enter(w[2], s2, at(-3, 9), 1500, recovered=500, from_stage=s1, entry=2)
+        self._enter(w[2], s2, at(-3, 9), 1500, amount_recovered=500, from_stage=s1, entry=2)
         self._enter(w[3], s3, at(-2, 9), 3000)
         self._enter(w[4], s1, at(-30, 9), 800)
         self._log(w[4], "closed", at(-1, 9), s1, amount=800, amount_recovered=800, disposition="paid")
         self._enter(w[5], s2, at(-8, 12), 600)
-        Case = self.env["ar.escalation.case"].sudo()  # sudo: cases as the ladder opens them
-        for _name, move, stage, owner, raised, hours, ack in (
-            ("X", w[1], s1, self.user_operator, at(-5, 9), 8, at(-5, 10)),
-            ("Y", w[3], s3, self.user_cfo, at(-2, 9), 4, None),
-            ("Z", w[2], s2, self.user_finance, at(-1, 20), 30, None),
+        for move, stage, owner, raised, hours, ack in (
+            (w[1], s1, self.user_operator, at(-5, 9), 8, at(-5, 10)),  # X
+            (w[3], s3, self.user_cfo, at(-2, 9), 4, None),  # Y
+            (w[2], s2, self.user_finance, at(-1, 20), 30, None),  # Z
         ):
-            case = Case.create(
-                {
-                    "partner_id": move.commercial_partner_id.id,
-                    "company_id": self.company.id,
-                    "stage_id": stage.id,
-                    "owner_id": owner.id,
-                    "sla_deadline": raised + timedelta(hours=hours),
-                    "state": "acknowledged" if ack else "open",
-                    "acknowledged_at": ack or False,
-                }
-            )
-            deadline = raised + timedelta(hours=hours)
-            self._log(
-                move, "activity", raised, stage, case_id=case.id, owner_id=owner.id, sla_deadline=deadline
-            )
-            if ack:
-                self._log(move, "acknowledged", ack, stage, case_id=case.id, acknowledged_at=ack)
+            self._escalated(move, stage, owner, (raised, hours), ack)
         for i, move in self.top_moves.items():
             self._place(move, s3 if i % 2 else s4, self.user_cfo, self.now)
         self._place(self.top5b, s4, self.user_cfo, self.now)
         self._place(self.big, s2, self.user_finance, self.now)
+
+    def _escalated(self, move, stage, owner, sla, acknowledged=None):
+        """``move`` escalated to ``owner``; ``sla``: (raised at, hours to acknowledge it)."""
+        raised, hours = sla
+        deadline = raised + timedelta(hours=hours)
+        case = self._open_case(
+            move.commercial_partner_id,
+            stage,
+            owner,
+            sla_deadline=deadline,
+            state="acknowledged" if acknowledged else "open",
+            acknowledged_at=acknowledged or False,
+        )
+        self._log(move, "activity", raised, stage, case_id=case.id, owner_id=owner.id, sla_deadline=deadline)
+        if acknowledged:
+            self._log(
+                move, "acknowledged", acknowledged, stage, case_id=case.id, acknowledged_at=acknowledged
+            )
 
     def test_values(self):
         values = self.env["ar.escalation.digest"]._ar_values(self.company, self.today)

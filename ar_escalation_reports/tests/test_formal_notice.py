@@ -1,32 +1,17 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-import io
 from datetime import timedelta
 from unittest import skipIf
 from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import format_date
-from odoo.tools.pdf import PdfFileReader
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport, wkhtmltopdf_state
 
 from .common import ArReportsCommon
 
 REPORT = "ar_escalation_reports.action_report_formal_notice"
-
-
-def no_styles(env):
-    """The test server cannot serve the report's stylesheets while the registry loads:
-    point wkhtmltopdf at a closed port so that it renders unstyled at once."""
-    env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
-
-
-def pdf_text(test, content):
-    """The text of a PDF, whitespace collapsed."""
-    test.assertTrue(content.startswith(b"%PDF"), "a PDF")
-    reader = PdfFileReader(io.BytesIO(content), strict=False)
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 @tagged("post_install", "-at_install")
@@ -103,14 +88,7 @@ class TestFormalNotice(ArReportsCommon):
 
     @skipIf(wkhtmltopdf_state != "ok", "wkhtmltopdf is not installed: the HTML rendering is tested above")
     def test_pdf(self):
-        no_styles(self.env)
-        content, file_type = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(REPORT, self.n1.ids)
-        )
-        self.assertEqual(file_type, "pdf")
-        text = pdf_text(self, content)
+        text = self._print_pdf(REPORT, self.n1)
         for move in (self.n1, self.n2, self.n3):
             self.assertIn(move.name, text)
         self.assertNotIn(self.n4.name, text)
@@ -166,7 +144,7 @@ class TestNoticeAttachedToStage4Email(ArReportsCommon):
     @skipIf(wkhtmltopdf_state != "ok", "wkhtmltopdf is not installed: the HTML attachment is tested above")
     def test_stage_4_email_carries_the_real_pdf(self):
         """Outside tests Odoo renders the PDF: force it and read the attached file's text."""
-        no_styles(self.env)
+        self._no_styles()
         move = self._invoice(self.customer, 1500, 70)
         self.runner = self.runner.with_context(force_report_rendering=True)
         self._run(move)
@@ -176,7 +154,7 @@ class TestNoticeAttachedToStage4Email(ArReportsCommon):
         self.assertEqual(len(notice), 1)
         self.assertEqual(notice.mimetype, "application/pdf")
         self.assertTrue(notice.name.endswith(".pdf"))
-        text = pdf_text(self, notice.raw)
+        text = self._pdf_text(notice.raw)
         self.assertIn(move.name, text)
         self.assertIn("1,500.00", text)
         deadline = format_date(self.env, self.today + timedelta(days=self.stage4.notice_days))

@@ -55,28 +55,21 @@ class TestOpenBook(ArReportsCommon):
         cls.b3 = cls._invoice(B, 600, 20)
         cls.b4 = cls._invoice(B, 800, -7)
         cls.b5 = cls._invoice(B, 1500, 12)
-        Case = cls.env["ar.escalation.case"].sudo()  # sudo: cases as the ladder opens them
-
-        def case(partner, stage, owner, role, deadline, state="open"):
-            return Case.create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": cls.company.id,
-                    "stage_id": stage.id,
-                    "owner_id": owner.id,
-                    "owner_role": role,
-                    "sla_deadline": deadline,
-                    "state": state,
-                }
-            )
-
         now = cls.now
-        cls.c1 = case(A, cls.stage1, cls.user_operator, "ar_operator", now - timedelta(hours=1))
-        cls.c2 = case(A, cls.stage3, cls.user_cfo, "cfo", now + timedelta(hours=2))
-        cls.c3 = case(B, cls.stage3, cls.user_cfo, "cfo", now - timedelta(hours=5), "acknowledged")
-        cls.c4 = case(B, cls.stage4, cls.user_cfo, "cfo", now - timedelta(hours=2))
-        cls.c5 = case(B, cls.stage2, cls.user_finance, "finance_lead", now - timedelta(hours=3))
-        cls.c6 = case(A, cls.stage2, cls.user_finance, "finance_lead", now - timedelta(hours=9), "closed")
+        # (customer, stage, owner, role, SLA deadline in hours from now, state)
+        cls.c1, cls.c2, cls.c3, cls.c4, cls.c5, cls.c6 = (
+            cls._open_case(
+                partner, stage, owner, owner_role=role, sla_deadline=now + timedelta(hours=hours), state=state
+            )
+            for partner, stage, owner, role, hours, state in (
+                (A, cls.stage1, cls.user_operator, "ar_operator", -1, "open"),
+                (A, cls.stage3, cls.user_cfo, "cfo", 2, "open"),
+                (B, cls.stage3, cls.user_cfo, "cfo", -5, "acknowledged"),
+                (B, cls.stage4, cls.user_cfo, "cfo", -2, "open"),
+                (B, cls.stage2, cls.user_finance, "finance_lead", -3, "open"),
+                (A, cls.stage2, cls.user_finance, "finance_lead", -9, "closed"),
+            )
+        )
 
     def setUp(self):
         super().setUp()
@@ -97,13 +90,18 @@ class TestOpenBook(ArReportsCommon):
             ]
         )
         now = self.now
-        self._place(self.a2, self.stage1, self.user_operator, now - timedelta(hours=1), case=self.c1)
-        self._place(self.a3, self.stage3, self.user_cfo, now + timedelta(hours=2), case=self.c2)
+        self._place(self.a2, self.stage1, self.user_operator, now - timedelta(hours=1), ar_case_id=self.c1.id)
+        self._place(self.a3, self.stage3, self.user_cfo, now + timedelta(hours=2), ar_case_id=self.c2.id)
         self._place(
-            self.b1, self.stage3, self.user_cfo, now - timedelta(hours=5), now - timedelta(hours=6), self.c3
+            self.b1,
+            self.stage3,
+            self.user_cfo,
+            now - timedelta(hours=5),
+            ar_acknowledged_at=now - timedelta(hours=6),
+            ar_case_id=self.c3.id,
         )
-        self._place(self.b2, self.stage4, self.user_cfo, now - timedelta(hours=2), case=self.c4)
-        self._place(self.b3, self.stage2, self.user_finance, now - timedelta(hours=3), case=self.c5)
+        self._place(self.b2, self.stage4, self.user_cfo, now - timedelta(hours=2), ar_case_id=self.c4.id)
+        self._place(self.b3, self.stage2, self.user_finance, now - timedelta(hours=3), ar_case_id=self.c5.id)
         self._place(self.a6, self.stage2, self.user_finance, now - timedelta(hours=9))
         self.a6._ar_write({"ar_closed_date": now, "ar_disposition": "agency", "ar_sla_deadline": False})
 

@@ -31,11 +31,9 @@ class TestDisputeAndBlockerTrends(ArReportsCommon):
         cls.M1 = datetime.combine(cls.m1_start + timedelta(days=4), time(10))
         cls.M2 = datetime.combine(cls.m2_start + timedelta(days=4), time(10))
         cls.C = cls._customer("Gamma", "small", "ap@gamma.example.com")
-        cls.a1 = cls._invoice(cls.customer, 1000, 70)
-        cls.a2 = cls._invoice(cls.customer, 2000, 40)
-        cls.b1 = cls._invoice(cls.customer_b, 3000, 70)
-        cls.b2 = cls._invoice(cls.customer_b, 4000, 40)
-        cls.c1 = cls._invoice(cls.C, 500, 40)
+        cls.a1, cls.a2 = cls._invoices(cls.customer, (1000, 70), (2000, 40))
+        cls.b1, cls.b2 = cls._invoices(cls.customer_b, (3000, 70), (4000, 40))
+        [cls.c1] = cls._invoices(cls.C, (500, 40))
 
     def setUp(self):
         super().setUp()

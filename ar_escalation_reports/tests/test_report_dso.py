@@ -31,10 +31,8 @@ class TestDsoByTier(ArReportsCommon):
         super().setUpClass()
         cls.S = cls._customer("Strategic Corp", "strategic", "ap@strategic.example.com")
         cls.M = cls._customer("Small Shop", "small", "ap@small.example.com")
-        cls.s1 = cls._invoice(cls.S, 9000, 80)
-        cls.s2 = cls._invoice(cls.S, 9000, 20)
-        cls.m1 = cls._invoice(cls.M, 3000, 100)
-        cls.m2 = cls._invoice(cls.M, 1000, 30)
+        cls.s1, cls.s2 = cls._invoices(cls.S, (9000, 80), (9000, 20))
+        cls.m1, cls.m2 = cls._invoices(cls.M, (3000, 100), (1000, 30))
 
     def setUp(self):
         super().setUp()

@@ -39,66 +39,86 @@ class TestSlaAdherence(ArReportsCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        D = cls._at(-10, 9)
-        cls.D = D
-        h = lambda n: D + timedelta(hours=n)  # noqa: E731 - reads as "D + n hours" below
-        Case = cls.env["ar.escalation.case"].sudo()  # sudo: cases as the ladder opens them
-        cls.cases = {}
-        cls.moves = {}
-
-        def case(name, stage, owner, deadline, state="open", acknowledged_at=False):
-            partner = cls._customer(f"SLA customer {name}")
-            move = cls._invoice(partner, 1000, 20)
-            cls.moves[name] = move
-            cls.cases[name] = Case.create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": cls.company.id,
-                    "stage_id": stage.id,
-                    "owner_id": owner.id,
-                    "sla_deadline": deadline,
-                    "state": state,
-                    "acknowledged_at": acknowledged_at,
-                }
-            )
-            return cls.cases[name], move
-
-        O, L, F, C = cls.user_operator, cls.user_lead, cls.user_finance, cls.user_cfo  # noqa: E741
-        x1, m1 = case("X1", cls.stage1, O, h(8), "acknowledged", h(2))
-        m1b = cls._invoice(x1.partner_id, 500, 20)
-        x2, m2 = case("X2", cls.stage1, L, h(17), "acknowledged", h(10))
-        x3, m3 = case("X3", cls.stage2, F, h(6), "acknowledged", h(7))
-        x4, m4 = case("X4", cls.stage3, C, h(4))
-        x5, m5 = case("X5", cls.stage3, C, cls.now + timedelta(hours=3))
-        x6, m6 = case("X6", cls.stage2, F, h(6), "closed")
-        x7, m7 = case("X7", cls.stage1, O, cls._at(-40, 17), "acknowledged", cls._at(-40, 10))
-        x8, m8 = case("X8", cls.stage4, F, h(20))
-
-        def log(move, kind, date, case, owner, deadline, **vals):
-            vals.update(case_id=case.id, owner_id=owner.id, sla_deadline=deadline)
-            cls._log_cls(move, kind, date, case.stage_id, **vals)
-
-        log(m1, "activity", D, x1, O, h(8))
-        log(m1b, "activity", h(1), x1, O, h(8))
-        for move in (m1, m1b):
-            log(move, "acknowledged", h(2), x1, O, h(8), acknowledged_at=h(2))
-        log(m2, "activity", D, x2, O, h(8))
-        log(m2, "rollup", h(9), x2, L, h(17), cycle=1)
-        log(m2, "acknowledged", h(10), x2, L, h(17), acknowledged_at=h(10))
-        log(m3, "activity", D, x3, F, h(6))
-        log(m3, "acknowledged", h(7), x3, F, h(6), acknowledged_at=h(7))
-        log(m4, "activity", D, x4, C, h(4))
-        log(m5, "activity", cls.now - timedelta(hours=1), x5, C, cls.now + timedelta(hours=3))
-        log(m6, "activity", D, x6, F, h(6))
-        log(m7, "activity", cls._at(-40, 9), x7, O, cls._at(-40, 17))
-        log(m7, "acknowledged", cls._at(-40, 10), x7, O, cls._at(-40, 17), acknowledged_at=cls._at(-40, 10))
-        log(m8, "activity", D, x8, C, h(5))
-        log(m8, "rollup", h(6), x8, L, h(10), cycle=1)
-        log(m8, "rollup", h(11), x8, F, h(20), cycle=2)
+        cls.D = cls._at(-10, 9)
+        cls.cases, cls.moves = {}, {}
+        cls._sla_cases()
+        cls._sla_escalations()
         cls.env.flush_all()
         # X6 closed an hour after it was raised (its invoices moved on), before its SLA
-        cls.env.cr.execute("UPDATE ar_escalation_case SET write_date = %s WHERE id = %s", [h(1), x6.id])
+        cls.env.cr.execute(
+            "UPDATE ar_escalation_case SET write_date = %s WHERE id = %s", [cls._h(1), cls.cases["X6"].id]
+        )
         cls.env.invalidate_all()
+
+    @classmethod
+    def _h(cls, n):
+        """D + n hours."""
+        return cls.D + timedelta(hours=n)
+
+    @classmethod
+    def _sla_cases(cls):
+        """The cases of the table above, each with an invoice of its own customer (X1 has two)."""
+        h = cls._h
+        O, L, F, C = cls.user_operator, cls.user_lead, cls.user_finance, cls.user_cfo  # noqa: E741
+        for name, stage, owner, deadline, state, acknowledged_at in (
+            ("X1", cls.stage1, O, h(8), "acknowledged", h(2)),
+            ("X2", cls.stage1, L, h(17), "acknowledged", h(10)),
+            ("X3", cls.stage2, F, h(6), "acknowledged", h(7)),
+            ("X4", cls.stage3, C, h(4), "open", False),
+            ("X5", cls.stage3, C, cls.now + timedelta(hours=3), "open", False),
+            ("X6", cls.stage2, F, h(6), "closed", False),
+            ("X7", cls.stage1, O, cls._at(-40, 17), "acknowledged", cls._at(-40, 10)),
+            ("X8", cls.stage4, F, h(20), "open", False),
+        ):
+            partner = cls._customer(f"SLA customer {name}")
+            cls.moves[name] = cls._invoice(partner, 1000, 20)
+            cls.cases[name] = cls._open_case(
+                partner, stage, owner, sla_deadline=deadline, state=state, acknowledged_at=acknowledged_at
+            )
+        cls.moves["X1b"] = cls._invoice(cls.cases["X1"].partner_id, 500, 20)
+
+    @classmethod
+    def _sla_escalations(cls):
+        """The escalations of the table: (invoice, kind, when, owner then, SLA deadline, other values)."""
+        h, D = cls._h, cls.D
+        O, L, F, C = cls.user_operator, cls.user_lead, cls.user_finance, cls.user_cfo  # noqa: E741
+        for name, kind, date, owner, deadline, vals in (
+            ("X1", "activity", D, O, h(8), {}),
+            ("X1b", "activity", h(1), O, h(8), {}),
+            ("X1", "acknowledged", h(2), O, h(8), {"acknowledged_at": h(2)}),
+            ("X1b", "acknowledged", h(2), O, h(8), {"acknowledged_at": h(2)}),
+            ("X2", "activity", D, O, h(8), {}),
+            ("X2", "rollup", h(9), L, h(17), {"cycle": 1}),
+            ("X2", "acknowledged", h(10), L, h(17), {"acknowledged_at": h(10)}),
+            ("X3", "activity", D, F, h(6), {}),
+            ("X3", "acknowledged", h(7), F, h(6), {"acknowledged_at": h(7)}),
+            ("X4", "activity", D, C, h(4), {}),
+            ("X5", "activity", cls.now - timedelta(hours=1), C, cls.now + timedelta(hours=3), {}),
+            ("X6", "activity", D, F, h(6), {}),
+            ("X7", "activity", cls._at(-40, 9), O, cls._at(-40, 17), {}),
+            (
+                "X7",
+                "acknowledged",
+                cls._at(-40, 10),
+                O,
+                cls._at(-40, 17),
+                {"acknowledged_at": cls._at(-40, 10)},
+            ),
+            ("X8", "activity", D, C, h(5), {}),
+            ("X8", "rollup", h(6), L, h(10), {"cycle": 1}),
+            ("X8", "rollup", h(11), F, h(20), {"cycle": 2}),
+        ):
+            case = cls.cases[name[:2]]
+            cls._log_cls(
+                cls.moves[name],
+                kind,
+                date,
+                case.stage_id,
+                case_id=case.id,
+                owner_id=owner.id,
+                sla_deadline=deadline,
+                **vals,
+            )
 
     @classmethod
     def _log_cls(cls, move, kind, date, stage, **vals):

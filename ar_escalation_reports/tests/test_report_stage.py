@@ -45,13 +45,13 @@ class TestStageRecoveryAndVelocity(ArReportsCommon):
         B, d = self.B, timedelta(days=1)
         s1, s2, s3, s4 = self.stage1, self.stage2, self.stage3, self.stage4
         self._enter(self.v1, s1, B, 1000)
-        self._enter(self.v1, s2, B + 10 * d, 600, recovered=400, from_stage=s1, entry=2)
+        self._enter(self.v1, s2, B + 10 * d, 600, amount_recovered=400, from_stage=s1, entry=2)
         self._log(
             self.v1, "closed", B + 14 * d, s2, amount=600, amount_recovered=600, disposition="paid", entry=2
         )
         self._enter(self.v2, s1, B, 2000)
         self._enter(self.v2, s2, B + 20 * d, 2000, from_stage=s1, entry=2)
-        self._enter(self.v2, s3, B + 30 * d, 1500, recovered=500, from_stage=s2, entry=3)
+        self._enter(self.v2, s3, B + 30 * d, 1500, amount_recovered=500, from_stage=s2, entry=3)
         self._enter(self.v3, s1, B + 2 * d, 3000)
         self._log(
             self.v3, "override", B + 8 * d, s3, from_stage_id=s1.id, to_stage_id=s3.id, amount=2500, entry=1

@@ -12,7 +12,6 @@ from odoo.tools import format_date
 from odoo.addons.base.models.ir_actions_report import wkhtmltopdf_state
 
 from .common import ArReportsCommon
-from .test_formal_notice import no_styles, pdf_text
 
 STATEMENT = "ar_escalation_reports.action_report_customer_statement"
 NOTICE = "ar_escalation_reports.action_report_formal_notice"
@@ -96,14 +95,7 @@ class TestCustomerStatement(ArReportsCommon):
 
     @skipIf(wkhtmltopdf_state != "ok", "wkhtmltopdf is not installed: the HTML rendering is tested above")
     def test_pdf(self):
-        no_styles(self.env)
-        content, file_type = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(STATEMENT, self.S.ids)
-        )
-        self.assertEqual(file_type, "pdf")
-        text = pdf_text(self, content)
+        text = self._print_pdf(STATEMENT, self.S)
         self.assertIn("Statement of account", text)
         self.assertIn("3,200.00", text)
         self.assertIn("FR7630006000011234567890189", text)
