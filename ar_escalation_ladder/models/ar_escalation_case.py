@@ -190,7 +190,7 @@ class ArEscalationCase(models.Model):
             ["date", "kind", "move_id", "reason", "partner_id", "company_id"],
             order="date, id",
         )
-        labels = dict(self.env["ar.escalation.event"]._fields["kind"].selection)
+        labels = dict(self.env["ar.escalation.event"]._fields["kind"]._description_selection(self.env))
         lines = defaultdict(list)
         for event in events:
             day = fields.Date.to_string(event.date.date())

@@ -13,6 +13,8 @@ from odoo import api, fields, models
 from odoo.tools import format_date
 
 from ..engine import decide
+from ..engine.vocabulary import as_phrases
+from .ar_escalation_format import reason_text
 
 # lines of a notification before "and N more"
 NOTIFY_MAX_LINES = 10
@@ -120,7 +122,7 @@ class ArEscalationEveryday(models.AbstractModel):
                 if move.move_type != "out_invoice" or move.state != "posted":
                     reason = _("only posted customer invoices are escalated")
                 elif not reason:
-                    reason = explained.get(move.id) or ""
+                    reason = reason_text(self.env, move.company_id, as_phrases(explained.get(move.id)))
                 lines.append(
                     _("%(invoice)s is not on the ladder: %(reason)s", invoice=move.name, reason=reason)
                 )

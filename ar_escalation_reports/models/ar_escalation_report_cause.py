@@ -42,7 +42,7 @@ class ArEscalationReportCause(models.Model):
 
     _depends = {
         "ar.escalation.dispute": ["code", "move_id", "partner_id", "company_id", "create_date"],
-        "ar.escalation.event": ["kind", "reason", "date", "move_id", "partner_id", "company_id"],
+        "ar.escalation.event": ["kind", "reason_data", "date", "move_id", "partner_id", "company_id"],
         "account.move": ["amount_total_signed"],
         "res.partner": ["ar_account_tier"],
     }
@@ -68,7 +68,9 @@ class ArEscalationReportCause(models.Model):
                 SELECT 1, e.id, b.ordinal, e.date, e.company_id, e.partner_id, e.move_id, 'hygiene',
                        NULL, TRIM(b.blocker), TRIM(b.blocker)
                   FROM ar_escalation_event e,
-                       unnest(string_to_array(e.reason, '; ')) WITH ORDINALITY AS b(blocker, ordinal)
+                       -- the blockers as the run wrote them: one text phrase, '; ' between them
+                       unnest(string_to_array(e.reason_data -> 0 ->> 'text', '; '))
+                           WITH ORDINALITY AS b(blocker, ordinal)
                  WHERE e.kind = 'hygiene' AND TRIM(b.blocker) != ''
             ), ranked AS (
                 SELECT c.*,
