@@ -255,36 +255,40 @@ def build_history(env, first_move):
     )
     columns = SQL(
         """(date, move_id, partner_id, company_id, case_id, kind, stage_id, from_stage_id, to_stage_id,
-            owner_id, amount, amount_recovered, sla_deadline, acknowledged_at, reason, disposition, entry,
-            cycle, create_uid, create_date, write_uid, write_date)"""
+            owner_id, amount, amount_recovered, sla_deadline, acknowledged_at, reason_data, disposition,
+            entry, cycle, create_uid, create_date, write_uid, write_date)"""
     )
     common = SQL("%s, %s, %s, %s", admin, now, admin, now)
+    # a reason is stored as phrase codes: here a text phrase
+    bench = SQL("jsonb_build_array(jsonb_build_object('code', 'text', 'text', 'Bench'))")
     inserts = {
         "stage": SQL(
             """SELECT e.entered, e.move_id, e.partner_id, %(company)s, c.case_id, 'stage', e.stage_id,
                       e.from_stage_id, e.stage_id, NULL::int, e.amount,
                       CASE WHEN e.step > 1 AND mod(e.move_id, 10) = 0
                            THEN round(e.amount * 0.2, 2) ELSE 0 END,
-                      NULL::timestamp, NULL::timestamp, 'Bench', NULL, e.step, 0, %(common)s
+                      NULL::timestamp, NULL::timestamp, %(bench)s, NULL, e.step, 0, %(common)s
                  FROM bench_entry e
                  JOIN bench_case c ON c.partner_id = e.partner_id AND c.stage_id = e.stage_id""",
             company=company,
             common=common,
+            bench=bench,
         ),
         "activity": SQL(
             """SELECT e.entered, e.move_id, e.partner_id, %(company)s, c.case_id, 'activity', e.stage_id,
                       NULL::int, NULL::int, %(admin)s, e.amount, 0, e.entered + INTERVAL '8 hours',
-                      NULL::timestamp, 'Bench', NULL, e.step, 0, %(common)s
+                      NULL::timestamp, %(bench)s, NULL, e.step, 0, %(common)s
                  FROM bench_entry e
                  JOIN bench_case c ON c.partner_id = e.partner_id AND c.stage_id = e.stage_id""",
             company=company,
             admin=admin,
             common=common,
+            bench=bench,
         ),
         "acknowledged": SQL(
             """SELECT e.entered + INTERVAL '2 hours', e.move_id, e.partner_id, %(company)s, c.case_id,
                       'acknowledged', e.stage_id, NULL::int, NULL::int, %(admin)s, e.amount, 0,
-                      e.entered + INTERVAL '8 hours', e.entered + INTERVAL '2 hours', 'Bench', NULL,
+                      e.entered + INTERVAL '8 hours', e.entered + INTERVAL '2 hours', %(bench)s, NULL,
                       e.step, 0, %(common)s
                  FROM bench_entry e
                  JOIN bench_case c ON c.partner_id = e.partner_id AND c.stage_id = e.stage_id
@@ -292,12 +296,14 @@ def build_history(env, first_move):
             company=company,
             admin=admin,
             common=common,
+            bench=bench,
         ),
         "closed": SQL(
             """SELECT e.entered + INTERVAL '5 days', e.move_id, e.partner_id, %(company)s, c.case_id,
                       'closed',
                       e.stage_id, NULL::int, NULL::int, NULL::int, e.amount, e.amount, NULL::timestamp,
-                      NULL::timestamp, 'Paid', 'paid', e.step, 0, %(common)s
+                      NULL::timestamp, jsonb_build_array(jsonb_build_object('code', 'text', 'text', 'Paid')),
+                      'paid', e.step, 0, %(common)s
                  FROM bench_entry e
                  JOIN bench_case c ON c.partner_id = e.partner_id AND c.stage_id = e.stage_id
                 WHERE e.paid AND e.step = e.level""",
@@ -308,10 +314,11 @@ def build_history(env, first_move):
             """SELECT e.entered + INTERVAL '1 hour', e.move_id, e.partner_id, %(company)s, NULL::int,
                       'hygiene', e.stage_id, NULL::int, NULL::int, NULL::int, e.amount, 0, NULL::timestamp,
                       NULL::timestamp,
-                      CASE WHEN mod(e.move_id, 2) = 0 THEN 'no email address to reach the customer'
-                           ELSE 'no email address to reach the customer; '
-                                'the customer''s reference (PO) is missing'
-                      END, NULL, e.step, 0, %(common)s
+                      jsonb_build_array(jsonb_build_object('code', 'text', 'text',
+                          CASE WHEN mod(e.move_id, 2) = 0 THEN 'no email address to reach the customer'
+                               ELSE 'no email address to reach the customer; '
+                                    'the customer''s reference (PO) is missing'
+                          END)), NULL, e.step, 0, %(common)s
                  FROM bench_entry e WHERE mod(e.move_id, 50) = 0""",
             company=company,
             common=common,

@@ -666,7 +666,9 @@ def drill_two_workers():
         NOTES.append(f"two workers: RPC fault: {fault}")
     ok = record_book("two workers", db, f"{elapsed:.0f} s (all done)")
     errors = rows(
-        db, "SELECT DISTINCT left(reason, 160) FROM ar_escalation_event WHERE kind = 'error' LIMIT 5"
+        db,
+        "SELECT DISTINCT left(reason_data -> 0 ->> 'text', 160) FROM ar_escalation_event "
+        "WHERE kind = 'error' LIMIT 5",
     )
     for (reason,) in errors:
         NOTES.append(f"two workers: error event: {reason}")
