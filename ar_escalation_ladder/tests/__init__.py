@@ -25,3 +25,4 @@ from . import test_pending_reevaluation
 from . import test_extension_points
 from . import test_reason_codes
 from . import test_tour_french
+from . import test_chatter_matches_events
