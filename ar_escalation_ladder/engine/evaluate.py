@@ -203,6 +203,9 @@ class Words:
     def set_by_hand(self, text: str) -> str:
         return f"Set by hand: {text}"
 
+    def escalated_to(self, owner: str) -> str:
+        return f"Escalated to {owner}"
+
     def text(self, text: str) -> str:
         return text
 

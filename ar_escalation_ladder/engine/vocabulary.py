@@ -111,6 +111,7 @@ TRACK_HOLDS = ("", "not_due_yet", "cadence_complete")
 #   go_live_held(stage)           "climbing from the go-live cap: stays at Early until its cadence completes"
 #   go_live_entered(stage)        "entered at Early (go-live cap), climbing by the cadence"
 #   set_by_hand(text)             "Set by hand: <the reason given>"
+#   escalated_to(owner)           "Escalated to Alice Martin" (the case's owner)
 #   text(text)                    a person's own words or a message, shown verbatim
 REASON_CODES = (
     "days_overdue",
@@ -128,6 +129,7 @@ REASON_CODES = (
     "go_live_held",
     "go_live_entered",
     "set_by_hand",
+    "escalated_to",
     "text",
 )
 

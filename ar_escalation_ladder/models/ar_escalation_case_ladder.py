@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from odoo import api, models
 
+from ..engine.vocabulary import Phrase
 from .ar_escalation_access import ladder_context
 
 
@@ -99,7 +100,7 @@ class ArEscalationCaseLadder(models.Model):
         events = []
         for key, moves in entering.items():
             case = cases[key]
-            reason = self.env._("Escalated to %s", case.owner_id.name)
+            reason = Phrase.of("escalated_to", owner=case.owner_id.name)  # worded when read
             events += [
                 Event._prepare_event_vals(
                     move,

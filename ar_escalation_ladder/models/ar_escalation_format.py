@@ -138,6 +138,9 @@ class ReasonWords(Words):
     def set_by_hand(self, text):
         return self.env._("Set by hand: %s", text)
 
+    def escalated_to(self, owner):
+        return self.env._("Escalated to %s", owner)
+
     def text(self, text):
         return text or ""
 

@@ -40,10 +40,15 @@ class TestReasonCodes(ArEscalationCommon):
         self.assertEqual(self._french(event).reason, "31 jours de retard")
         self.assertEqual(self._french(move).ar_reason, "31 jours de retard")
         self.assertEqual(move.ar_reason, "31 days overdue")
-        self.assertEqual(
-            dict(self._french(event)._fields["kind"]._description_selection(self._french(event).env))["stage"],
-            "Changement d'étape",
-        )
+        french = self._french(event)
+        kinds = dict(french._fields["kind"]._description_selection(french.env))
+        self.assertEqual(kinds[event.kind], "Changement d'étape", "the event's kind reads in French too")
+        # the case's owner was handed the escalation: said in the reader's words too
+        handed = self._events(move, "activity")
+        owner = handed.owner_id.name
+        self.assertEqual(handed.reason_data, [{"code": "escalated_to", "owner": owner}])
+        self.assertEqual(handed.reason, f"Escalated to {owner}")
+        self.assertEqual(self._french(handed).reason, f"Escaladé à {owner}")
 
     def test_amounts_read_in_the_company_currency_in_either_language(self):
         self.stage3.rule_ids = [
