@@ -44,15 +44,19 @@ class ArEscalationEvent(models.Model):
     def _ar_reason_texts(self, rows):
         """``{row id: reason text}`` for event rows read in SQL (``reason_data``, ``company_id``)."""
         words = {}
+        worded = {}  # a first escalation writes the same few reasons tens of thousands of times
         texts = {}
         for row in rows:
             phrases = phrases_from_json(row.get("reason_data"))
             if not phrases:
                 continue
-            company_id = row.get("company_id")
-            if company_id not in words:
-                words[company_id] = reason_words(self.env, self.env["res.company"].browse(company_id))
-            texts[row["id"]] = render(phrases, words[company_id])
+            key = (row.get("company_id"), phrases)
+            if key not in worded:
+                company_id = key[0]
+                if company_id not in words:
+                    words[company_id] = reason_words(self.env, self.env["res.company"].browse(company_id))
+                worded[key] = render(phrases, words[company_id])
+            texts[row["id"]] = worded[key]
         return texts
 
     @api.model
@@ -75,20 +79,35 @@ class ArEscalationEvent(models.Model):
         return json.dumps(phrases_to_json(phrases)) if phrases else None
 
     @api.model
-    def _ar_reason_vals(self, vals, as_json_text=False):
+    def _ar_reason_vals(self, vals):
         """``vals`` with its ``reason`` (phrases, text or stored codes) as ``reason_data``."""
         if "reason" not in vals:
             return vals
         vals = dict(vals)
-        reason = vals.pop("reason")
-        if as_json_text:
-            vals["reason_data"] = self._ar_reason_json(reason)
-        else:
-            vals["reason_data"] = phrases_to_json(as_phrases(reason)) or False
+        vals["reason_data"] = phrases_to_json(as_phrases(vals.pop("reason"))) or False
         return vals
 
     def _ar_log(self, vals_list, post=True):
-        return super()._ar_log([self._ar_reason_vals(vals, as_json_text=True) for vals in vals_list], post)
+        stored = {}  # equal reasons (a text, a decision's phrases) are serialised once
+        return super()._ar_log([self._ar_stored_reason(vals, stored) for vals in vals_list], post)
+
+    @api.model
+    def _ar_stored_reason(self, vals, stored):
+        """``vals`` as :meth:`_ar_log`'s insert takes them: the ``reason`` as ``reason_data`` JSON text."""
+        if "reason" not in vals:
+            return vals
+        vals = dict(vals)
+        reason = vals.pop("reason")
+        reusable = isinstance(reason, str) or (
+            isinstance(reason, tuple) and all(isinstance(item, Phrase) for item in reason)
+        )
+        if not reusable:
+            vals["reason_data"] = self._ar_reason_json(reason)
+        else:
+            if reason not in stored:
+                stored[reason] = self._ar_reason_json(reason)
+            vals["reason_data"] = stored[reason]
+        return vals
 
     @api.model_create_multi
     def create(self, vals_list):
