@@ -31,6 +31,30 @@ def _given(value):
     return "{…}" if isinstance(value, dict) else "[…]"
 
 
+# pydantic's error codes that read alike -> the ``PolicyWords._say_*`` that words them
+SAYINGS = {
+    "greater_than": "low_bound",
+    "greater_than_equal": "low_bound",
+    "less_than": "high_bound",
+    "less_than_equal": "high_bound",
+    "int_type": "whole_number",
+    "int_parsing": "whole_number",
+    "int_from_float": "whole_number",
+    "float_type": "number",
+    "float_parsing": "number",
+    "finite_number": "number",
+    "bool_type": "boolean",
+    "bool_parsing": "boolean",
+    "string_type": "text",
+    "string_too_short": "text",
+    "tuple_type": "list",
+    "list_type": "list",
+    "model_type": "mapping",
+    "model_attributes_type": "mapping",
+    "dict_type": "mapping",
+}
+
+
 class PolicyWords:
     """The words of a :class:`PolicyError`'s problems, in ``env``'s language."""
 
@@ -105,106 +129,130 @@ class PolicyWords:
 
     # what ---------------------------------------------------------------
     def what(self, problem):
-        """The fault itself, as a sentence."""
-        _ = self._
-        code = problem["code"]
+        """The fault itself, as a sentence (one ``_say_*`` method per kind of fault)."""
+        say = getattr(self, f"_say_{SAYINGS.get(problem['code'], problem['code'])}", self._say_other)
+        return say(problem, self.field_label(problem) or self._("The value"), _given(problem["input"]))
+
+    def _kind_label(self, problem):
+        return (self.kinds.get(problem["kind"]) or problem["kind"] or "").lower()
+
+    def _say_range_inverted(self, problem, field, given):
         params = problem["params"]
-        field = self.field_label(problem) or _("The value")
-        given = _given(problem["input"])
-        kind_label = (self.kinds.get(problem["kind"]) or problem["kind"] or "").lower()
-        if code == "range_inverted":
-            return _(
-                "The range of %(what)s starts at %(min)s but ends at %(max)s.",
-                what=kind_label,
-                min=_number(params["min"]),
-                max=_number(params["max"]),
-            )
-        if code == "range_empty":
-            return _("The range of %s needs a start (From), an end (To) or both.", kind_label)
-        if code == "amount_negative":
-            return _("An amount cannot be negative (%s).", _number(params["value"]))
-        if code == "sla_zero":
-            return _("The SLA must be more than 0 hours, unless it is the same business day.")
-        if code == "cadence_zero":
-            return _(
-                "With %s messages at most, the days between them must be at least 1.", params["cadence_max"]
-            )
-        if code == "sequence_shared":
-            return _(
-                "Stages “%(first)s” and “%(second)s” share level %(level)s: each stage needs its own level.",
-                first=params["first"],
-                second=params["second"],
-                level=params["sequence"],
-            )
-        if code == "not_a_mapping":
-            return _("The policy must be a mapping with a list of stages.")
-        if code == "missing":
-            return _("%s is missing.", field)
-        if code == "extra_forbidden":
-            return _("%s is not a setting the ladder knows: remove it or check its spelling.", field)
-        if code in ("greater_than_equal", "greater_than"):
-            bound = _number(params.get("ge", params.get("gt")))
-            if code == "greater_than":
-                return _(
-                    "%(field)s must be more than %(bound)s; it is %(given)s.",
-                    field=field,
-                    bound=bound,
-                    given=given,
-                )
-            return _(
-                "%(field)s must be at least %(bound)s; it is %(given)s.",
+        return self._(
+            "The range of %(what)s starts at %(min)s but ends at %(max)s.",
+            what=self._kind_label(problem),
+            min=_number(params["min"]),
+            max=_number(params["max"]),
+        )
+
+    def _say_range_empty(self, problem, field, given):
+        return self._("The range of %s needs a start (From), an end (To) or both.", self._kind_label(problem))
+
+    def _say_amount_negative(self, problem, field, given):
+        return self._("An amount cannot be negative (%s).", _number(problem["params"]["value"]))
+
+    def _say_sla_zero(self, problem, field, given):
+        return self._("The SLA must be more than 0 hours, unless it is the same business day.")
+
+    def _say_cadence_zero(self, problem, field, given):
+        return self._(
+            "With %s messages at most, the days between them must be at least 1.",
+            problem["params"]["cadence_max"],
+        )
+
+    def _say_sequence_shared(self, problem, field, given):
+        params = problem["params"]
+        return self._(
+            "Stages “%(first)s” and “%(second)s” share level %(level)s: each stage needs its own level.",
+            first=params["first"],
+            second=params["second"],
+            level=params["sequence"],
+        )
+
+    def _say_not_a_mapping(self, problem, field, given):
+        return self._("The policy must be a mapping with a list of stages.")
+
+    def _say_missing(self, problem, field, given):
+        return self._("%s is missing.", field)
+
+    def _say_extra_forbidden(self, problem, field, given):
+        return self._("%s is not a setting the ladder knows: remove it or check its spelling.", field)
+
+    def _say_low_bound(self, problem, field, given):
+        params = problem["params"]
+        bound = _number(params.get("ge", params.get("gt")))
+        if problem["code"] == "greater_than":
+            return self._(
+                "%(field)s must be more than %(bound)s; it is %(given)s.",
                 field=field,
                 bound=bound,
                 given=given,
             )
-        if code in ("less_than_equal", "less_than"):
-            bound = _number(params.get("le", params.get("lt")))
-            if code == "less_than":
-                return _(
-                    "%(field)s must be less than %(bound)s; it is %(given)s.",
-                    field=field,
-                    bound=bound,
-                    given=given,
-                )
-            return _(
-                "%(field)s must be at most %(bound)s; it is %(given)s.", field=field, bound=bound, given=given
-            )
-        if code == "literal_error":
-            return _(
-                "%(field)s cannot be %(given)s; it is one of: %(expected)s.",
+        return self._(
+            "%(field)s must be at least %(bound)s; it is %(given)s.", field=field, bound=bound, given=given
+        )
+
+    def _say_high_bound(self, problem, field, given):
+        params = problem["params"]
+        bound = _number(params.get("le", params.get("lt")))
+        if problem["code"] == "less_than":
+            return self._(
+                "%(field)s must be less than %(bound)s; it is %(given)s.",
                 field=field,
+                bound=bound,
                 given=given,
-                expected=params.get("expected", ""),
             )
-        if code == "union_tag_invalid":
-            return _(
-                "%(given)s is not a kind of rule; the kinds are: %(kinds)s.",
-                given=_given(params.get("tag")),
-                kinds=", ".join(sorted(self.kinds)),
-            )
-        if code == "union_tag_not_found":
-            return _("The rule has no kind; the kinds are: %s.", ", ".join(sorted(self.kinds)))
-        if code in ("int_type", "int_parsing", "int_from_float"):
-            return _("%(field)s must be a whole number; it is %(given)s.", field=field, given=given)
-        if code in ("float_type", "float_parsing", "finite_number"):
-            return _("%(field)s must be a number; it is %(given)s.", field=field, given=given)
-        if code in ("bool_type", "bool_parsing"):
-            return _("%(field)s must be true or false; it is %(given)s.", field=field, given=given)
-        if code in ("string_type", "string_too_short"):
-            return _("%s must be a text that is not empty.", field)
-        if code == "too_short":
-            if problem["field"] == "stages":
-                return _("The policy needs at least one stage.")
-            return _("%s needs at least one value.", field)
-        if code in ("tuple_type", "list_type"):
-            return _("%s must be a list.", field)
-        if code in ("model_type", "model_attributes_type", "dict_type"):
-            if problem["stage"] is not None and problem["rule"] is None and not problem["field"]:
-                return _("Each stage must be a mapping of its settings.")
-            if problem["rule"] is not None and not problem["field"]:
-                return _("Each rule must be a mapping of its settings.")
-            return _("%s must be a mapping of named values.", field)
-        return _("%(field)s is not valid: %(given)s.", field=field, given=given)
+        return self._(
+            "%(field)s must be at most %(bound)s; it is %(given)s.", field=field, bound=bound, given=given
+        )
+
+    def _say_literal_error(self, problem, field, given):
+        return self._(
+            "%(field)s cannot be %(given)s; it is one of: %(expected)s.",
+            field=field,
+            given=given,
+            expected=problem["params"].get("expected", ""),
+        )
+
+    def _say_union_tag_invalid(self, problem, field, given):
+        return self._(
+            "%(given)s is not a kind of rule; the kinds are: %(kinds)s.",
+            given=_given(problem["params"].get("tag")),
+            kinds=", ".join(sorted(self.kinds)),
+        )
+
+    def _say_union_tag_not_found(self, problem, field, given):
+        return self._("The rule has no kind; the kinds are: %s.", ", ".join(sorted(self.kinds)))
+
+    def _say_whole_number(self, problem, field, given):
+        return self._("%(field)s must be a whole number; it is %(given)s.", field=field, given=given)
+
+    def _say_number(self, problem, field, given):
+        return self._("%(field)s must be a number; it is %(given)s.", field=field, given=given)
+
+    def _say_boolean(self, problem, field, given):
+        return self._("%(field)s must be true or false; it is %(given)s.", field=field, given=given)
+
+    def _say_text(self, problem, field, given):
+        return self._("%s must be a text that is not empty.", field)
+
+    def _say_too_short(self, problem, field, given):
+        if problem["field"] == "stages":
+            return self._("The policy needs at least one stage.")
+        return self._("%s needs at least one value.", field)
+
+    def _say_list(self, problem, field, given):
+        return self._("%s must be a list.", field)
+
+    def _say_mapping(self, problem, field, given):
+        if problem["stage"] is not None and problem["rule"] is None and not problem["field"]:
+            return self._("Each stage must be a mapping of its settings.")
+        if problem["rule"] is not None and not problem["field"]:
+            return self._("Each rule must be a mapping of its settings.")
+        return self._("%s must be a mapping of named values.", field)
+
+    def _say_other(self, problem, field, given):
+        return self._("%(field)s is not valid: %(given)s.", field=field, given=given)
 
     def problem_text(self, problem):
         where = self.location(problem)
