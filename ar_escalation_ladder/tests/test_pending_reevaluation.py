@@ -23,9 +23,6 @@ class PendingCommon(ArEscalationCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # as the scheduled action runs: with tracking
-        cls.env = cls.env(context={k: v for k, v in cls.env.context.items() if k != "tracking_disable"})
-        cls.runner = cls.env["ar.escalation.runner"]
         cls.cron = cls.env.ref("ar_escalation_ladder.ir_cron_ar_escalation")
 
     def _cron(self):
