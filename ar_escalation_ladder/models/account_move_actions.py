@@ -90,28 +90,6 @@ class AccountMove(models.Model):
         failed = any(move.ar_error for move in self.sudo())
         return everyday._ar_notify(self.env._("Escalate now"), lines, "warning" if failed else "info")
 
-    def _ar_whole_customers(self):
-        """The invoices with their customers' other open invoices (same companies).
-
-        A customer is evaluated whole whatever changed one of its invoices: its
-        one message goes at its highest stage and lists everything open, never
-        a message about one invoice alone.
-        """
-        if not self:
-            return self
-        return (
-            self
-            | self.search(
-                [
-                    ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                    ("company_id", "in", self.company_id.ids),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                ]
-            )._ar_escalation_scope()
-        )
-
     def _ar_check_escalate_now(self):
         """Refuse "Escalate now" to a user whose role does not cover the selection."""
         if self.env.su or self.env.user.has_group("ar_escalation_ladder.group_ar_manager"):
