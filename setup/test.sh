@@ -152,6 +152,7 @@ SKIPPED_SUITES=()
 CORE_ACCOUNT_TAGS=/account/tests/test_account_move_out_invoice.py,/account/tests/test_account_payment_register.py,/account/tests/test_account_move_reconcile.py,/account/tests/test_account_move_send.py
 CORE_MAIL_TAGS=/test_mail/tests/test_mail_activity.py
 ECO_ADDON=ar_escalation_ecosystem
+KIND_ADDON=ar_escalation_rule_category
 
 suite_wanted() { [[ $SUITES == *",$1,"* ]]; }
 
@@ -268,7 +269,7 @@ suite_ecosystem() {
     [ "${AR_REQUIRE_ECOSYSTEM:-0}" = 1 ] && suite_broken ecosystem "the OCA addons are required (AR_REQUIRE_ECOSYSTEM=1)"
     return
   fi
-  echo "Database $db (new), OCA addons in $oca, tags /$ECO_ADDON, log $log"
+  echo "Database $db (new), OCA addons in $oca, tags /$ECO_ADDON,/$KIND_ADDON, log $log"
   suite_prepare ecosystem "$db" "$log" || return
   t0=$SECONDS
   path=$(odoo_addons_path "$oca" "$AR_ROOT/tests/odoo_addons")
@@ -279,7 +280,10 @@ suite_ecosystem() {
   odoo_run "$log" "$path" "$db" -i "$(IFS=,; echo "${AR_ADDONS[*]},${AR_OCA_ADDONS[*]}")"
   rc=$?
   if [ "$rc" -eq 0 ] && db_modules_installed "$db" "${AR_ADDONS[@]}" "${AR_OCA_ADDONS[@]}"; then
-    odoo_run "$log" "$path" "$db" -i "$ECO_ADDON" --test-enable --test-tags="/$ECO_ADDON"
+    # beside them, the test addon that adds a rule kind through the ladder's
+    # extension points (README, Adding a rule kind)
+    odoo_run "$log" "$path" "$db" -i "$ECO_ADDON,$KIND_ADDON" --test-enable \
+      --test-tags="/$ECO_ADDON,/$KIND_ADDON"
     rc=$?
   else
     echo "The addons and the OCA modules did not install on $db: the ecosystem tests did not run"
