@@ -7,8 +7,6 @@
 the bulk actions say how many invoices they changed and which they left alone.
 """
 
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.tools import format_date
 
@@ -74,12 +72,8 @@ class ArEscalationEveryday(models.AbstractModel):
     def _ar_decisions(self, moves, today):
         """The engine's decision for each invoice as it stands now (nothing written): ``{id: decision}``."""
         Facts = self.env["ar.escalation.facts"]
-        rows = Facts._ar_read_rows(moves) if moves else {}
-        by_company = defaultdict(dict)
-        for move_id, row in rows.items():
-            by_company[row["company_id"]][move_id] = row
         decisions = {}
-        for company_id, company_rows in by_company.items():
+        for company_id, company_rows in (Facts._ar_rows_by_company(moves) if moves else {}).items():
             company = self.env["res.company"].browse(company_id)
             policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
             facts, __ = Facts._ar_collect(
@@ -91,11 +85,9 @@ class ArEscalationEveryday(models.AbstractModel):
     @api.model
     def _ar_escalate_now_lines(self, moves, before):
         """One sentence per invoice: what *Escalate now* did to it, or why nothing changed."""
-        _ = self.env._
         moves.invalidate_recordset()
         today = fields.Date.context_today(self)
         staying = moves.filtered(lambda m: m.ar_stage_id and not m.ar_closed_date)
-        decisions = self._ar_decisions(staying, today)
         # why an invoice off the ladder stays off, for all of them at once
         # (the facts unit explains a batch with a fixed number of queries)
         unexplained = moves.filtered(
@@ -103,64 +95,64 @@ class ArEscalationEveryday(models.AbstractModel):
                 not m.ar_stage_id and not m.ar_reason and m.move_type == "out_invoice" and m.state == "posted"
             )
         )
-        explained = self.env["ar.escalation.facts"]._ar_explain(unexplained) if unexplained else {}
-        lines = []
-        for move in moves:
-            old_stage, old_contact, old_closed, __ = before.get(move.id, (move.browse(), False, False, False))
-            contacted = move.ar_last_contact_date and move.ar_last_contact_date != old_contact
-            sent = _("; the customer was sent a reminder now") if contacted else ""
-            if move.ar_error:
-                lines.append(
-                    _("%(invoice)s: escalation failed: %(error)s", invoice=move.name, error=move.ar_error)
-                )
-            elif move.ar_closed_date and not old_closed:
-                lines.append(_("%s is paid: its escalation is closed.", move.name))
-            elif move.ar_closed_date:
-                lines.append(_("%s is closed: the ladder leaves it alone until it is reopened.", move.name))
-            elif not move.ar_stage_id:
-                reason = move.ar_reason or ""
-                if move.move_type != "out_invoice" or move.state != "posted":
-                    reason = _("only posted customer invoices are escalated")
-                elif not reason:
-                    reason = reason_text(self.env, move.company_id, as_phrases(explained.get(move.id)))
-                lines.append(
-                    _("%(invoice)s is not on the ladder: %(reason)s", invoice=move.name, reason=reason)
-                )
-            elif move.ar_stage_id != old_stage:
-                template = (
-                    _("%(invoice)s moves from %(old)s to %(new)s: %(reason)s%(sent)s")
-                    if old_stage
-                    else _("%(invoice)s enters %(new)s: %(reason)s%(sent)s")
-                )
-                lines.append(
-                    template
-                    % {
-                        "invoice": move.name,
-                        "old": old_stage.name,
-                        "new": move.ar_stage_id.name,
-                        "reason": move.ar_reason or "",
-                        "sent": sent,
-                    }
-                )
-            elif contacted:
-                lines.append(
-                    _(
-                        "%(invoice)s stays at %(stage)s: the customer was sent a reminder now",
-                        invoice=move.name,
-                        stage=move.ar_stage_id.name,
-                    )
-                )
-            else:
-                why = self._ar_why_nothing_sent(move, decisions.get(move.id), today)
-                lines.append(
-                    _(
-                        "%(invoice)s stays at %(stage)s: %(why)s",
-                        invoice=move.name,
-                        stage=move.ar_stage_id.name,
-                        why=why,
-                    )
-                )
-        return lines
+        known = {
+            "today": today,
+            "decisions": self._ar_decisions(staying, today),
+            "explained": self.env["ar.escalation.facts"]._ar_explain(unexplained) if unexplained else {},
+        }
+        return [
+            self._ar_escalate_now_line(move, before.get(move.id, (move.browse(), False, False, False)), known)
+            for move in moves
+        ]
+
+    @api.model
+    def _ar_escalate_now_line(self, move, before, known):
+        """What *Escalate now* did to ``move`` (``before``: its stage, last contact and closing)."""
+        _ = self.env._
+        old_stage, old_contact, old_closed, __ = before
+        contacted = move.ar_last_contact_date and move.ar_last_contact_date != old_contact
+        if move.ar_error:
+            return _("%(invoice)s: escalation failed: %(error)s", invoice=move.name, error=move.ar_error)
+        if move.ar_closed_date and not old_closed:
+            return _("%s is paid: its escalation is closed.", move.name)
+        if move.ar_closed_date:
+            return _("%s is closed: the ladder leaves it alone until it is reopened.", move.name)
+        if not move.ar_stage_id:
+            return _(
+                "%(invoice)s is not on the ladder: %(reason)s",
+                invoice=move.name,
+                reason=self._ar_off_ladder_reason(move, known["explained"]),
+            )
+        if move.ar_stage_id != old_stage:
+            template = (
+                _("%(invoice)s moves from %(old)s to %(new)s: %(reason)s%(sent)s")
+                if old_stage
+                else _("%(invoice)s enters %(new)s: %(reason)s%(sent)s")
+            )
+            return template % {
+                "invoice": move.name,
+                "old": old_stage.name,
+                "new": move.ar_stage_id.name,
+                "reason": move.ar_reason or "",
+                "sent": _("; the customer was sent a reminder now") if contacted else "",
+            }
+        if contacted:
+            return _(
+                "%(invoice)s stays at %(stage)s: the customer was sent a reminder now",
+                invoice=move.name,
+                stage=move.ar_stage_id.name,
+            )
+        why = self._ar_why_nothing_sent(move, known["decisions"].get(move.id), known["today"])
+        return _(
+            "%(invoice)s stays at %(stage)s: %(why)s", invoice=move.name, stage=move.ar_stage_id.name, why=why
+        )
+
+    @api.model
+    def _ar_off_ladder_reason(self, move, explained):
+        """Why an invoice is not on the ladder, in words."""
+        if move.move_type != "out_invoice" or move.state != "posted":
+            return self.env._("only posted customer invoices are escalated")
+        return move.ar_reason or reason_text(self.env, move.company_id, as_phrases(explained.get(move.id)))
 
     @api.model
     def _ar_why_nothing_sent(self, move, decision, today):

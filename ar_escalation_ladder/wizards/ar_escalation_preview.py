@@ -65,7 +65,6 @@ class ArEscalationPreview(models.TransientModel):
         (the activation wizard's choice), else the company's.
         """
         today = fields.Date.context_today(self)
-        runner = self.env["ar.escalation.runner"]
         moves = self.env["account.move"].search(
             [
                 ("move_type", "=", "out_invoice"),
@@ -78,43 +77,60 @@ class ArEscalationPreview(models.TransientModel):
         )
         if not moves:
             return []
-        policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
-        Facts = self.env["ar.escalation.facts"]
-        Delivery = self.env["ar.escalation.delivery"]
-        rows = Facts._ar_read_rows(moves)
-        facts, __ = Facts._ar_collect(moves, company, policy, today, rows)
-        words = reason_words(self.env, company)
-        decisions = [decide(policy, fact, today) for fact in facts]
-        decisions = runner._ar_go_live_decisions(
-            company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
-        )
+        facts, decisions, stages = self._ar_preview_decisions(company, moves, cap_stage, today)
         by_id = {move.id: move for move in moves}
         facts_of = {fact.invoice_id: fact for fact in facts}
+        words = reason_words(self.env, company)
         result = []
         for decision in decisions:
             if decision.stage is None:
                 continue
             move = by_id[decision.invoice_id]
-            stage = stages[decision.stage]
-            recipients = ""
-            if decision.send_external:
-                recipients = ", ".join(
-                    Delivery._ar_recipients(stage.contact, move, move.commercial_partner_id).mapped("email")
+            result.append(
+                (
+                    self._ar_preview_vals(
+                        decision, facts_of[move.id], move, stages[decision.stage], words, today
+                    ),
+                    move.commercial_partner_id.id,
+                    decision.stage,
                 )
-            vals = {
-                "move_id": move.id,
-                "current_stage_id": move.ar_stage_id.id if not move.ar_closed_date else False,
-                "new_stage_id": stage.id,
-                "action": decision.action,
-                "reason": render(decision.reasons, words),
-                "send": decision.send_external,
-                "channel": stage.channel if decision.send_external else "",
-                "recipients": recipients,
-                "hold": decision.hold,
-                "hold_text": self._ar_hold_text(decision, facts_of[decision.invoice_id], stage, move, today),
-            }
-            result.append((vals, move.commercial_partner_id.id, decision.stage))
+            )
         return result
+
+    @api.model
+    def _ar_preview_decisions(self, company, moves, cap_stage, today):
+        """The facts and the engine's decisions for ``moves``, go-live cap applied (nothing written)."""
+        policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
+        Facts = self.env["ar.escalation.facts"]
+        facts, __ = Facts._ar_collect(moves, company, policy, today, Facts._ar_read_rows(moves))
+        decisions = [decide(policy, fact, today) for fact in facts]
+        decisions = self.env["ar.escalation.runner"]._ar_go_live_decisions(
+            company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
+        )
+        return facts, decisions, stages
+
+    @api.model
+    def _ar_preview_vals(self, decision, fact, move, stage, words, today):
+        """A preview line: the invoice's stage now and after the run, why, and who would be written to."""
+        recipients = ""
+        if decision.send_external:
+            recipients = ", ".join(
+                self.env["ar.escalation.delivery"]
+                ._ar_recipients(stage.contact, move, move.commercial_partner_id)
+                .mapped("email")
+            )
+        return {
+            "move_id": move.id,
+            "current_stage_id": move.ar_stage_id.id if not move.ar_closed_date else False,
+            "new_stage_id": stage.id,
+            "action": decision.action,
+            "reason": render(decision.reasons, words),
+            "send": decision.send_external,
+            "channel": stage.channel if decision.send_external else "",
+            "recipients": recipients,
+            "hold": decision.hold,
+            "hold_text": self._ar_hold_text(decision, fact, stage, move, today),
+        }
 
     @api.model
     def _ar_hold_text(self, decision, fact, stage, move, today):
