@@ -18,6 +18,11 @@ from ..models.ar_escalation_stage import validate_ladder
 PRESENTATION = ("tone", "color", "rollup", "rollup_role", "contact", "notice_days", "description")
 
 
+def _where(stage_policy, **values):
+    """The values of a refusal that names the stage at fault (its name and level)."""
+    return {"stage": stage_policy.name, "level": stage_policy.sequence, **values}
+
+
 class ArEscalationPolicyWizard(models.TransientModel):
     _name = "ar.escalation.policy.wizard"
     _description = "Export or import the escalation ladder"
@@ -140,12 +145,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
             if key not in PRESENTATION:
                 continue
             field = Stage._fields[key]
-            where = {
-                "stage": stage_policy.name,
-                "level": stage_policy.sequence,
-                "field": field._description_string(self.env),
-                "key": key,
-            }
+            where = _where(stage_policy, field=field._description_string(self.env), key=key)
             if field.type == "selection" and value not in (False, None):
                 allowed = dict(field._description_selection(self.env))
                 if value not in allowed:
@@ -182,9 +182,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
                 self.env._(
                     "The policy was not imported: stage “%(stage)s” (level %(level)s) names the email "
                     "template “%(template)s”, which this database does not have.",
-                    stage=stage_policy.name,
-                    level=stage_policy.sequence,
-                    template=template_ref,
+                    **_where(stage_policy, template=template_ref),
                 )
             )
         return template
@@ -203,19 +201,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
             raise UserError(
                 self.env._("The policy was not imported:\n%s", policy_error_text(self.env, exc))
             ) from None
-        Stage = self.env["ar.escalation.stage"].with_context(active_test=False)
-        existing = {stage.sequence: stage for stage in Stage.search([])}
-        kept = Stage
-        for raw, stage_policy, case_stage in zip(data["stages"], policy.stages, case.stages, strict=True):
-            vals = self._ar_stage_vals(raw, stage_policy, case_stage)
-            stage = existing.get(stage_policy.sequence)
-            if stage:
-                stage.write(vals)
-            else:
-                stage = Stage.create(vals)
-            kept |= stage
-        archived = Stage.search([]) - kept
-        archived.write({"active": False})
+        kept, archived = self._ar_apply_stages(data["stages"], policy, case)
         self.env.company.ar_promise_grace_days = policy.promise_grace_days
         # the import says what it did, rather than closing silently
         lines = [
@@ -232,6 +218,24 @@ class ArEscalationPolicyWizard(models.TransientModel):
             self.env._("Policy imported"), lines, in_dialog=True
         )
 
+    def _ar_apply_stages(self, raw_stages, policy, case):
+        """Write the file's stages over those of the same level, create the others and archive
+        the stages the file does not name; returns (the file's stages, the archived ones)."""
+        Stage = self.env["ar.escalation.stage"].with_context(active_test=False)
+        existing = {stage.sequence: stage for stage in Stage.search([])}
+        kept = Stage
+        for raw, stage_policy, case_stage in zip(raw_stages, policy.stages, case.stages, strict=True):
+            vals = self._ar_stage_vals(raw, stage_policy, case_stage)
+            stage = existing.get(stage_policy.sequence)
+            if stage:
+                stage.write(vals)
+            else:
+                stage = Stage.create(vals)
+            kept |= stage
+        archived = Stage.search([]) - kept
+        archived.write({"active": False})
+        return kept, archived
+
     def _ar_stage_vals(self, raw, stage_policy, case_stage):
         """A stage's values from its validated policy, case settings and presentation of the file."""
         presentation = raw.get("presentation") or {}
@@ -240,8 +244,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
                 self.env._(
                     "The policy was not imported: stage “%(stage)s” (level %(level)s): its "
                     "“presentation” must be a mapping of named values.",
-                    stage=stage_policy.name,
-                    level=stage_policy.sequence,
+                    **_where(stage_policy),
                 )
             )
         presentation = dict(presentation)
