@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The owner's activity on a case: its note with the account context, scheduled in batch."""
 
+import functools
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -9,7 +10,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import safe_eval
 
-from .ar_escalation_format import format_reader_datetime
+from .ar_escalation_format import days_overdue_text, format_reader_datetime
 
 
 class ArEscalationCase(models.Model):
@@ -70,15 +71,6 @@ class ArEscalationCase(models.Model):
         def money_in(currency):
             return lambda amount: format_amount(amount or 0.0, currency)
 
-        def due_text(days):
-            if days > 1:
-                return _("%s days overdue", days)
-            if days == 1:
-                return _("1 day overdue")
-            if days == 0:
-                return _("due today")
-            return _("due in %s days", -days) if days < -1 else _("due tomorrow")
-
         def day(value):
             return value.strftime(date_format) if value else ""
 
@@ -94,7 +86,7 @@ class ArEscalationCase(models.Model):
                 "90+": _("over 90 days"),
             },
             "money_in": money_in,
-            "due_text": due_text,
+            "due_text": functools.partial(days_overdue_text, env),
             "day": day,
         }
 

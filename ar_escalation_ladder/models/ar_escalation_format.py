@@ -16,6 +16,20 @@ from odoo.tools.misc import get_lang
 from ..engine import Words, render
 
 
+def days_overdue_text(env, days):
+    """An invoice's days overdue in words ("3 days overdue", "due today", "due in 2 days")."""
+    _ = env._
+    if days > 1:
+        return _("%s days overdue", days)
+    if days == 1:
+        return _("1 day overdue")
+    if days == 0:
+        return _("due today")
+    if days == -1:
+        return _("due tomorrow")
+    return _("due in %s days", -days)
+
+
 def format_reader_datetime(env, value, user=None, date_format=None):
     """``value`` (a naive UTC datetime) as "03/05/2026 17:00 (Europe/Brussels)" for ``user``.
 
@@ -73,20 +87,8 @@ class ReasonWords(Words):
     # one method per phrase code (REASON_CODES) ---------------------------------
     def days_overdue(self, days):
         if days not in self._days:
-            self._days[days] = self._days_text(days)
+            self._days[days] = days_overdue_text(self.env, days)
         return self._days[days]
-
-    def _days_text(self, days):
-        _ = self.env._
-        if days > 1:
-            return _("%s days overdue", days)
-        if days == 1:
-            return _("1 day overdue")
-        if days == 0:
-            return _("due today")
-        if days == -1:
-            return _("due tomorrow")
-        return _("due in %s days", -days)
 
     def open_on_invoice(self, amount):
         return self.env._("%s open on the invoice", self.amount(amount))
