@@ -31,12 +31,15 @@ def _given(value):
     return "{…}" if isinstance(value, dict) else "[…]"
 
 
+# pydantic's bound errors -> the key of their bound in the error's values
+BOUNDS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}
+
 # pydantic's error codes that read alike -> the ``PolicyWords._say_*`` that words them
 SAYINGS = {
-    "greater_than": "low_bound",
-    "greater_than_equal": "low_bound",
-    "less_than": "high_bound",
-    "less_than_equal": "high_bound",
+    "greater_than": "bound",
+    "greater_than_equal": "bound",
+    "less_than": "bound",
+    "less_than_equal": "bound",
     "int_type": "whole_number",
     "int_parsing": "whole_number",
     "int_from_float": "whole_number",
@@ -178,33 +181,17 @@ class PolicyWords:
     def _say_extra_forbidden(self, problem, field, given):
         return self._("%s is not a setting the ladder knows: remove it or check its spelling.", field)
 
-    def _say_low_bound(self, problem, field, given):
-        params = problem["params"]
-        bound = _number(params.get("ge", params.get("gt")))
-        if problem["code"] == "greater_than":
-            return self._(
-                "%(field)s must be more than %(bound)s; it is %(given)s.",
-                field=field,
-                bound=bound,
-                given=given,
-            )
-        return self._(
-            "%(field)s must be at least %(bound)s; it is %(given)s.", field=field, bound=bound, given=given
-        )
-
-    def _say_high_bound(self, problem, field, given):
-        params = problem["params"]
-        bound = _number(params.get("le", params.get("lt")))
-        if problem["code"] == "less_than":
-            return self._(
-                "%(field)s must be less than %(bound)s; it is %(given)s.",
-                field=field,
-                bound=bound,
-                given=given,
-            )
-        return self._(
-            "%(field)s must be at most %(bound)s; it is %(given)s.", field=field, bound=bound, given=given
-        )
+    def _say_bound(self, problem, field, given):
+        _ = self._
+        code = problem["code"]
+        values = {"field": field, "bound": _number(problem["params"].get(BOUNDS[code])), "given": given}
+        if code == "greater_than":
+            return _("%(field)s must be more than %(bound)s; it is %(given)s.", **values)
+        if code == "greater_than_equal":
+            return _("%(field)s must be at least %(bound)s; it is %(given)s.", **values)
+        if code == "less_than":
+            return _("%(field)s must be less than %(bound)s; it is %(given)s.", **values)
+        return _("%(field)s must be at most %(bound)s; it is %(given)s.", **values)
 
     def _say_literal_error(self, problem, field, given):
         return self._(
