@@ -175,11 +175,14 @@ class AmountResidualRule(RangeRule):
         return self
 
 
+def _open_amount(rule, amount, code):
+    """The phrase ``code`` for an open ``amount`` within the rule's range (nothing open: no match)."""
+    return Phrase.of(code, amount=amount) if amount > 0 and rule.contains(amount) else None
+
+
 @RULE_KINDS.register(AmountResidualRule, reads=("residual",))
 def _amount_residual(rule, facts, today):
-    if facts.residual > 0 and rule.contains(facts.residual):
-        return Phrase.of("open_on_invoice", amount=facts.residual)
-    return None
+    return _open_amount(rule, facts.residual, "open_on_invoice")
 
 
 class CustomerOverdueRule(AmountResidualRule):
@@ -190,9 +193,7 @@ class CustomerOverdueRule(AmountResidualRule):
 
 @RULE_KINDS.register(CustomerOverdueRule, reads=("customer_overdue",))
 def _customer_overdue(rule, facts, today):
-    if facts.customer_overdue > 0 and rule.contains(facts.customer_overdue):
-        return Phrase.of("overdue_for_customer", amount=facts.customer_overdue)
-    return None
+    return _open_amount(rule, facts.customer_overdue, "overdue_for_customer")
 
 
 class OverCreditLimitRule(RuleSchema):

@@ -175,15 +175,7 @@ class ArEscalationStage(models.Model):
         for stage in self:
             stage.case_count = counts.get(stage.id, 0)
 
-    @api.constrains(
-        "rule_ids",
-        "owner_role",
-        "sla_hours",
-        "sla_same_business_day",
-        "channel",
-        "cadence_days",
-        "cadence_max",
-    )
+    @api.constrains("rule_ids", *CASE_KEYS, "channel", "cadence_days", "cadence_max")
     def _check_policy(self):
         for stage in self:
             try:
