@@ -35,16 +35,9 @@ def text_as_html(text):
 
 class ArEscalationDispute(models.Model):
     _name = "ar.escalation.dispute"
-    _inherit = ["ar.escalation.owned"]
+    _inherit = ["ar.escalation.invoice.owned"]
     _description = "Invoice dispute"
-    _order = "id desc"
-    _check_company_auto = True
 
-    move_id = fields.Many2one(
-        "account.move", "Invoice", required=True, index=True, ondelete="cascade", check_company=True
-    )
-    partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True)
-    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     code = fields.Selection(DISPUTE_CODES, required=True, index=True)
     note = fields.Text(required=True)
     state = fields.Selection(

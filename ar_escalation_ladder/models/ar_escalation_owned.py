@@ -1,6 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, models
+from odoo import api, fields, models
 
 from .ar_escalation_access import check_ladder_fields
 
@@ -26,3 +26,20 @@ class ArEscalationOwned(models.AbstractModel):
     def write(self, vals):
         check_ladder_fields(self, vals)
         return super().write(vals)
+
+
+class ArEscalationInvoiceOwned(models.AbstractModel):
+    """A record the ladder owns about one customer invoice (a promise to pay it, a dispute of
+    it): the invoice, its customer and its company, the newest first."""
+
+    _name = "ar.escalation.invoice.owned"
+    _inherit = ["ar.escalation.owned"]
+    _description = "Invoice record owned by the escalation ladder"
+    _order = "id desc"
+    _check_company_auto = True
+
+    move_id = fields.Many2one(
+        "account.move", "Invoice", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True)
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)

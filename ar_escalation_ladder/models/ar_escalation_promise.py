@@ -26,16 +26,9 @@ _logger = logging.getLogger(__name__)
 
 class ArEscalationPromise(models.Model):
     _name = "ar.escalation.promise"
-    _inherit = ["ar.escalation.owned"]
+    _inherit = ["ar.escalation.invoice.owned"]
     _description = "Promise to pay"
-    _order = "id desc"
-    _check_company_auto = True
 
-    move_id = fields.Many2one(
-        "account.move", "Invoice", required=True, index=True, ondelete="cascade", check_company=True
-    )
-    partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True)
-    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="move_id.currency_id")
     contact_id = fields.Many2one("res.partner", "Promised by", check_company=True)
     confidence = fields.Selection(
