@@ -21,6 +21,17 @@ from ..engine.vocabulary import Phrase, as_phrases, phrases_from_json, phrases_t
 from .ar_escalation_format import reason_words
 
 
+def word_reasons(records, data_field, text_field):
+    """Set each record's ``text_field`` to its reason codes (``data_field``) in words, in the
+    reader's language and its company's currency (the words read once per company)."""
+    words = {}
+    for record in records:
+        company = record.company_id
+        if company not in words:
+            words[company] = reason_words(records.env, company)
+        record[text_field] = render(phrases_from_json(record[data_field]), words[company]) or False
+
+
 class ArEscalationEvent(models.Model):
     _inherit = "ar.escalation.event"
 
@@ -33,12 +44,7 @@ class ArEscalationEvent(models.Model):
     @api.depends("reason_data", "company_id")
     @api.depends_context("lang")
     def _compute_reason(self):
-        words = {}
-        for event in self:
-            company = event.company_id
-            if company not in words:
-                words[company] = reason_words(self.env, company)
-            event.reason = render(phrases_from_json(event.reason_data), words[company]) or False
+        word_reasons(self, "reason_data", "reason")
 
     @api.model
     def _ar_reason_texts(self, rows):
@@ -157,9 +163,4 @@ class AccountMove(models.Model):
 
     @api.depends_context("lang")
     def _compute_ar_reason(self):
-        words = {}
-        for move in self:
-            company = move.company_id
-            if company not in words:
-                words[company] = reason_words(self.env, company)
-            move.ar_reason = render(phrases_from_json(move.ar_reason_data), words[company]) or False
+        word_reasons(self, "ar_reason_data", "ar_reason")
