@@ -1,18 +1,16 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import AGING_BUCKETS
+from .ar_escalation_report_mixin import AGING_BUCKETS, ArEscalationReport
 
 
-class ArEscalationReportBook(models.Model):
+class ArEscalationReportBook(ArEscalationReport):
     """The open receivables book as it stands: aging, stage, owner, SLA and value at risk."""
 
     _name = "ar.escalation.report.book"
-    _inherit = ["ar.escalation.report.mixin"]
     _description = "Open receivables by escalation stage"
-    _auto = False
     _order = "days_overdue desc, id"
     _rec_name = "move_id"
 

@@ -1,18 +1,18 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields
 from odoo.tools import SQL
 
 from odoo.addons.ar_escalation_ladder.models.ar_escalation_stage import OWNER_ROLES
 
+from .ar_escalation_report_mixin import ArEscalationReport
 
-class ArEscalationReportCase(models.Model):
+
+class ArEscalationReportCase(ArEscalationReport):
     """Open escalation cases (one per customer and stage) by stage and owner."""
 
     _name = "ar.escalation.report.case"
-    _inherit = ["ar.escalation.report.mixin"]
     _description = "Open escalation cases"
-    _auto = False
     _order = "sla_deadline, id"
     _rec_name = "case_id"
 

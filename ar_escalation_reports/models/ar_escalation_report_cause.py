@@ -1,12 +1,14 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields
 from odoo.tools import SQL
 
 from odoo.addons.ar_escalation_ladder.models.ar_escalation_dispute import DISPUTE_CODES
 
+from .ar_escalation_report_mixin import ArEscalationReport
 
-class ArEscalationReportCause(models.Model):
+
+class ArEscalationReportCause(ArEscalationReport):
     """Why invoices do not get paid: dispute codes and hygiene blockers, by month.
 
     One row per dispute raised (its code) and one per blocker of each
@@ -15,9 +17,7 @@ class ArEscalationReportCause(models.Model):
     """
 
     _name = "ar.escalation.report.cause"
-    _inherit = ["ar.escalation.report.mixin"]
     _description = "Dispute codes and hygiene blockers"
-    _auto = False
     _order = "date desc, id desc"
     _rec_name = "cause"
 

@@ -1,7 +1,9 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields
 from odoo.tools import SQL
+
+from .ar_escalation_report_mixin import ArEscalationReport
 
 DSO_DAYS = 90
 DSO_WEEKS = 8
@@ -15,13 +17,11 @@ DSO_HELP = (
 )
 
 
-class ArEscalationReportDso(models.Model):
+class ArEscalationReportDso(ArEscalationReport):
     """Days sales outstanding by customer tier, today and at each of the 7 weeks before."""
 
     _name = "ar.escalation.report.dso"
-    _inherit = ["ar.escalation.report.mixin"]
     _description = "DSO by customer tier"
-    _auto = False
     _order = "date desc, account_tier"
     _rec_name = "date"
 

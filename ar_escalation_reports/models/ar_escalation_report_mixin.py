@@ -81,3 +81,17 @@ class ArEscalationReportMixin(models.AbstractModel):
                     self._field_to_sql(self._table, fname, query),
                 )
         return super()._read_group_select(aggregate_spec, query)
+
+
+class ArEscalationReport(models.Model):
+    """The base class of the escalation reports: a model read from its own SQL view (``_auto =
+    False``, the view made by its ``init``) with the report mixin above.
+
+    A report derives from it instead of ``models.Model``: ``_auto`` cannot come from the mixin
+    through ``_inherit``, since the report's own ``models.Model`` base (``_auto = True``)
+    precedes the mixin in the model's MRO. ``_register = False``: it is no model itself.
+    """
+
+    _register = False
+    _auto = False
+    _inherit = ["ar.escalation.report.mixin"]

@@ -1,12 +1,12 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import ratio_field
+from .ar_escalation_report_mixin import ArEscalationReport, ratio_field
 
 
-class ArEscalationReportReach(models.Model):
+class ArEscalationReportReach(ArEscalationReport):
     """Every posted customer invoice and the highest stage it ever reached.
 
     Executive escalation ratio: invoices that reached stage 3 (or beyond) ÷
@@ -16,9 +16,7 @@ class ArEscalationReportReach(models.Model):
     """
 
     _name = "ar.escalation.report.reach"
-    _inherit = ["ar.escalation.report.mixin"]
     _description = "Executive escalation ratio"
-    _auto = False
     _order = "invoice_date desc, id desc"
     _rec_name = "move_id"
 

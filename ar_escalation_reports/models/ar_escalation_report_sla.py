@@ -1,9 +1,9 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import ratio_field
+from .ar_escalation_report_mixin import ArEscalationReport, ratio_field
 
 SLA_STATUSES = [
     ("on_time", "Acknowledged on time"),
@@ -64,7 +64,7 @@ GRADED_SQL = """
 """
 
 
-class ArEscalationReportSla(models.Model):
+class ArEscalationReportSla(ArEscalationReport):
     """Each internal escalation to an owner, and whether that owner acknowledged it in time.
 
     An escalation is a case handed to an owner with an SLA deadline: the
@@ -85,9 +85,7 @@ class ArEscalationReportSla(models.Model):
     """
 
     _name = "ar.escalation.report.sla"
-    _inherit = ["ar.escalation.report.mixin"]
     _description = "Escalation SLA adherence"
-    _auto = False
     _order = "date desc, id desc"
     _rec_name = "case_id"
 

@@ -1,9 +1,9 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import ratio_field
+from .ar_escalation_report_mixin import ArEscalationReport, ratio_field
 
 # events that open or end an invoice's stay at a stage
 BOUNDARY_KINDS = ("stage", "override", "closed")
@@ -37,7 +37,7 @@ STAY_SQL = """
 """
 
 
-class ArEscalationReportStage(models.Model):
+class ArEscalationReportStage(ArEscalationReport):
     """Each stay of an invoice at a stage: what entered, how long it stayed, what was recovered.
 
     A stay starts with a ``stage`` or ``override`` event into the stage and
@@ -53,9 +53,7 @@ class ArEscalationReportStage(models.Model):
     """
 
     _name = "ar.escalation.report.stage"
-    _inherit = ["ar.escalation.report.mixin"]
     _description = "Escalation stage stays: recovery and velocity"
-    _auto = False
     _order = "date_in desc, id desc"
     _rec_name = "move_id"
 
