@@ -198,7 +198,7 @@ class AccountMove(models.Model):
                 self.env._("Only a case closed as sent to an agency, legal or written off is reopened.")
             )
         user = self.env.user
-        labels = dict(self.env["ar.escalation.event"]._fields["disposition"].selection)
+        labels = dict(self.env["ar.escalation.event"]._fields["disposition"]._description_selection(self.env))
         events = []
         for move in moves:
             events.append(

@@ -147,7 +147,10 @@ class ArEscalationSms(models.Model):
         return None
 
     def _ar_words(self):
-        return {"channel": dict(self._fields["channel"].selection)[self.channel], "number": self.number}
+        return {
+            "channel": dict(self._fields["channel"]._description_selection(self.env))[self.channel],
+            "number": self.number,
+        }
 
     def _ar_log(self, kind, reason):
         """An event and a chatter line on each invoice of the message."""
