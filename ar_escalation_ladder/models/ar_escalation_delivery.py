@@ -230,12 +230,15 @@ class ArEscalationDelivery(models.AbstractModel):
             exc,
             exc_info=True,
         )
+        # the first paragraph: a template's rendering error carries the whole
+        # traceback after it, which the log has (exc_info) and a user cannot use
+        error = str(exc).split("\n\n", 1)[0].strip()
         message = self.env._(
-            "Message to the customer at %(stage)s failed: %(error)s", stage=stage.name, error=exc
+            "Message to the customer at %(stage)s failed: %(error)s", stage=stage.name, error=error
         )
         Event = self.env["ar.escalation.event"]
         with self.env.cr.savepoint():
-            moves._ar_write({"ar_error": str(exc)[:250]})
+            moves._ar_write({"ar_error": error[:250]})
             Event._ar_log(
                 [Event._prepare_event_vals(m, "error", stage, message, channel=stage.channel) for m in moves]
             )

@@ -75,6 +75,11 @@ class TestBadInput(ArEscalationCommon):
         self.assertEqual(len(error), 1)
         self.assertIn("Message to the customer at Executive failed", error.reason)
         self.assertTrue(self.broken_template.ar_error, "the error shows on the invoice")
+        # the renderer's first sentence, not its traceback (that goes to the log)
+        self.assertIn("Failed to render", self.broken_template.ar_error)
+        for text in (error.reason, self.broken_template.ar_error):
+            self.assertNotIn("Traceback", text)
+            self.assertNotIn("\n\n", text)
         self.assertTrue(self.broken_template.ar_case_id.activity_ids, "the owner is still alerted")
 
         # no email, no phone: escalated internally, a fix-it task instead of a reminder
