@@ -10,6 +10,7 @@ its buttons and the board's figures in account_move_actions.py.
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..engine.vocabulary import CHANNEL_SELECTION
 from .ar_escalation_access import check_ladder_fields
 from .ar_escalation_dispute import DISPUTE_CODES
 from .ar_escalation_event import DISPOSITIONS, HELD_DISPOSITIONS
@@ -110,7 +111,7 @@ class AccountMove(models.Model):
     )
     ar_contact_attempts = fields.Integer("Messages at this stage", copy=False)
     ar_last_contact_date = fields.Datetime("Last contacted", copy=False)
-    ar_last_contact_channel = fields.Char("Last channel", copy=False)
+    ar_last_contact_channel = fields.Selection(CHANNEL_SELECTION, "Last channel", copy=False)
     ar_last_response_date = fields.Datetime("Last customer response", copy=False)
     ar_unanswered_since = fields.Json(copy=False)
     ar_pause_until = fields.Date("Escalation paused until", copy=False)

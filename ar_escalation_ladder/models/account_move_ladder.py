@@ -148,20 +148,14 @@ class AccountMove(models.Model):
         return received
 
     def _ar_event(self, kind, reason, **vals):
+        """One event about this invoice, at its stage and in its case (with its chatter line)."""
         self.ensure_one()
-        return self.env["ar.escalation.event"]._ar_log(
+        Event = self.env["ar.escalation.event"]
+        return Event._ar_log(
             [
-                {
-                    "kind": kind,
-                    "move_id": self.id,
-                    "partner_id": self.commercial_partner_id.id,
-                    "company_id": self.company_id.id,
-                    "stage_id": self.ar_stage_id.id,
-                    "case_id": self.ar_case_id.id,
-                    "amount": abs(self.amount_residual_signed),
-                    "reason": reason,
-                    **vals,
-                }
+                Event._prepare_event_vals(
+                    self, kind, self.ar_stage_id, reason, case_id=self.ar_case_id.id, **vals
+                )
             ]
         )
 

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine.vocabulary import EVENT_KIND_SELECTION
+from ..engine.vocabulary import CHANNEL_SELECTION, EVENT_KIND_SELECTION
 
 EVENT_KINDS = EVENT_KIND_SELECTION  # the vocabulary's (engine/vocabulary.py)
 DISPOSITIONS = [
@@ -25,7 +25,6 @@ class ArEscalationEvent(models.Model):
     _name = "ar.escalation.event"
     _description = "AR escalation event"
     _order = "date desc, id desc"
-    _rec_name = "kind"
     # an event belongs to its invoice's, customer's and case's company (events
     # are written by the ladder's own insert, _ar_log; users only read them)
     _check_company_auto = True
@@ -41,7 +40,7 @@ class ArEscalationEvent(models.Model):
     stage_id = fields.Many2one("ar.escalation.stage", index=True)
     from_stage_id = fields.Many2one("ar.escalation.stage", "From stage")
     to_stage_id = fields.Many2one("ar.escalation.stage", "To stage")
-    channel = fields.Char()
+    channel = fields.Selection(CHANNEL_SELECTION)
     owner_id = fields.Many2one("res.users", help="Who owns the escalation.")
     user_id = fields.Many2one(
         "res.users",
@@ -66,6 +65,13 @@ class ArEscalationEvent(models.Model):
     cycle = fields.Integer(help="Which message of the stage (0 = first).")
     message_id = fields.Many2one("mail.message", "Chatter line", index="btree_not_null")
     mail_id = fields.Many2one("mail.mail", "Email")
+
+    @api.depends("kind", "move_id")
+    def _compute_display_name(self):
+        """The kind in the reader's words and the invoice, e.g. "Stage change — INV/2026/00012"."""
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for event in self:
+            event.display_name = " — ".join(filter(None, (labels.get(event.kind), event.move_id.name)))
 
     def init(self):
         self.env.cr.execute(

@@ -138,6 +138,7 @@ class ArEscalationEvent(models.Model):
         return {
             # every kind's label, a module's added kinds included
             "kinds": dict(self._fields["kind"]._description_selection(self.env)),
+            "channels": dict(self._fields["channel"]._description_selection(self.env)),
             "omit": self._ar_chatter_omits(),
             "reason": self._ar_reason_texts(rows),
             "stage": {stage.id: stage.name for stage in stages},
@@ -186,7 +187,8 @@ class ArEscalationEvent(models.Model):
             deadline = labels["date"](row["sla_deadline"], row["owner_id"] or row["user_id"])
             parts.append(str(escape(labels["sla_fmt"] % deadline)))
         if row["channel"] and "channel" not in omit:
-            parts.append(str(escape(labels["channel_fmt"] % row["channel"])))
+            channel = labels["channels"].get(row["channel"], row["channel"])
+            parts.append(str(escape(labels["channel_fmt"] % channel)))
         if row["case_id"] and "case" not in omit:
             parts.append(f"{escape(labels['case_label'])} {labels['case'][row['case_id']]}")
         return Markup(" — ".join(parts))
