@@ -113,7 +113,17 @@ class ReasonWords(Words):
         return self.env._("open dispute")
 
     def account_tier(self, tier):
-        return self.env._("%s account", self.tier_label(tier).lower())
+        # a phrase per tier: how a tier reads inside a sentence is the
+        # language's (German capitalises its nouns, English does not)
+        if "tier phrases" not in self._labels:
+            _ = self.env._
+            self._labels["tier phrases"] = {
+                "strategic": _("strategic account"),
+                "key": _("key account"),
+                "standard": _("standard account"),
+                "small": _("small account"),
+            }
+        return self._labels["tier phrases"].get(tier) or self.env._("%s account", self.tier_label(tier))
 
     def risk_signals(self, signals):
         labels = ", ".join(self.signal(s) for s in signals)
