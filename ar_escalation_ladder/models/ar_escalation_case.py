@@ -131,9 +131,17 @@ class ArEscalationCase(models.Model):
         for case in self:
             case.name = self._ar_case_name(case.kind, case.stage_id, case.partner_id)
 
+    @api.depends("partner_id", "stage_id", "kind")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        # the stored name is in the language of the run that opened the case:
+        # what a user reads is worded in theirs
+        for case in self:
+            case.display_name = self._ar_case_name(case.kind, case.stage_id, case.partner_id)
+
     @api.model
     def _ar_case_name(self, kind, stage, partner):
-        prefix = "Fix" if kind == "hygiene" else stage.name
+        prefix = self.env._("Fix before dunning") if kind == "hygiene" else stage.name
         return f"{prefix} — {partner.display_name or ''}"
 
     @api.depends_context("ar_invoice_map")
