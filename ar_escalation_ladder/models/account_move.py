@@ -84,7 +84,7 @@ class AccountMove(models.Model):
         store=True,
     )
     ar_promise_date = fields.Date(
-        "Promised by",
+        "Promised payment date",
         compute="_compute_ar_promise",
         store=True,
         help="Date of the next open instalment of a promise that holds (none broken).",

@@ -10,7 +10,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import safe_eval
 
-from .ar_escalation_format import days_overdue_text, format_reader_datetime
+from ..engine.vocabulary import ACCOUNT_TIERS
+from .ar_escalation_format import ReasonWords, days_overdue_text, format_reader_datetime
 
 
 class ArEscalationCase(models.Model):
@@ -67,6 +68,7 @@ class ArEscalationCase(models.Model):
         # core's format_amount, with the language and currencies read once
         # (thousands of amounts per run): the formatter the templates use
         format_amount = env["mail.render.mixin"]._ar_amount_formatter()
+        words = ReasonWords(env, env.company.currency_id)
 
         def money_in(currency):
             return lambda amount: format_amount(amount or 0.0, currency)
@@ -75,7 +77,8 @@ class ArEscalationCase(models.Model):
             return value.strftime(date_format) if value else ""
 
         return {
-            "tiers": dict(partner_fields["ar_account_tier"]._description_selection(env)),
+            # the tier as a sentence says it ("key account", "Schlüsselkunde")
+            "tiers": {tier: words.account_tier(tier) for tier in ACCOUNT_TIERS},
             "trends": dict(partner_fields["ar_trend"]._description_selection(env)),
             "dispute_codes": dict(dispute_fields["code"]._description_selection(env)),
             "bucket_names": {

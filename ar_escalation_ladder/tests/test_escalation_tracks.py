@@ -65,7 +65,7 @@ class TestEscalationTracks(ArEscalationCommon):
         self.assertIn(format_amount(self.env, 2000, currency).replace("\xa0", "&nbsp;"), note)
         self.assertNotIn("2000.00", note)
         self.assertIn("25 days overdue", note)
-        self.assertIn("Standard account", note)
+        self.assertIn(", standard account.", note)
         self.assertIn(format_reader_datetime(self.env, case.sla_deadline, self.user_finance), note)
         # every invoice's chatter points to the case
         for move in inv1 | inv2:
