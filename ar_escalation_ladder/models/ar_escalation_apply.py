@@ -181,7 +181,7 @@ class ArEscalationApply(models.AbstractModel):
         Event = self.env["ar.escalation.event"]
         labels = dict(Event._fields["disposition"]._description_selection(self.env))
         received = self.env["account.move"]._ar_money_received(moves)
-        events = []
+        events, dispositions = [], {}
         for move in moves:
             recovered = received.get(move.id, 0.0)
             kept = (
@@ -202,7 +202,8 @@ class ArEscalationApply(models.AbstractModel):
                     user_id=user.id if user else False,
                 )
             )
-            move._ar_write({"ar_disposition": kept})
+            dispositions[move.id] = {"ar_disposition": kept}
+        moves._ar_write_many(dispositions)  # one write per disposition, not one per invoice
         Event._ar_log(events)
         old_cases = moves.ar_case_id
         moves._ar_write({"ar_closed_date": now})

@@ -10,7 +10,6 @@ the bulk actions say how many invoices they changed and which they left alone.
 from odoo import api, fields, models
 from odoo.tools import format_date
 
-from ..engine import decide
 from ..engine.vocabulary import as_phrases
 from .ar_escalation_format import reason_text
 
@@ -69,20 +68,6 @@ class ArEscalationEveryday(models.AbstractModel):
         }
 
     @api.model
-    def _ar_decisions(self, moves, today):
-        """The engine's decision for each invoice as it stands now (nothing written): ``{id: decision}``."""
-        Facts = self.env["ar.escalation.facts"]
-        decisions = {}
-        for company_id, company_rows in (Facts._ar_rows_by_company(moves) if moves else {}).items():
-            company = self.env["res.company"].browse(company_id)
-            policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
-            facts, __ = Facts._ar_collect(
-                moves.browse(list(company_rows)), company, policy, today, company_rows
-            )
-            decisions.update((fact.invoice_id, decide(policy, fact, today)) for fact in facts)
-        return decisions
-
-    @api.model
     def _ar_escalate_now_lines(self, moves, before):
         """One sentence per invoice: what *Escalate now* did to it, or why nothing changed."""
         moves.invalidate_recordset()
@@ -97,7 +82,7 @@ class ArEscalationEveryday(models.AbstractModel):
         )
         known = {
             "today": today,
-            "decisions": self._ar_decisions(staying, today),
+            "decisions": self.env["ar.escalation.facts"]._ar_decide(staying, today),
             "explained": self.env["ar.escalation.facts"]._ar_explain(unexplained) if unexplained else {},
         }
         return [

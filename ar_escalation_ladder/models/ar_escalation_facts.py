@@ -191,6 +191,18 @@ class ArEscalationFacts(models.AbstractModel):
         return tuple(blockers)
 
     @api.model
+    def _ar_decide(self, moves, today):
+        """The engine's decision for each invoice as it stands now, nothing written: ``{id: decision}``."""
+        decisions = {}
+        for company_id, company_rows in (self._ar_rows_by_company(moves) if moves else {}).items():
+            company = self.env["res.company"].browse(company_id)
+            policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
+            company_moves = moves.browse(list(company_rows))
+            facts, __ = self._ar_collect(company_moves, company, policy, today, company_rows)
+            decisions.update((fact.invoice_id, decide(policy, fact, today)) for fact in facts)
+        return decisions
+
+    @api.model
     def _ar_explain(self, moves):
         """Why each invoice is at its stage today, as the engine decides it now: ``{id: phrases}``.
 
@@ -198,13 +210,5 @@ class ArEscalationFacts(models.AbstractModel):
         count in the text is never stale and the daily run does not rewrite
         every invoice to keep it current.
         """
-        today = fields.Date.context_today(self)
-        reasons = {}
-        for company_id, company_rows in self._ar_rows_by_company(moves).items():
-            company = self.env["res.company"].browse(company_id)
-            policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
-            facts, __ = self._ar_collect(
-                moves.browse(list(company_rows)), company, policy, today, company_rows
-            )
-            reasons.update((fact.invoice_id, decide(policy, fact, today).reasons) for fact in facts)
-        return reasons
+        decisions = self._ar_decide(moves, fields.Date.context_today(self))
+        return {move_id: decision.reasons for move_id, decision in decisions.items()}
