@@ -53,6 +53,7 @@ class InvoiceFacts:
     paused: bool = False
     promise_holds: bool = False
     hygiene_blockers: tuple[str, ...] = ()
+    message_approved: bool = False  # the account manager approved the current stage's messages
     external_attempts: int = 0  # external messages sent at the current stage
     last_external: date | None = None  # last one at the current stage
     extra: Mapping[str, object] = field(default_factory=dict)  # an addon's rule kinds' facts
@@ -206,6 +207,12 @@ class Words:
     def escalated_to(self, owner: str) -> str:
         return f"Escalated to {owner}"
 
+    def message_approved(self, user: str) -> str:
+        return f"Message approved by {user}"
+
+    def track_changed(self, old: str, new: str) -> str:
+        return f"Track: {old} → {new}"
+
     def text(self, text: str) -> str:
         return text
 
@@ -244,6 +251,8 @@ def external_plan(stage: Stage, facts: InvoiceFacts, entering: bool, today: date
         return False, 0, "promise_holds"
     if facts.hygiene_blockers:
         return False, 0, "not_payable"
+    if stage.needs_approval and (entering or not facts.message_approved):
+        return False, 0, "awaiting_approval"
     attempts = 0 if entering else facts.external_attempts
     if attempts >= max(stage.cadence_max, 1):
         return False, attempts, "cadence_complete"

@@ -95,8 +95,11 @@ def _entry(plan: Plan, decision: Decision, row: Mapping, stage: StageRef, stages
     entry = (row["ar_stage_entries"] or 0) + 1
     vals.update(ar_stage_id=stage.id, ar_stage_date=now, ar_stage_entries=entry, ar_contact_attempts=0)
     vals.update((name, False) for name in CLEARED_ON_ENTRY if row[name])
-    level = row["stage_level"] if not row["ar_closed_date"] else None
-    previous = stages[level].id if level in stages else False
+    previous = False
+    if not row["ar_closed_date"]:
+        # the stage it leaves: of its track, or of its customer's former track
+        level = row["stage_level"]
+        previous = stages[level].id if level in stages else row.get("ar_stage_id") or False
     recovered = max((row["ar_stage_residual"] or 0.0) - residual, 0.0) if previous else 0.0
     plan.stage_events.append(
         {

@@ -54,6 +54,7 @@ class Stage(_Strict):
     cadence_days: int = Field(7, ge=0)
     cadence_max: int = Field(3, ge=0)
     pause_on_promise: bool = True
+    needs_approval: bool = False  # customer messages wait for the account manager's approval
 
     @model_validator(mode="after")
     def _check_stage(self):

@@ -57,6 +57,8 @@ EVENT_KIND_SELECTION = [
     ("hygiene", "Not payable as sent"),
     ("closed", "Case closed"),
     ("reopened", "Case reopened"),
+    ("approved", "Message approved"),
+    ("track", "Track changed"),
     ("error", "Error"),
 ]
 # what the customer's own history says (:func:`.evaluate.risk_signals`)
@@ -75,6 +77,7 @@ HOLD_SELECTION = [
     ("open_dispute", "open dispute"),
     ("promise_holds", "promise to pay holds"),
     ("not_payable", "not payable as sent"),
+    ("awaiting_approval", "waiting for the account manager's approval"),
     ("cadence_complete", "cadence complete"),
     ("not_due_yet", "next reminder not due yet"),
 ]
@@ -112,6 +115,8 @@ TRACK_HOLDS = ("", "not_due_yet", "cadence_complete")
 #   go_live_entered(stage)        "entered at Early (go-live cap), climbing by the cadence"
 #   set_by_hand(text)             "Set by hand: <the reason given>"
 #   escalated_to(owner)           "Escalated to Alice Martin" (the case's owner)
+#   message_approved(user)        "Message approved by Alice Martin" (approval tracks)
+#   track_changed(old, new)       "Track: Standard → SMB automated"
 #   text(text)                    a person's own words or a message, shown verbatim
 REASON_CODES = (
     "days_overdue",
@@ -130,6 +135,8 @@ REASON_CODES = (
     "go_live_entered",
     "set_by_hand",
     "escalated_to",
+    "message_approved",
+    "track_changed",
     "text",
 )
 

@@ -2,6 +2,11 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_partner_history
+from . import ar_escalation_segment
+from . import res_partner_segment
+from . import ar_escalation_track
+from . import ar_escalation_track_rule
+from . import res_partner_track
 from . import ar_escalation_stage
 from . import ar_escalation_rule
 from . import ar_escalation_rollup_step
@@ -10,6 +15,7 @@ from . import ar_escalation_reason
 from . import ar_escalation_event_chatter
 from . import ar_escalation_case
 from . import ar_escalation_case_acknowledge
+from . import ar_escalation_case_approval
 from . import ar_escalation_case_activity
 from . import ar_escalation_case_message
 from . import ar_escalation_case_ladder

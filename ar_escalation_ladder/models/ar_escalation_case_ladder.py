@@ -67,7 +67,8 @@ class ArEscalationCaseLadder(models.Model):
                     "stage_id": sid,
                     "owner_id": owner.id,
                     "owner_role": role,
-                    "sla_deadline": deadlines[sid],
+                    # a stage without a task for its owner runs on its own: no SLA to miss
+                    "sla_deadline": deadlines[sid] if stages[sid].owner_task else False,
                 }
             )
         return vals_list
@@ -100,6 +101,8 @@ class ArEscalationCaseLadder(models.Model):
         events = []
         for key, moves in entering.items():
             case = cases[key]
+            if not case.stage_id.owner_task:
+                continue  # nobody is asked to act at this stage (automated nudges)
             reason = Phrase.of("escalated_to", owner=case.owner_id.name)  # worded when read
             events += [
                 Event._prepare_event_vals(
@@ -128,8 +131,9 @@ class ArEscalationCaseLadder(models.Model):
         context_cache = self.env["res.partner"]._ar_context_batch(
             touched.partner_id.ids, company, today, history=history
         )
-        if new_cases:
-            new_cases.with_context(ar_context_cache=context_cache)._ar_schedule_activity({})
+        tasked = new_cases.filtered("stage_id.owner_task")
+        if tasked:
+            tasked.with_context(ar_context_cache=context_cache)._ar_schedule_activity({})
         live = set(joined.activity_ref_id.exists().ids)
         notes = joined.with_context(ar_context_cache=context_cache)._ar_activity_notes().values()
         self._ar_set_activity_notes(

@@ -174,4 +174,6 @@ class ArEscalationEveryday(models.AbstractModel):
             return _("not payable as sent (%s)", move.ar_hygiene or "")
         if hold == "no_channel":
             return _("this stage sends the customer no message; its owner has the escalation")
+        if hold == "awaiting_approval":
+            return _("the stage's message waits for the account manager's approval on the escalation")
         return move.ar_reason or _("nothing is due today")

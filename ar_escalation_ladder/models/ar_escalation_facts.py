@@ -37,7 +37,9 @@ ROWS_QUERY = """
            m.ar_unanswered_since,
            m.ar_closed_date, m.ar_hygiene, m.ar_error, entry.amount AS ar_stage_residual,
            m.ar_acknowledged_at, m.ar_disposition,
-           s.sequence AS stage_level, cp.ar_account_tier,
+           s.sequence AS stage_level, s.track_id AS stage_track_id, m.ar_stage_id,
+           cp.ar_track_id AS customer_track_id, cp.ar_account_tier,
+           c.message_approved_at IS NOT NULL AS ar_message_approved,
            cp.ar_pause_until AS partner_pause_until, cp.ar_requires_ref,
            ip.email AS invoice_partner_email, cp.email AS customer_email,
            ec.email AS escalation_contact_email
@@ -46,6 +48,7 @@ ROWS_QUERY = """
  LEFT JOIN res_partner ip ON ip.id = m.partner_id
  LEFT JOIN res_partner ec ON ec.id = cp.ar_escalation_contact_id
  LEFT JOIN ar_escalation_stage s ON s.id = m.ar_stage_id
+ LEFT JOIN ar_escalation_case c ON c.id = m.ar_case_id
  LEFT JOIN LATERAL (
             SELECT e.amount FROM ar_escalation_event e
              WHERE e.move_id = m.id AND e.kind IN ('stage', 'override')
@@ -147,6 +150,7 @@ class ArEscalationFacts(models.AbstractModel):
             paused=any(until and until >= today for until in pauses),
             promise_holds=bool(promised and promised + context["grace"] >= today),
             hygiene_blockers=self._ar_hygiene_blockers(move, company, row),
+            message_approved=bool(row["ar_message_approved"]),
             external_attempts=(row["ar_contact_attempts"] or 0) if current is not None else 0,
             last_external=last_contact.date() if last_contact else None,
             extra=extra,
@@ -191,15 +195,35 @@ class ArEscalationFacts(models.AbstractModel):
         return tuple(blockers)
 
     @api.model
+    def _ar_rows_by_track(self, rows):
+        """A company's rows grouped by their customer's track: ``{track: {invoice id: row}}``.
+
+        A customer on no track, or on one no longer active, is on the default
+        track. An invoice whose stage is of another track than its customer's
+        (the customer changed track) has no current stage on this one: it
+        takes the stage its new track gives it.
+        """
+        Track = self.env["ar.escalation.track"]
+        default = Track._ar_default_track()
+        live = Track.search([("state", "=", "active")])
+        by_track = defaultdict(dict)
+        for move_id, row in rows.items():
+            track = live.browse(row["customer_track_id"]) if row["customer_track_id"] in live.ids else default
+            if row["stage_track_id"] and row["stage_track_id"] != track.id:
+                row = {**row, "stage_level": None}
+            by_track[track][move_id] = row
+        return by_track
+
+    @api.model
     def _ar_decide(self, moves, today):
         """The engine's decision for each invoice as it stands now, nothing written: ``{id: decision}``."""
         decisions = {}
         for company_id, company_rows in (self._ar_rows_by_company(moves) if moves else {}).items():
             company = self.env["res.company"].browse(company_id)
-            policy, __ = self.env["ar.escalation.stage"]._get_policy(company)
-            company_moves = moves.browse(list(company_rows))
-            facts, __ = self._ar_collect(company_moves, company, policy, today, company_rows)
-            decisions.update((fact.invoice_id, decide(policy, fact, today)) for fact in facts)
+            for track, rows in self._ar_rows_by_track(company_rows).items():
+                policy, __ = self.env["ar.escalation.stage"]._get_policy(company, track)
+                facts, __ = self._ar_collect(moves.browse(list(rows)), company, policy, today, rows)
+                decisions.update((fact.invoice_id, decide(policy, fact, today)) for fact in facts)
         return decisions
 
     @api.model

@@ -153,6 +153,12 @@ class ReasonWords(Words):
     def escalated_to(self, owner):
         return self.env._("Escalated to %s", owner)
 
+    def message_approved(self, user):
+        return self.env._("Message approved by %s", user)
+
+    def track_changed(self, old, new):
+        return self.env._("Track: %(old)s → %(new)s", old=old, new=new)
+
     def text(self, text):
         return text or ""
 

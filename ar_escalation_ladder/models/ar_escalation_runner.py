@@ -245,8 +245,14 @@ class ArEscalationRunner(models.AbstractModel):
 
     @api.model
     def _ar_process_company(self, company, moves, rows, today, now):
-        """One company's invoices of the batch: facts, the engine's decisions, the go-live cap, apply."""
-        policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
+        """One company's invoices of the batch, track by track (each customer is on one)."""
+        for track, track_rows in self.env["ar.escalation.facts"]._ar_rows_by_track(rows).items():
+            self._ar_process_track(company, track, moves.browse(list(track_rows)), track_rows, today, now)
+
+    @api.model
+    def _ar_process_track(self, company, track, moves, rows, today, now):
+        """One track's invoices of a company: facts, the engine's decisions, the go-live cap, apply."""
+        policy, stages = self.env["ar.escalation.stage"]._get_policy(company, track)
         facts, data = self.env["ar.escalation.facts"]._ar_collect(moves, company, policy, today, rows)
         decisions = [decide(policy, fact, today) for fact in facts]
         # go-live cap on the existing book's entry (models/ar_escalation_go_live.py)

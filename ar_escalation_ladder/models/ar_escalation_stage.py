@@ -82,8 +82,17 @@ class ArEscalationStage(models.Model):
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)
+    track_id = fields.Many2one(
+        "ar.escalation.track",
+        "Track",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        default=lambda self: self.env["ar.escalation.track"]._ar_default_track(),
+        help="The escalation track (ladder) this stage is a step of.",
+    )
     sequence = fields.Integer(
-        "Level", required=True, help="Stage level; the ladder climbs by increasing level."
+        "Level", required=True, help="Stage level; the track's ladder climbs by increasing level."
     )
     active = fields.Boolean(default=True)
     color = fields.Integer()
@@ -145,6 +154,12 @@ class ArEscalationStage(models.Model):
         "Messages at most", default=lambda self: self._ar_default_cadence("max", DEFAULT_CADENCE_MAX)
     )
     pause_on_promise = fields.Boolean("Hold while a promise holds", default=True)
+    owner_task = fields.Boolean(
+        "Task for the owner",
+        default=True,
+        help="The owner gets a task with the SLA (and roll-ups when it is missed). Off: the stage "
+        "runs on its own, no person is asked to act (automated nudges).",
+    )
     notice_days = fields.Integer(
         "Notice window (days)",
         default=10,
@@ -153,7 +168,7 @@ class ArEscalationStage(models.Model):
     case_count = fields.Integer("Open cases", compute="_compute_case_count")
 
     _sql_constraints = [
-        ("sequence_uniq", "unique(sequence)", "Two stages cannot share a level."),
+        ("sequence_uniq", "unique(track_id, sequence)", "Two stages of a track cannot share a level."),
     ]
 
     @api.model
@@ -202,6 +217,7 @@ class ArEscalationStage(models.Model):
             "cadence_days": self.cadence_days,
             "cadence_max": self.cadence_max,
             "pause_on_promise": self.pause_on_promise,
+            "needs_approval": self.track_id.external_approval,
         }
 
     def action_send_test_to_me(self):
@@ -252,9 +268,10 @@ class ArEscalationStage(models.Model):
         }
 
     @api.model
-    def _get_policy(self, company):
-        """The active ladder as a validated engine policy for ``company``."""
-        stages = self.search([])
+    def _get_policy(self, company, track=None):
+        """The active stages of ``track`` (the default track when none) as a validated engine policy."""
+        track = track or self.env["ar.escalation.track"]._ar_default_track()
+        stages = self.search([("track_id", "=", track.id)])
         data = {
             "stages": [stage._prepare_policy_stage() for stage in stages],
             "promise_grace_days": company.ar_promise_grace_days,

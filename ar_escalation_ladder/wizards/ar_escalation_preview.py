@@ -77,7 +77,7 @@ class ArEscalationPreview(models.TransientModel):
         )
         if not moves:
             return []
-        facts, decisions, stages = self._ar_preview_decisions(company, moves, cap_stage, today)
+        facts, decisions, stage_of = self._ar_preview_decisions(company, moves, cap_stage, today)
         by_id = {move.id: move for move in moves}
         facts_of = {fact.invoice_id: fact for fact in facts}
         words = reason_words(self.env, company)
@@ -89,7 +89,7 @@ class ArEscalationPreview(models.TransientModel):
             result.append(
                 (
                     self._ar_preview_vals(
-                        decision, facts_of[move.id], move, stages[decision.stage], words, today
+                        decision, facts_of[move.id], move, stage_of[decision.invoice_id], words, today
                     ),
                     move.commercial_partner_id.id,
                     decision.stage,
@@ -99,15 +99,23 @@ class ArEscalationPreview(models.TransientModel):
 
     @api.model
     def _ar_preview_decisions(self, company, moves, cap_stage, today):
-        """The facts and the engine's decisions for ``moves``, go-live cap applied (nothing written)."""
-        policy, stages = self.env["ar.escalation.stage"]._get_policy(company)
+        """The facts and the engine's decisions for ``moves``, track by track, go-live cap applied.
+
+        Nothing written. Returns ``(facts, decisions, {invoice id: its stage record})``.
+        """
         Facts = self.env["ar.escalation.facts"]
-        facts, __ = Facts._ar_collect(moves, company, policy, today, Facts._ar_read_rows(moves))
-        decisions = [decide(policy, fact, today) for fact in facts]
-        decisions = self.env["ar.escalation.runner"]._ar_go_live_decisions(
-            company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
-        )
-        return facts, decisions, stages
+        all_facts, all_decisions, stage_of = [], [], {}
+        for track, rows in Facts._ar_rows_by_track(Facts._ar_read_rows(moves)).items():
+            policy, stages = self.env["ar.escalation.stage"]._get_policy(company, track)
+            facts, __ = Facts._ar_collect(moves.browse(list(rows)), company, policy, today, rows)
+            decisions = [decide(policy, fact, today) for fact in facts]
+            decisions = self.env["ar.escalation.runner"]._ar_go_live_decisions(
+                company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
+            )
+            stage_of.update((d.invoice_id, stages[d.stage]) for d in decisions if d.stage is not None)
+            all_facts += facts
+            all_decisions += decisions
+        return all_facts, all_decisions, stage_of
 
     @api.model
     def _ar_preview_vals(self, decision, fact, move, stage, words, today):
@@ -140,6 +148,12 @@ class ArEscalationPreview(models.TransientModel):
             return ""
         if hold == "no_channel":
             return self.env._("%s does not write to the customer (internal escalation only).", stage.name)
+        if hold == "awaiting_approval":
+            return self.env._(
+                "%(stage)s's message waits for the account manager's approval (track %(track)s).",
+                stage=stage.name,
+                track=stage.track_id.name,
+            )
         if hold == "paused":
             until = max(d for d in (move.ar_pause_until, move.commercial_partner_id.ar_pause_until) if d)
             return self.env._("Escalation is paused until %s.", format_date(self.env, until))
@@ -196,6 +210,7 @@ class ArEscalationPreviewLine(models.TransientModel):
     partner_id = fields.Many2one(related="move_id.commercial_partner_id", string="Customer")
     current_stage_id = fields.Many2one("ar.escalation.stage", "Now", readonly=True)
     new_stage_id = fields.Many2one("ar.escalation.stage", "Would be", readonly=True)
+    track_id = fields.Many2one(related="new_stage_id.track_id", string="Track")
     action = fields.Selection(
         [("enter", "Moves up"), ("stay", "Stays"), ("close", "Closes"), ("none", "No stage")], readonly=True
     )
