@@ -181,6 +181,7 @@ def test_every_risk_signal_has_its_translated_label():
         broken_promises=1,
         open_disputes=1,
         over_credit_limit=True,
+        early_risk=True,
     )
     policy = load_policy({"stages": [{"sequence": 1, "name": "Early"}]})
     assert risk_signals(everything, policy) == voc.RISK_SIGNALS, (

@@ -30,6 +30,7 @@ class CustomerHistory:
     broken_promises: int = 0
     open_disputes: int = 0
     over_credit_limit: bool = False
+    early_risk: bool = False  # current but deteriorating (the last segmentation run, engine/segment.py)
 
 
 @dataclass(slots=True)
@@ -95,6 +96,8 @@ def risk_signals(history: CustomerHistory, policy: Policy) -> tuple[str, ...]:
     if recent is not None and before is not None:
         if recent - before >= policy.risk.worsening_days:
             out.append("worsening")
+    if history.early_risk:
+        out.append("early_risk")
     if history.broken_promises:
         out.append("broken_promise")
     if history.open_disputes:

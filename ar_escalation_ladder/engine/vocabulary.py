@@ -65,6 +65,7 @@ EVENT_KIND_SELECTION = [
 RISK_SIGNAL_SELECTION = [
     ("late_payer", "pays late on average"),
     ("worsening", "payment delays worsening"),
+    ("early_risk", "current but deteriorating"),
     ("broken_promise", "broke a promise before"),
     ("dispute", "open dispute"),
     ("over_credit_limit", "over credit limit"),
@@ -138,6 +139,45 @@ REASON_CODES = (
     "message_approved",
     "track_changed",
     "text",
+)
+
+
+# The phrases of a behaviour segment's name and of a customer's segment reason
+# (engine/segment.py, worded by engine/segment_words.py and the Odoo side):
+#   pays_late(days)               "pays about 25 days late"
+#   pays_early(share)             "pays early (70% of invoices)"
+#   pays_on_time                  "pays on time"
+#   worsening(days)               "worsening (+9 days)" (recent six months against before)
+#   improving(days)               "improving (-9 days)"
+#   seasonal(month)               "late around August" (0: in some months of the year)
+#   disputes(share)               "frequent disputes (36% of invoices)"
+#   broken_promises(share)        "breaks promises (15% of invoices)"
+#   irregular(days)               "irregular (± 15 days)"
+#   early_risk(days)              "current, but paying 9 days later than before"
+# and why a customer (or a whole run) has no behaviour segment:
+#   no_history                    "no invoices yet"
+#   too_few_invoices(count, minimum) "1 invoice with a known payment; segmenting needs 3"
+#   too_few_customers(count, minimum) "7 customers with enough history; segmenting needs 20"
+#   all_alike                     "all customers pay alike"
+#   no_distinct_groups            "no distinct groups in how the customers pay"
+#   unavailable                   "behaviour segmentation unavailable (scikit-learn is not installed)"
+SEGMENT_CODES = (
+    "pays_late",
+    "pays_early",
+    "pays_on_time",
+    "worsening",
+    "improving",
+    "seasonal",
+    "disputes",
+    "broken_promises",
+    "irregular",
+    "early_risk",
+    "no_history",
+    "too_few_invoices",
+    "too_few_customers",
+    "all_alike",
+    "no_distinct_groups",
+    "unavailable",
 )
 
 

@@ -169,6 +169,7 @@ def signal_label(env, signal):
     labels = {
         "late_payer": _("pays late on average"),
         "worsening": _("payment delays worsening"),
+        "early_risk": _("current but deteriorating"),
         "broken_promise": _("broke a promise before"),
         "dispute": _("open dispute"),
         "over_credit_limit": _("over credit limit"),
