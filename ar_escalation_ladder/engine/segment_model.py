@@ -2,14 +2,16 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The clustering behind :func:`.segment.segment_book`: a Gaussian mixture, k by BIC.
 
-The customers' behaviour features are standardised and fitted with
-scikit-learn's ``GaussianMixture`` (full covariances) for k = 1..K; the k of
-the lowest Bayesian information criterion wins, so the book decides how many
-segments it has, and k = 1 winning means no distinct groups. A component with
-fewer members than the minimum segment size is dissolved into the nearest
-remaining ones (the highest posterior among them). Segments are then keyed by
-their average lateness and named from what sets them apart
-(:func:`segment_traits`).
+The customers' behaviour features, each in the unit of a difference that
+matters (5 days, 10 points of invoices) and centred, are fitted with
+scikit-learn's ``GaussianMixture`` for k = 1..K, with full and with diagonal
+covariances; the fit of the lowest Bayesian information criterion wins, so the
+book decides how many segments it has (k = 1 winning: no distinct groups). A
+covariance floor of half a unit keeps noise (a dispute more or less) from
+making groups of its own. A component with fewer members than the minimum
+segment size is dissolved into the nearest remaining ones (the highest
+posterior among them). Segments are then keyed by their average lateness and
+named from what sets them apart (:func:`segment_traits`).
 
 numpy and scikit-learn are imported here, inside :func:`cluster`: when they
 are missing the run is "unavailable" and nothing else is.
@@ -22,21 +24,26 @@ from dataclasses import dataclass, field
 
 from .vocabulary import Phrase
 
-# the behaviour the model clusters on (invoice size and tenure describe a
-# segment but are not behaviour: the rule segments cover invoice value and tier)
-MODEL_KEYS = (
-    "avg_days_late",
-    "spread_days_late",
-    "trend_days",
-    "seasonality",
-    "dispute_rate",
-    "broken_promise_rate",
-    "early_share",
-)
+# the behaviour the model clusters on, each in the unit of a difference that
+# matters to an AR team (5 days, 10 points of invoices...); invoice size and
+# tenure describe a segment but are not behaviour (the rule segments cover
+# invoice value and tier)
+MODEL_UNITS = {
+    "avg_days_late": 5.0,
+    "spread_days_late": 5.0,
+    "trend_days": 5.0,
+    "seasonality": 0.2,
+    "dispute_rate": 0.1,
+    "broken_promise_rate": 0.1,
+    "early_share": 0.2,
+}
+MODEL_KEYS = tuple(MODEL_UNITS)
+# covariance floor, in those units squared: differences under about half a unit
+# are noise (a dispute more or less in two years), not a group of their own
+REG_COVAR = 0.25
 MAX_K = 8
+COVARIANCES = ("full", "diag")
 N_INIT = 5  # starts per k: one start often stops in a local optimum that merges two groups
-# covariance floor (standardised units): a feature equal across a group is not infinitely sure
-REG_COVAR = 0.01
 
 
 @dataclass(slots=True)
@@ -54,32 +61,37 @@ def _unsegmented(eligible, status, reason):
 
 
 def _matrix(eligible):
-    """The standardised model features, a row per customer, and the columns that vary."""
+    """The model features in their units, centred, a row per customer, and the columns that vary."""
     import numpy as np
 
-    rows = np.array(
-        [[getattr(f, key) or 0.0 for key in MODEL_KEYS] for f in eligible.values()],
-        dtype=float,
-    )
-    spread = rows.std(axis=0)
-    varying = spread > 1e-9
-    scaled = (rows[:, varying] - rows[:, varying].mean(axis=0)) / spread[varying]
+    rows = np.array([[getattr(f, key) or 0.0 for key in MODEL_KEYS] for f in eligible.values()], dtype=float)
+    rows /= np.array([MODEL_UNITS[key] for key in MODEL_KEYS])
+    varying = rows.std(axis=0) > 1e-9
+    scaled = rows[:, varying] - rows[:, varying].mean(axis=0)
     return scaled, [key for key, keep in zip(MODEL_KEYS, varying, strict=True) if keep]
 
 
 def _fit(scaled, k_max, seed):
-    """The mixture of the lowest BIC for k = 1..k_max, with every k's BIC."""
+    """The mixture of the lowest BIC over k = 1..k_max and the covariance shapes, with their BICs.
+
+    Full covariances follow correlated features (lateness with its spread)
+    on a large book; diagonal ones need far fewer parameters, which BIC
+    prefers on a small book: the criterion chooses between them as it
+    chooses k.
+    """
     from sklearn.mixture import GaussianMixture
 
-    best, bics = None, {}
-    for k in range(1, k_max + 1):
-        model = GaussianMixture(
-            k, covariance_type="full", reg_covar=REG_COVAR, n_init=N_INIT, random_state=seed
-        )
-        model.fit(scaled)
-        bics[k] = float(model.bic(scaled))
-        if best is None or bics[k] < bics[best.n_components]:
-            best = model
+    best, best_bic, bics = None, None, {}
+    for shape in COVARIANCES:
+        for k in range(1, k_max + 1):
+            model = GaussianMixture(
+                k, covariance_type=shape, reg_covar=REG_COVAR, n_init=N_INIT, random_state=seed
+            )
+            model.fit(scaled)
+            bic = float(model.bic(scaled))
+            bics[f"{shape}/{k}"] = round(bic, 1)
+            if best_bic is None or bic < best_bic:
+                best, best_bic = model, bic
     return best, bics
 
 
@@ -121,7 +133,8 @@ def cluster(eligible, min_size: int, seed: int = 0) -> ClusterResult:
     labels = _labels(model, scaled, min_size)
     if len(set(labels.tolist())) < 2:
         return _unsegmented(eligible, "unsegmented", Phrase.of("no_distinct_groups"))
-    return _result(eligible, labels.tolist(), {"k": model.n_components, "bic": bics, "features": columns})
+    summary = {"k": model.n_components, "covariance": model.covariance_type, "bic": bics, "features": columns}
+    return _result(eligible, labels.tolist(), summary)
 
 
 def _result(eligible, labels, model):
