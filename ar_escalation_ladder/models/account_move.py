@@ -50,6 +50,9 @@ class AccountMove(models.Model):
         help="For the board's progress bar.",
     )
     ar_account_tier = fields.Selection(related="commercial_partner_id.ar_account_tier", string="Account tier")
+    ar_track_id = fields.Many2one(
+        related="ar_stage_id.track_id", string="Escalation track", store=True, index="btree_not_null"
+    )
     ar_owner_id = fields.Many2one(
         "res.users",
         "Escalation owner",

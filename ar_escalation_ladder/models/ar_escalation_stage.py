@@ -180,6 +180,17 @@ class ArEscalationStage(models.Model):
         except ValueError:
             return fallback
 
+    @api.depends("name", "track_id.name", "track_id.is_default")
+    def _compute_display_name(self):
+        """A stage of another track than the default one is named with its track (board columns)."""
+        for stage in self:
+            track = stage.track_id
+            stage.display_name = (
+                self.env._("%(track)s: %(stage)s", track=track.name, stage=stage.name)
+                if track and not track.is_default
+                else stage.name
+            )
+
     def _compute_case_count(self):
         data = self.env["ar.escalation.case"]._read_group(
             [("stage_id", "in", self.ids), ("state", "in", ("open", "acknowledged"))],

@@ -406,7 +406,8 @@ class TestConfirmations(EverydayCommon):
         action = wizard.action_import()
         message = self._notification(action)
         self.assertIn(
-            "The ladder now has 5 stages: Preventive, Early, Managed, Executive, Pre-default.", message
+            "The track Standard now has 5 stages: Preventive, Early, Managed, Executive, Pre-default.",
+            message,
         )
         self.assertIn("Promise grace days: 3.", message)
         self.assertEqual(action["params"]["next"], {"type": "ir.actions.act_window_close"})

@@ -115,7 +115,7 @@ class ArEscalationGoLiveWizard(models.TransientModel):
 
     @api.model
     def _ar_messaged(self, rows):
-        """{customer id: stage level of its message} for the customers the first run writes to."""
+        """{customer id: stage id of its message} for the customers the first run writes to."""
         track = set(TRACK_HOLDS)
         per_customer = defaultdict(list)
         for vals, partner_id, level in rows:
@@ -123,8 +123,9 @@ class ArEscalationGoLiveWizard(models.TransientModel):
         messaged = {}
         for partner_id, items in per_customer.items():
             position = max((level for vals, level in items if vals["hold"] in track), default=None)
-            if position is not None and any(vals["send"] and level == position for vals, level in items):
-                messaged[partner_id] = position
+            sending = [vals for vals, level in items if vals["send"] and level == position]
+            if position is not None and sending:
+                messaged[partner_id] = sending[0]["new_stage_id"]
         return messaged
 
     @api.model
@@ -177,23 +178,24 @@ class ArEscalationGoLiveWizard(models.TransientModel):
 
     @api.model
     def _ar_stage_lines(self, rows, messaged, activities):
-        """One line per stage: invoices that enter it, customers messaged there, activities."""
-        stages = {stage.sequence: stage for stage in self.env["ar.escalation.stage"].sudo().search([])}
+        """One line per stage (track by track): invoices that enter it, customers messaged there,
+        activities."""
         invoices = defaultdict(int)
-        for __, __, level in rows:
-            invoices[level] += 1
+        for vals, __, __ in rows:
+            invoices[vals["new_stage_id"]] += 1
         messages = defaultdict(int)
-        for level in messaged.values():
-            messages[level] += 1
+        for stage_id in messaged.values():
+            messages[stage_id] += 1
+        stages = self.env["ar.escalation.stage"].sudo().browse(list(invoices)).exists()
+        stages = stages.sorted(lambda stage: (stage.track_id.sequence, stage.track_id.id, stage.sequence))
         return [
             {
-                "stage_id": stages[level].id,
-                "invoice_count": invoices[level],
-                "message_count": messages[level],
-                "activity_count": activities[stages[level].id],
+                "stage_id": stage.id,
+                "invoice_count": invoices[stage.id],
+                "message_count": messages[stage.id],
+                "activity_count": activities[stage.id],
             }
-            for level in sorted(invoices)
-            if level in stages
+            for stage in stages
         ]
 
     def action_activate(self):

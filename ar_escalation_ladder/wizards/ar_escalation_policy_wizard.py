@@ -15,7 +15,16 @@ from ..engine import PolicyError
 from ..models.ar_escalation_policy_text import policy_error_text
 from ..models.ar_escalation_stage import validate_ladder
 
-PRESENTATION = ("tone", "color", "rollup", "rollup_role", "contact", "notice_days", "description")
+PRESENTATION = (
+    "tone",
+    "color",
+    "rollup",
+    "rollup_role",
+    "contact",
+    "notice_days",
+    "description",
+    "owner_task",
+)
 
 
 def _where(stage_policy, **values):
@@ -27,16 +36,28 @@ class ArEscalationPolicyWizard(models.TransientModel):
     _name = "ar.escalation.policy.wizard"
     _description = "Export or import the escalation ladder"
 
+    track_id = fields.Many2one(
+        "ar.escalation.track",
+        "Track",
+        required=True,
+        default=lambda self: self.env["ar.escalation.track"]._ar_default_track(),
+        help="The track whose stages are exported, or replaced by the file's.",
+    )
     file_format = fields.Selection([("yaml", "YAML"), ("json", "JSON")], default="yaml", required=True)
     file = fields.Binary("Policy file")
     filename = fields.Char()
 
     # ------------------------------------------------------------------
     def _ar_export_data(self):
-        stages = self.env["ar.escalation.stage"].search([])
-        out = {"promise_grace_days": self.env.company.ar_promise_grace_days, "stages": []}
+        stages = self.env["ar.escalation.stage"].search([("track_id", "=", self.track_id.id)])
+        out = {
+            "track": {"name": self.track_id.name, "external_approval": self.track_id.external_approval},
+            "promise_grace_days": self.env.company.ar_promise_grace_days,
+            "stages": [],
+        }
         for stage in stages:
             data = {**stage._prepare_policy_stage(), **stage._prepare_case_stage()}
+            data.pop("needs_approval")  # the track's (external_approval above)
             data["presentation"] = {
                 key: stage[key] for key in PRESENTATION if stage[key] not in (False, None)
             }
@@ -54,7 +75,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
     def action_export(self):
         self.ensure_one()
         content = self._ar_dump(self._ar_export_data())
-        name = f"escalation_ladder.{self.file_format}"
+        name = f"escalation_ladder_{self.track_id.id}.{self.file_format}"
         attachment = self.env["ir.attachment"].create(
             {"name": name, "raw": content.encode(), "res_model": self._name, "res_id": self.id}
         )
@@ -203,10 +224,14 @@ class ArEscalationPolicyWizard(models.TransientModel):
             ) from None
         kept, archived = self._ar_apply_stages(data["stages"], policy, case)
         self.env.company.ar_promise_grace_days = policy.promise_grace_days
+        track = data.get("track")
+        if isinstance(track, dict) and isinstance(track.get("external_approval"), bool):
+            self.track_id.external_approval = track["external_approval"]
         # the import says what it did, rather than closing silently
         lines = [
             self.env._(
-                "The ladder now has %(count)s stages: %(stages)s.",
+                "The track %(track)s now has %(count)s stages: %(stages)s.",
+                track=self.track_id.name,
                 count=len(kept),
                 stages=", ".join(kept.sorted("sequence").mapped("name")),
             ),
@@ -222,7 +247,8 @@ class ArEscalationPolicyWizard(models.TransientModel):
         """Write the file's stages over those of the same level, create the others and archive
         the stages the file does not name; returns (the file's stages, the archived ones)."""
         Stage = self.env["ar.escalation.stage"].with_context(active_test=False)
-        existing = {stage.sequence: stage for stage in Stage.search([])}
+        on_track = [("track_id", "=", self.track_id.id)]
+        existing = {stage.sequence: stage for stage in Stage.search(on_track)}
         kept = Stage
         for raw, stage_policy, case_stage in zip(raw_stages, policy.stages, case.stages, strict=True):
             vals = self._ar_stage_vals(raw, stage_policy, case_stage)
@@ -232,7 +258,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
             else:
                 stage = Stage.create(vals)
             kept |= stage
-        archived = Stage.search([]) - kept
+        archived = Stage.search(on_track) - kept
         archived.write({"active": False})
         return kept, archived
 
@@ -252,6 +278,7 @@ class ArEscalationPolicyWizard(models.TransientModel):
         Rule = self.env["ar.escalation.rule"]
         vals = {
             "name": stage_policy.name,
+            "track_id": self.track_id.id,
             "sequence": stage_policy.sequence,
             "active": True,
             "rule_mode": stage_policy.rule_mode,
