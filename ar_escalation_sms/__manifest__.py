@@ -19,6 +19,7 @@
         "data/ir_cron_data.xml",
         "data/sms_template_data.xml",
         "data/ar_escalation_stage_data.xml",
+        "data/ar_escalation_track_data.xml",
         "views/ar_escalation_sms_views.xml",
         "views/ar_escalation_stage_views.xml",
         "views/sms_template_views.xml",

@@ -213,9 +213,6 @@ class Words:
     def message_approved(self, user: str) -> str:
         return f"Message approved by {user}"
 
-    def track_changed(self, old: str, new: str) -> str:
-        return f"Track: {old} → {new}"
-
     def text(self, text: str) -> str:
         return text
 

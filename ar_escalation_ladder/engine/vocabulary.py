@@ -58,7 +58,6 @@ EVENT_KIND_SELECTION = [
     ("closed", "Case closed"),
     ("reopened", "Case reopened"),
     ("approved", "Message approved"),
-    ("track", "Track changed"),
     ("error", "Error"),
 ]
 # what the customer's own history says (:func:`.evaluate.risk_signals`)
@@ -117,7 +116,6 @@ TRACK_HOLDS = ("", "not_due_yet", "cadence_complete")
 #   set_by_hand(text)             "Set by hand: <the reason given>"
 #   escalated_to(owner)           "Escalated to Alice Martin" (the case's owner)
 #   message_approved(user)        "Message approved by Alice Martin" (approval tracks)
-#   track_changed(old, new)       "Track: Standard → SMB automated"
 #   text(text)                    a person's own words or a message, shown verbatim
 REASON_CODES = (
     "days_overdue",
@@ -137,7 +135,6 @@ REASON_CODES = (
     "set_by_hand",
     "escalated_to",
     "message_approved",
-    "track_changed",
     "text",
 )
 

@@ -156,9 +156,6 @@ class ReasonWords(Words):
     def message_approved(self, user):
         return self.env._("Message approved by %s", user)
 
-    def track_changed(self, old, new):
-        return self.env._("Track: %(old)s → %(new)s", old=old, new=new)
-
     def text(self, text):
         return text or ""
 

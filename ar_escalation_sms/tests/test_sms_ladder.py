@@ -86,6 +86,18 @@ class TestSmsLadder(ArSmsCommon):
         self.assertIn("SMS queued", event.reason)
         self.assertTrue(event.mail_id)
 
+    def test_the_smb_track_nudges_by_email_and_sms(self):
+        nudge = self.env.ref("ar_escalation_ladder.stage_smb_nudge")
+        self.assertEqual(nudge.channel, "email_sms", "with SMS installed, the SMB nudge texts too")
+        self.customer_fr.ar_track_id = self.env.ref("ar_escalation_ladder.track_smb")
+        inv = self._invoice(self.customer_fr, 300, 2)
+        self._run(inv)
+        self.assertEqual(inv.ar_stage_id, nudge)
+        self.assertEqual(len(self._customer_mails(self.customer_fr)), 1)
+        sms = self.queue.search([("customer_id", "=", self.customer_fr.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertIn("friendly reminder", sms.body)
+
     def test_landline_is_never_texted_and_email_goes_instead(self):
         self.stage2.channel = "sms"
         customer = self._customer(
