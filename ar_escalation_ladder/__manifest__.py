@@ -43,6 +43,7 @@
         "views/res_config_settings_views.xml",
         "views/ar_escalation_menus.xml",
         "views/ar_escalation_run_views.xml",
+        "views/ar_escalation_track_proposal_views.xml",
     ],
     "demo": ["demo/ar_escalation_demo.xml"],
     "assets": {

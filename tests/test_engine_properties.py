@@ -39,6 +39,8 @@ def rules(draw):
         return {"kind": kind, "min": draw(st.integers(1, 5))}
     if kind == "days_no_response":
         return {"kind": kind, "min": draw(st.integers(1, 20)), "since_stage": draw(st.integers(0, 4))}
+    if kind == "due_month":
+        return {"kind": kind, "month": draw(st.integers(1, 12))}
     return {"kind": kind}
 
 

@@ -32,6 +32,14 @@ OWNER_ROLE_SELECTION = [
     ("finance_lead", "Finance lead"),
     ("cfo", "CFO"),
 ]
+# how a stage's message speaks (ar.escalation.stage.tone)
+TONE_SELECTION = [
+    ("courteous", "Courteous"),
+    ("collaborative", "Collaborative"),
+    ("firm", "Firm and specific"),
+    ("executive", "Executive, concise"),
+    ("formal", "Formal final notice"),
+]
 CHANNEL_SELECTION = [
     ("none", "None (internal only)"),
     ("email", "Email"),
@@ -91,6 +99,7 @@ def codes(selection):
 ACCOUNT_TIERS = codes(ACCOUNT_TIER_SELECTION)
 OWNER_ROLES = codes(OWNER_ROLE_SELECTION)
 CHANNELS = codes(CHANNEL_SELECTION)
+TONES = codes(TONE_SELECTION)
 EVENT_KINDS = codes(EVENT_KIND_SELECTION)
 RISK_SIGNALS = codes(RISK_SIGNAL_SELECTION)
 HOLD_CODES = codes(HOLD_SELECTION)

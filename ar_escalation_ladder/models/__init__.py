@@ -41,3 +41,4 @@ from . import mail_mail_flag
 from . import ar_escalation_go_live
 from . import ar_escalation_send_now
 from . import ar_escalation_everyday
+from . import ar_escalation_rule_due_month
