@@ -240,3 +240,12 @@ def test_every_draft_is_a_valid_policy_and_every_choice_is_worded(profile):
         for phrase in (choice.decision, *choice.because):
             assert phrase.code in PROPOSAL_CODES
             assert "=" not in ENGLISH_PROPOSAL.phrase(phrase)
+
+
+def test_deteriorating_on_a_track_without_owner_tasks_the_first_stage_gets_one():
+    stages = [{**stage, "owner_task": stage["sequence"] >= 2} for stage in base_stages()]
+    proposal = propose({**NEUTRAL, "trend_days": 9}, stages, "SMB automated")
+    assert proposal.stages[0]["owner_task"] is True
+    assert proposal.stages[1]["owner_task"] is False
+    texts = [choice_text(c)[0] for c in proposal.choices if c.aspect == "owner"]
+    assert texts == ["owner: Account manager (was AR operator)", "the owner gets a task at this stage"]

@@ -270,11 +270,15 @@ def _channels(draft):
 
 
 def _owners(draft):
-    """Deteriorating: the account manager reviews from the first stage; large invoices:
+    """Deteriorating: the account manager reviews from the first stage (with a task, on a track
+    whose first stage runs without one); large invoices:
     the account manager owns the first overdue stage."""
     first_stage = draft.stages[0] if draft.stages else None
-    if "deteriorating" in draft.found and first_stage and first_stage.get("owner_role") == "ar_operator":
-        draft.set(first_stage, "owner_role", "account_manager", "owner", "owner", "deteriorating")
+    if "deteriorating" in draft.found and first_stage:
+        if first_stage.get("owner_role") == "ar_operator":
+            draft.set(first_stage, "owner_role", "account_manager", "owner", "owner", "deteriorating")
+        if first_stage.get("owner_task") is False:
+            draft.set(first_stage, "owner_task", True, "owner", "owner_task", "deteriorating")
     if "large_invoices" in draft.found and draft.overdue:
         if draft.overdue[0].get("owner_role") == "ar_operator":
             draft.set(draft.overdue[0], "owner_role", "account_manager", "owner", "owner", "large_invoices")
@@ -336,6 +340,7 @@ def _invoice_check(draft, seasonal):
         "channel": "none",
         "tone": "collaborative",
         "owner_role": "account_manager",
+        "owner_task": True,
         "sla_hours": draft.limits.check_sla_hours,
         "sla_same_business_day": False,
         "cadence_max": 1,
@@ -394,5 +399,6 @@ def engine_stage(stage: dict) -> dict:
         "cadence_days",
         "cadence_max",
         "pause_on_promise",
+        "needs_approval",
     )
     return {key: stage[key] for key in keep if key in stage}

@@ -24,6 +24,7 @@ from .vocabulary import CHANNEL_SELECTION, OWNER_ROLE_SELECTION, TONE_SELECTION,
 #   tone(value, before)            "tone: Firm and specific (was Collaborative)"
 #   channel(value, before)         "channel: Email and SMS (was Email)"
 #   owner(value, before)           "owner: Account manager (was AR operator)"
+#   owner_task(value, before)      "the owner gets a task at this stage"
 #   promise_pause(value, before)   "reminders continue while a promise to pay holds"
 #   timing_only(kinds)             "entered by its timing only (risk_signals dropped)"
 #   invoice_check(days, role)      "internal check of the invoice by the account manager ..."
@@ -40,6 +41,7 @@ PROPOSAL_CODES = (
     "tone",
     "channel",
     "owner",
+    "owner_task",
     "promise_pause",
     "timing_only",
     "invoice_check",
@@ -120,6 +122,9 @@ class ProposalWords:
 
     def owner(self, value: str, before) -> str:
         return f"owner: {self.role_label(value)} (was {self.role_label(before)})"
+
+    def owner_task(self, value: bool, before) -> str:
+        return "the owner gets a task at this stage" if value else "no task for the owner at this stage"
 
     def promise_pause(self, value: bool, before) -> str:
         if value:

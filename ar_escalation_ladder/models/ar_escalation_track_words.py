@@ -96,6 +96,11 @@ class ChoiceWords(ProposalWords):
             "owner: %(owner)s (was %(before)s)", owner=self.role_label(value), before=self.role_label(before)
         )
 
+    def owner_task(self, value, before):
+        if value:
+            return self.env._("the owner gets a task at this stage")
+        return self.env._("no task for the owner at this stage")
+
     def promise_pause(self, value, before):
         if value:
             return self.env._("reminders pause while a promise to pay holds")
