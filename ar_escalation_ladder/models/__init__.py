@@ -42,3 +42,4 @@ from . import ar_escalation_go_live
 from . import ar_escalation_send_now
 from . import ar_escalation_everyday
 from . import ar_escalation_rule_due_month
+from . import ar_escalation_track_proposal

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, tagged
 
 from .common import ArEscalationCommon
 
@@ -34,3 +35,154 @@ class TestDueMonthRule(ArEscalationCommon):
         self.assertFalse(month_before.ar_stage_id)
         month = dict(rule._fields["month"]._description_selection(self.env))[str(first_next.month)]
         self.assertIn(f"falls due in {month}", in_month.ar_reason)
+
+
+class ProposalCommon(ArEscalationCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Track = cls.env["ar.escalation.track"]
+        cls.default_track = cls.Track._ar_default_track()
+        groups = "base.group_user,account.group_account_invoice,ar_escalation_ladder.group_ar_manager"
+        cls.manager = cls._user("ar_proposal_manager", groups, name="Maya Manager")
+        # a segment of chronic late payers: 24 days late on average
+        cls.segment = cls.env["ar.escalation.segment"].create(
+            {
+                "name": "Chronic late payers",
+                "kind": "behaviour",
+                "company_id": cls.company.id,
+                "profile": {
+                    "avg_days_late": 24.0,
+                    "spread_days_late": 5.0,
+                    "trend_days": 1.0,
+                    "seasonality": 0.1,
+                    "peak_month": None,
+                    "avg_invoice": 3000.0,
+                    "tenure_months": 40.0,
+                    "dispute_rate": 0.0,
+                    "broken_promise_rate": 0.0,
+                    "early_share": 0.0,
+                    "size": 1,
+                },
+            }
+        )
+        cls.customer.ar_segment_id = cls.segment
+
+    def _draft(self):
+        track = self.Track._ar_propose_for_segments(self.segment)
+        self.assertEqual(len(track), 1)
+        return track
+
+    def _track_of(self, partner):
+        return partner._ar_effective_track()[partner.id]
+
+    def _log(self, track):
+        return [message.body for message in track.message_ids.sorted("id")]
+
+
+@tagged("post_install", "-at_install")
+class TestTrackProposal(ProposalCommon):
+    def test_a_draft_is_the_default_track_adjusted_with_its_reasons_worded(self):
+        track = self._draft()
+        self.assertEqual((track.state, track.segment_id), ("draft", self.segment))
+        self.assertEqual(track.stage_ids.mapped("sequence"), self.default_track.stage_ids.mapped("sequence"))
+        self.assertNotIn(track.stage_ids, self.default_track.stage_ids, "copies, not the default's stages")
+        preventive = track.stage_ids.filtered(lambda s: s.sequence == 0)
+        days = preventive.rule_ids.filtered(lambda r: r.kind == "days_overdue")
+        self.assertEqual(days.min_value, -14.0, "chronic late payers: the pre-due reminder 14 days ahead")
+        self.assertEqual(preventive.mail_template_id, self.stage0.mail_template_id, "the rest is copied")
+        timing = track.choice_ids.filtered(lambda c: c.aspect == "timing" and c.stage_id == preventive)
+        self.assertEqual(timing.what, "first reminder 14 days before the due date (was 7 days)")
+        self.assertEqual(timing.why, "pays 24 days late on average")
+        self.assertIn("stages copied from", track.choice_ids[0].what)
+        self.assertFalse(self.Track._ar_propose_for_segments(self.segment), "a draft waits: not another")
+
+    def test_a_draft_does_not_move_customers(self):
+        move = self._invoice(self.customer, 900, 12)
+        track = self._draft()
+        self.customer._ar_assign_tracks()
+        self.assertEqual(self._track_of(self.customer), self.default_track)
+        self._run(move)
+        self.assertEqual(move.ar_stage_id, self.stage1, "12 days overdue: Early, on the default track")
+        track.with_user(self.manager).action_ar_approve()
+        self.customer._ar_assign_tracks()
+        self._run(move)
+        self.assertEqual(self._track_of(self.customer), self.default_track, "approved is not live yet")
+        self.assertEqual(move.ar_stage_id, self.stage1)
+
+    def test_activating_moves_the_segments_customers_onto_the_new_timing(self):
+        move = self._invoice(self.customer, 900, 12)
+        other = self._invoice(self.customer_b, 900, 12)  # not of the segment
+        self._run(move | other)
+        track = self._draft()
+        track.with_user(self.manager).action_ar_approve()
+        track.with_user(self.manager).action_ar_activate()
+        self.assertEqual(track.state, "active")
+        rule = track.assignment_rule_id
+        self.assertEqual((rule.segment_id, rule.track_id), (self.segment, track))
+        self.assertEqual(self.customer.ar_track_id, track)
+        self.assertEqual(self._track_of(self.customer_b), self.default_track)
+        self._run(move | other)
+        # the drafted track's Managed starts at 12 days (3/4 of 16): the invoice is there
+        self.assertEqual(move.ar_stage_id.track_id, track)
+        self.assertEqual((move.ar_stage_id.sequence, move.ar_stage_id.name), (2, "Managed"))
+        self.assertEqual(other.ar_stage_id, self.stage1, "the other customer keeps the default's timing")
+        self.assertFalse(self.Track._ar_propose_for_segments(self.segment), "a rule places it now")
+
+    def test_an_ar_user_reads_a_draft_but_cannot_approve_or_activate_it(self):
+        track = self._draft()
+        as_user = track.with_user(self.user_operator)
+        self.assertTrue(as_user.choice_ids.mapped("why"))
+        with self.assertRaises(AccessError):
+            as_user.action_ar_approve()
+        track.with_user(self.manager).action_ar_approve()
+        with self.assertRaises(AccessError):
+            as_user.action_ar_activate()
+        self.assertEqual(track.state, "approved")
+
+    def test_each_step_is_logged_on_the_tracks_chatter(self):
+        track = self._draft()
+        track.with_user(self.manager).action_ar_approve()
+        track.with_user(self.manager).action_ar_back_to_draft()
+        track.with_user(self.manager).action_ar_approve()
+        track.with_user(self.manager).action_ar_activate()
+        log = "\n".join(str(body) for body in self._log(track))
+        self.assertIn("Track drafted from the behaviour of segment Chronic late payers", log)
+        self.assertIn("Drafted track approved by Maya Manager", log)
+        self.assertIn("Approval withdrawn by Maya Manager", log)
+        self.assertIn("Track activated by Maya Manager", log)
+        self.assertIn("(1 moved)", log)
+        self.assertEqual(track.activated_by_id, self.manager)
+        with self.assertRaises(UserError):
+            track.with_user(self.manager).action_ar_approve()  # active already
+
+    def test_draft_a_track_from_the_segment(self):
+        action = self.segment.with_user(self.manager).action_ar_draft_track()
+        track = self.Track.browse(action["res_id"])
+        self.assertEqual(track.segment_id, self.segment)
+        again = self.segment.with_user(self.manager).action_ar_draft_track()
+        self.assertEqual(again["res_id"], track.id, "the draft waiting for review, not a second one")
+        placed = self.env["ar.escalation.segment"].create({"name": "Placed", "kind": "rule", "profile": {}})
+        self.env["ar.escalation.track.rule"].create(
+            {"segment_id": placed.id, "track_id": self.default_track.id}
+        )
+        with self.assertRaises(UserError):
+            placed.with_user(self.manager).action_ar_draft_track()
+        with self.assertRaises(AccessError):
+            self.segment.with_user(self.user_operator).action_ar_draft_track()
+
+
+@tagged("post_install", "-at_install")
+class TestTrackProposalTour(ProposalCommon, HttpCase):
+    def test_an_ar_manager_approves_and_activates_a_drafted_track(self):
+        self._admin_works_in(self.company)
+        self.env.ref("base.user_admin").groups_id |= self.env.ref("ar_escalation_ladder.group_ar_manager")
+        track = self._draft()
+        self.start_tour(
+            "/odoo/action-ar_escalation_ladder.ar_escalation_track_proposal_action",
+            "ar_escalation_approve_drafted_track",
+            login="admin",
+        )
+        self.assertEqual(track.state, "active")
+        self.assertEqual(track.approved_by_id, self.env.ref("base.user_admin"))
+        self.assertEqual(self.customer.ar_track_id, track)
