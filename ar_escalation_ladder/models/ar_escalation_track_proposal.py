@@ -63,14 +63,17 @@ class ArEscalationTrackChoice(models.Model):
     @api.depends("data")
     @api.depends_context("lang")
     def _compute_text(self):
-        words = ChoiceWords(self.env, self.env.company.currency_id)
+        words = {}  # the reasons' amounts in the track's company's currency
         for choice in self:
             if not choice.data:
                 choice.what = choice.why = ""
                 continue
+            company = choice.track_id.company_id or self.env.company
+            if company not in words:
+                words[company] = ChoiceWords(self.env, company.currency_id)
             engine_choice = Choice.from_json(choice.data)
-            choice.what = words.phrase(engine_choice.decision)
-            choice.why = words.join([words.phrase(phrase) for phrase in engine_choice.because])
+            choice.what = words[company].phrase(engine_choice.decision)
+            choice.why = words[company].join([words[company].phrase(p) for p in engine_choice.because])
 
 
 class ArEscalationTrack(models.Model):
@@ -146,11 +149,11 @@ class ArEscalationTrack(models.Model):
             {"state": "active", "activated_by_id": self.env.uid, "activated_date": fields.Datetime.now()}
         )
         with_segment = self.filtered("segment_id")
-        rules = with_segment._ar_create_assignment_rules()
+        with_segment._ar_create_assignment_rules()
         moved = with_segment._ar_move_segment_customers()
         for track in self:
             track._message_log(body=track._ar_activation_text(moved.get(track.id, 0)))
-        return bool(rules) or True
+        return True
 
     def _ar_activation_text(self, count):
         _ = self.env._
@@ -249,7 +252,7 @@ class ArEscalationTrack(models.Model):
         by_level = {stage.sequence: stage for stage in base_stages}
         first = base_stages[:1]
         return {
-            "name": self.env._("%s (drafted)", segment.display_name),
+            "name": self.env._("Track for %s", segment.display_name),
             "state": "draft",
             "segment_id": segment.id,
             "company_id": segment.company_id.id,
