@@ -249,3 +249,13 @@ def test_deteriorating_on_a_track_without_owner_tasks_the_first_stage_gets_one()
     assert proposal.stages[1]["owner_task"] is False
     texts = [choice_text(c)[0] for c in proposal.choices if c.aspect == "owner"]
     assert texts == ["owner: Account manager (was AR operator)", "the owner gets a task at this stage"]
+
+
+def test_a_trait_counts_from_the_floor_the_segments_name_says_it_from():
+    segment_model = pytest.importorskip("ar_escalation_ladder.engine.segment_model")
+    floors = {key: floor for key, floor, *__ in segment_model.TRAITS}
+    limits = Thresholds()
+    assert limits.deteriorating_days == floors["trend_days"]
+    assert limits.seasonality == floors["seasonality"]
+    assert limits.dispute_rate == floors["dispute_rate"]
+    assert limits.broken_promise_rate == floors["broken_promise_rate"]

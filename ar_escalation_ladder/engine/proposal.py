@@ -56,10 +56,12 @@ class Thresholds:
     chronic_late_days: float = 15  # avg_days_late at or above: a chronic late payer
     punctual_late_days: float = 2  # avg_days_late at or below and ...
     punctual_early_share: float = 0.5  # ... early_share at or above: a punctual payer
-    deteriorating_days: float = 7  # trend_days at or above
-    dispute_rate: float = 0.15
-    broken_promise_rate: float = 0.25
-    seasonality: float = 0.4  # with a peak_month
+    # the next four are the floors a segment's name says the trait from (engine/segment_model.py
+    # TRAITS): a segment named "worsening", "seasonal"... gets the rule of that trait
+    deteriorating_days: float = 5  # trend_days at or above
+    dispute_rate: float = 0.1
+    broken_promise_rate: float = 0.1
+    seasonality: float = 0.25  # with a peak_month
     small_invoice: float = 500  # avg_invoice below (company currency)
     large_invoice: float = 20000  # avg_invoice at or above
     chronic_pre_due_days: int = 14
