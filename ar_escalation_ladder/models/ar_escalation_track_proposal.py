@@ -55,10 +55,10 @@ class ArEscalationTrackChoice(models.Model):
         ],
         required=True,
     )
-    stage_id = fields.Many2one("ar.escalation.stage", "Stage", ondelete="set null")
+    stage_id = fields.Many2one("ar.escalation.stage", ondelete="set null")
     data = fields.Json(help="The choice as the engine made it: its decision and reasons, as codes.")
     what = fields.Char("Choice", compute="_compute_text")
-    why = fields.Char("Why", compute="_compute_text")
+    why = fields.Char(compute="_compute_text")
 
     @api.depends("data")
     @api.depends_context("lang")
