@@ -2,8 +2,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 {
     "name": "AR Escalation Reports",
-    "summary": "Escalation analysis, SLA adherence, recovery by stage, DSO by tier, "
-    "weekly digest, the formal notice and the customer statement PDFs",
+    "summary": "Escalation analysis, SLA adherence, recovery by stage, segment and track, DSO by "
+    "tier, segment and track, weekly digest, the formal notice and the customer "
+    "statement PDFs",
     "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ar-escalation/ar-escalation",

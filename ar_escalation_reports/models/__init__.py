@@ -7,6 +7,7 @@ from . import ar_escalation_report_reach
 from . import ar_escalation_report_dso
 from . import ar_escalation_report_cause
 from . import ar_escalation_digest
+from . import ar_escalation_digest_segments
 from . import ir_actions_report
 from . import res_company
 from . import res_config_settings

@@ -92,12 +92,17 @@ class ArEscalationDigest(models.AbstractModel):
             "new_amount": sum(row["amount"] for row in stage_rows),
             "recovered": sum(row["recovered"] for row in stage_rows),
             **self._ar_sla_figures(env, mine, start, end),
-            **self._ar_book_figures(env, mine, stages),
+            **self._ar_book_figures(env, mine),
+            **self._ar_segment_figures(env, company, start, end),
         }
 
     @api.model
     def _ar_stage_rows(self, env, mine, stages, start, end):
-        """Per stage: invoices that entered it in the week, their value, the value recovered."""
+        """Per stage: invoices that entered it in the week, their value, the value recovered.
+
+        Every stage of a live track, and any other stage the week's figures name (a stage of a
+        drafted track shows only once an invoice entered it).
+        """
         Stay = env["ar.escalation.report.stage"]
         week_in = [*mine, ("date_in", ">=", start), ("date_in", "<", end)]
         week_out = [*mine, ("date_out", ">=", start), ("date_out", "<", end)]
@@ -114,7 +119,7 @@ class ArEscalationDigest(models.AbstractModel):
                 "recovered": recovered.get(stage, 0.0),
             }
             for stage in stages
-            if stage.active or stage in entered or stage in recovered
+            if (stage.active and stage.track_id.state == "active") or stage in entered or stage in recovered
         ]
 
     @api.model
@@ -135,7 +140,7 @@ class ArEscalationDigest(models.AbstractModel):
         }
 
     @api.model
-    def _ar_book_figures(self, env, mine, stages):
+    def _ar_book_figures(self, env, mine):
         """The open book's value at risk within 7 days and its largest accounts at stage 3 or beyond."""
         Book = env["ar.escalation.report.book"]
         [(at_risk, at_risk_count)] = Book._read_group(
@@ -148,7 +153,7 @@ class ArEscalationDigest(models.AbstractModel):
             order="amount_residual:sum desc, partner_id",
             limit=TOP_ACCOUNTS,
         )
-        top_stages = {stage.sequence: stage for stage in stages}
+        top_stages = self._ar_top_stages(Book, mine, [partner for partner, *__ in top])
         return {
             "at_risk": at_risk or 0.0,
             "at_risk_count": at_risk_count,
@@ -157,9 +162,23 @@ class ArEscalationDigest(models.AbstractModel):
                     "partner": partner,
                     "amount": amount,
                     "count": count,
-                    "stage": top_stages.get(level),
+                    "stage": top_stages.get(partner),
                     "days_overdue": days,
                 }
-                for partner, amount, count, level, days in top
+                for partner, amount, count, __, days in top
             ],
         }
+
+    @api.model
+    def _ar_top_stages(self, Book, mine, partners):
+        """The highest stage each of ``partners`` has an invoice at: levels repeat across tracks,
+        so the stage is read, not looked up from its level."""
+        stages = {}
+        rows = Book._read_group(
+            [*mine, ("partner_id", "in", [p.id for p in partners]), ("stage_level", ">=", 3)],
+            ["partner_id", "stage_id"],
+        )
+        for partner, stage in rows:
+            if partner not in stages or stage.sequence > stages[partner].sequence:
+                stages[partner] = stage
+        return stages

@@ -3,13 +3,14 @@
 from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import AGING_BUCKETS, ArEscalationReport
+from .ar_escalation_report_mixin import AGING_BUCKETS, SEGMENT_DEPENDS, ArEscalationReport
 
 
 class ArEscalationReportBook(ArEscalationReport):
     """The open receivables book as it stands: aging, stage, owner, SLA and value at risk."""
 
     _name = "ar.escalation.report.book"
+    _inherit = ["ar.escalation.report.mixin", "ar.escalation.report.segment.mixin"]
     _description = "Open receivables by escalation stage"
     _order = "days_overdue desc, id"
     _rec_name = "move_id"
@@ -28,6 +29,12 @@ class ArEscalationReportBook(ArEscalationReport):
     days_overdue = fields.Integer(readonly=True, aggregator="max")
     aging_bucket = fields.Selection(AGING_BUCKETS, "Aging", readonly=True)
     amount_residual = fields.Monetary("Open amount", currency_field="company_currency_id", readonly=True)
+    amount_overdue = fields.Monetary(
+        "Overdue amount",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Open amount of the invoices past their due date.",
+    )
     sla_deadline = fields.Datetime("SLA deadline", readonly=True)
     sla_breached = fields.Boolean("SLA breached", readonly=True)
     amount_breached = fields.Monetary(
@@ -68,7 +75,7 @@ class ArEscalationReportBook(ArEscalationReport):
             "ar_promise_date",
             "ar_dispute_state",
         ],
-        "res.partner": ["ar_account_tier"],
+        "res.partner": ["ar_account_tier", *SEGMENT_DEPENDS],
         "ar.escalation.stage": ["sequence"],
     }
 
@@ -89,6 +96,7 @@ class ArEscalationReportBook(ArEscalationReport):
             """
             SELECT m.id, m.id AS move_id, m.company_id, rc.currency_id AS company_currency_id,
                    m.commercial_partner_id AS partner_id, cp.ar_account_tier AS account_tier,
+                   %(segments)s,
                    CASE WHEN %(escalated)s THEN m.ar_stage_id END AS stage_id,
                    CASE WHEN %(escalated)s THEN s.sequence END AS stage_level,
                    CASE WHEN %(escalated)s THEN m.ar_owner_id END AS owner_id,
@@ -97,6 +105,7 @@ class ArEscalationReportBook(ArEscalationReport):
                    %(days)s AS days_overdue,
                    %(aging)s AS aging_bucket,
                    m.amount_residual_signed AS amount_residual,
+                   CASE WHEN %(days)s > 0 THEN m.amount_residual_signed ELSE 0 END AS amount_overdue,
                    m.ar_sla_deadline AS sla_deadline,
                    COALESCE(%(breached)s, FALSE) AS sla_breached,
                    CASE WHEN %(breached)s THEN m.amount_residual_signed ELSE 0 END AS amount_breached,
@@ -117,4 +126,5 @@ class ArEscalationReportBook(ArEscalationReport):
             aging=self._ar_aging_sql(days),
             breached=breached,
             risk=risk,
+            segments=self._ar_segment_columns("cp"),
         )

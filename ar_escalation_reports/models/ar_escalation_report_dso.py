@@ -3,7 +3,7 @@
 from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import ArEscalationReport
+from .ar_escalation_report_mixin import SEGMENT_DEPENDS, ArEscalationReport
 
 DSO_DAYS = 90
 DSO_WEEKS = 8
@@ -13,15 +13,21 @@ DSO_HELP = (
     "Receivable balance at D: sum of the posted journal items on receivable accounts dated on or "
     "before D (invoices, credit notes, payments, in company currency). Credit sales: the "
     "receivable side of the posted customer invoices less credit notes dated in the 90 days "
-    "ending on D. Customers are grouped by their account tier today."
+    "ending on D. Customers are grouped by their account tier, segments and track today."
 )
 
 
 class ArEscalationReportDso(ArEscalationReport):
-    """Days sales outstanding by customer tier, today and at each of the 7 weeks before."""
+    """Days sales outstanding by customer tier, segment and track, today and each of the 7 weeks before.
+
+    A row is a company, tier, behaviour segment, rule-based segment and track at a date: any
+    grouping of them (by segment, by track, all together) sums the balances and the sales of its
+    rows and divides the sums, so a group's DSO is the DSO of its customers taken together.
+    """
 
     _name = "ar.escalation.report.dso"
-    _description = "DSO by customer tier"
+    _inherit = ["ar.escalation.report.mixin", "ar.escalation.report.segment.mixin"]
+    _description = "DSO by customer tier, segment and track"
     _order = "date desc, account_tier"
     _rec_name = "date"
 
@@ -41,7 +47,7 @@ class ArEscalationReportDso(ArEscalationReport):
     _depends = {
         "account.move.line": ["date", "balance", "account_id", "partner_id", "parent_state", "company_id"],
         "account.move": ["move_type"],
-        "res.partner": ["ar_account_tier", "commercial_partner_id"],
+        "res.partner": ["ar_account_tier", "commercial_partner_id", *SEGMENT_DEPENDS],
     }
 
     def init(self):
@@ -62,7 +68,7 @@ class ArEscalationReportDso(ArEscalationReport):
                 SELECT k AS week_offset, (%(today)s::date - 7 * k) AS as_of
                   FROM generate_series(0, %(last_week)s) AS k
             ), daily AS (
-                SELECT l.company_id, cp.ar_account_tier AS tier, l.date,
+                SELECT l.company_id, cp.ar_account_tier AS tier, %(segments)s, l.date,
                        SUM(l.balance) AS balance,
                        COALESCE(SUM(l.balance) FILTER (WHERE m.move_type IN ('out_invoice', 'out_refund')), 0)
                            AS sales
@@ -72,17 +78,24 @@ class ArEscalationReportDso(ArEscalationReport):
              LEFT JOIN res_partner p ON p.id = l.partner_id
              LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
                  WHERE l.parent_state = 'posted' AND l.date <= %(today)s::date
-              GROUP BY l.company_id, cp.ar_account_tier, l.date
+              GROUP BY l.company_id, cp.ar_account_tier, cp.ar_segment_id, cp.ar_rule_segment_id,
+                       cp.ar_track_id, l.date
             ), grid AS (
-                SELECT d.company_id, d.tier, w.as_of, w.week_offset,
+                SELECT d.company_id, d.tier, d.segment_id, d.rule_segment_id, d.track_id,
+                       w.as_of, w.week_offset,
                        SUM(d.balance) AS receivable,
                        COALESCE(SUM(d.sales) FILTER (WHERE d.date > w.as_of - %(days)s), 0) AS credit_sales
                   FROM daily d
                   JOIN weeks w ON d.date <= w.as_of
-              GROUP BY d.company_id, d.tier, w.as_of, w.week_offset
+              GROUP BY d.company_id, d.tier, d.segment_id, d.rule_segment_id, d.track_id,
+                       w.as_of, w.week_offset
             )
-            SELECT ROW_NUMBER() OVER (ORDER BY g.company_id, g.week_offset, g.tier) AS id,
+            SELECT ROW_NUMBER() OVER (
+                       ORDER BY g.company_id, g.week_offset, g.tier, g.segment_id, g.rule_segment_id,
+                                g.track_id
+                   ) AS id,
                    g.company_id, rc.currency_id AS company_currency_id, g.tier AS account_tier,
+                   g.segment_id, g.rule_segment_id, g.track_id,
                    g.as_of AS date, g.week_offset, g.receivable, g.credit_sales,
                    g.receivable * %(days)s / NULLIF(g.credit_sales, 0) AS dso
               FROM grid g
@@ -91,4 +104,5 @@ class ArEscalationReportDso(ArEscalationReport):
             today=today,
             last_week=DSO_WEEKS - 1,
             days=DSO_DAYS,
+            segments=self._ar_segment_columns("cp"),
         )

@@ -95,3 +95,54 @@ class ArEscalationReport(models.Model):
     _register = False
     _auto = False
     _inherit = ["ar.escalation.report.mixin"]
+
+
+class ArEscalationReportSegmentMixin(models.AbstractModel):
+    """A report read by the customer's segments and track as they are today.
+
+    A report that inherits it selects the three columns from the customer's commercial partner
+    (:meth:`_ar_segment_columns`); its ratio fields stay ratios of sums in every group, segment and
+    track included (see the module's docstring).
+    """
+
+    _name = "ar.escalation.report.segment.mixin"
+    _description = "AR escalation report by segment and track"
+
+    segment_id = fields.Many2one(
+        "ar.escalation.segment",
+        "Behaviour segment",
+        readonly=True,
+        help="The customer's segment today, from how it pays (empty: not segmented).",
+    )
+    rule_segment_id = fields.Many2one(
+        "ar.escalation.segment",
+        "Rule-based segment",
+        readonly=True,
+        help="The customer's rule-based segment today (aging band, account tier, invoice value).",
+    )
+    track_id = fields.Many2one(
+        "ar.escalation.track",
+        readonly=True,
+        help="The customer's escalation track today (the default track when nobody and no rule placed it).",
+    )
+
+    @api.model
+    def _ar_segment_columns(self, partner, track=None):
+        """The three columns, read from the commercial partner aliased ``partner``.
+
+        The track is the customer's effective one, as the run reads it: its own, else the
+        default track. ``track``: the SQL of the track column when it is not the customer's.
+        """
+        if track is None:
+            # sudo: which track is the default is no secret of the companies the user cannot see
+            default = self.env["ar.escalation.track"].sudo()._ar_default_track()
+            track = SQL("COALESCE(%s.ar_track_id, %s)", SQL.identifier(partner), default.id or None)
+        return SQL(
+            "%(p)s.ar_segment_id AS segment_id, %(p)s.ar_rule_segment_id AS rule_segment_id, "
+            "%(track)s AS track_id",
+            p=SQL.identifier(partner),
+            track=track,
+        )
+
+
+SEGMENT_DEPENDS = ["ar_segment_id", "ar_rule_segment_id", "ar_track_id"]

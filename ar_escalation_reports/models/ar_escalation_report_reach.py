@@ -73,7 +73,9 @@ class ArEscalationReportReach(ArEscalationReport):
         return SQL(
             """
             WITH reach AS (
-                SELECT e.move_id, MIN(e.date) AS first_escalated, MAX(s.sequence) AS top_level
+                -- the stage itself, not looked up from its level: levels repeat across tracks
+                SELECT e.move_id, MIN(e.date) AS first_escalated, MAX(s.sequence) AS top_level,
+                       (ARRAY_AGG(s.id ORDER BY s.sequence DESC, e.date DESC, e.id DESC))[1] AS top_stage_id
                   FROM ar_escalation_event e
                   JOIN ar_escalation_stage s ON s.id = e.to_stage_id
                  WHERE e.kind IN ('stage', 'override') AND e.to_stage_id IS NOT NULL
@@ -81,7 +83,7 @@ class ArEscalationReportReach(ArEscalationReport):
             )
             SELECT m.id, m.id AS move_id, m.company_id, m.commercial_partner_id AS partner_id,
                    cp.ar_account_tier AS account_tier, m.invoice_date,
-                   r.first_escalated, top.id AS top_stage_id, r.top_level,
+                   r.first_escalated, r.top_stage_id, r.top_level,
                    1 AS invoice_count,
                    CASE WHEN r.move_id IS NULL THEN 0 ELSE 1 END AS escalated,
                    CASE WHEN r.top_level >= 3 THEN 1 ELSE 0 END AS reached_3,
@@ -95,7 +97,6 @@ class ArEscalationReportReach(ArEscalationReport):
               FROM account_move m
               JOIN res_partner cp ON cp.id = m.commercial_partner_id
          LEFT JOIN reach r ON r.move_id = m.id
-         LEFT JOIN ar_escalation_stage top ON top.sequence = r.top_level
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
             """
         )

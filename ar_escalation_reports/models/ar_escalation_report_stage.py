@@ -3,7 +3,7 @@
 from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import ArEscalationReport, ratio_field
+from .ar_escalation_report_mixin import SEGMENT_DEPENDS, ArEscalationReport, ratio_field
 
 # events that open or end an invoice's stay at a stage
 BOUNDARY_KINDS = ("stage", "override", "closed")
@@ -49,10 +49,12 @@ class ArEscalationReportStage(ArEscalationReport):
 
     Recovery yield of a stage = value recovered during the stays that have
     ended ÷ value that entered the stage in those stays. Velocity = median
-    days of the stays that have ended.
+    days of the stays that have ended. By segment or by track (the stage's), the
+    same ratio over the group's stays: recovered ÷ entered, never a mean of yields.
     """
 
     _name = "ar.escalation.report.stage"
+    _inherit = ["ar.escalation.report.mixin", "ar.escalation.report.segment.mixin"]
     _description = "Escalation stage stays: recovery and velocity"
     _order = "date_in desc, id desc"
     _rec_name = "move_id"
@@ -65,6 +67,10 @@ class ArEscalationReportStage(ArEscalationReport):
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
     stage_level = fields.Integer("Stage level", readonly=True, aggregator=None)
+    # the stay's track is its stage's: the track the invoice was on while at the stage
+    track_id = fields.Many2one(
+        "ar.escalation.track", readonly=True, help="The track of the stage the invoice stayed at."
+    )
     entry_kind = fields.Selection(
         [("stage", "By the ladder"), ("override", "By hand (override)")], "Entered", readonly=True
     )
@@ -110,8 +116,8 @@ class ArEscalationReportStage(ArEscalationReport):
             "company_id",
             "partner_id",
         ],
-        "res.partner": ["ar_account_tier"],
-        "ar.escalation.stage": ["sequence"],
+        "res.partner": ["ar_account_tier", *SEGMENT_DEPENDS],
+        "ar.escalation.stage": ["sequence", "track_id"],
     }
 
     def init(self):
@@ -134,7 +140,7 @@ class ArEscalationReportStage(ArEscalationReport):
             SQL(
                 """
                 SELECT st.id, st.move_id, st.company_id, rc.currency_id AS company_currency_id,
-                       st.partner_id, cp.ar_account_tier AS account_tier,
+                       st.partner_id, cp.ar_account_tier AS account_tier, %s,
                        st.to_stage_id AS stage_id, s.sequence AS stage_level,
                        st.kind AS entry_kind,
                        st.date AS date_in,
@@ -155,6 +161,7 @@ class ArEscalationReportStage(ArEscalationReport):
              LEFT JOIN res_company rc ON rc.id = st.company_id
              LEFT JOIN res_partner cp ON cp.id = st.partner_id
              LEFT JOIN ar_escalation_stage s ON s.id = st.to_stage_id
-                """
+                """,
+                self._ar_segment_columns("cp", track=SQL("s.track_id")),
             ),
         )

@@ -134,3 +134,57 @@ class ArReportsCommon(ArEscalationCommon):
                 **vals,
             }
         )
+
+
+class ArSegmentBookCommon(ArReportsCommon):
+    """A small book of three customers in two behaviour segments and on two tracks (D = today).
+
+    L "Late Larry Ltd", segment Late, track SMB automated: invoice l1 9,000 dated D−80, paid at
+        D−10; invoice l2 9,000 dated D−20; invoice l3 500 due in 5 days.
+    P "Punctual Pam", segment Punctual, track Strategic: invoice p1 3,000 dated D−100,
+        invoice p2 1,000 dated D−30.
+    Q "Quiet Quincy", segment Late, track Strategic: invoice q1 2,000 dated D−40.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.seg_late = cls._segment("Late payers", [["pays_late", {"days": 45}]])
+        cls.seg_punctual = cls._segment("Punctual payers", [["pays_on_time", {}]])
+        cls.track_default = cls.env.ref("ar_escalation_ladder.track_default")
+        cls.track_smb = cls.env.ref("ar_escalation_ladder.track_smb")
+        cls.track_strategic = cls.env.ref("ar_escalation_ladder.track_strategic")
+        cls.L = cls._customer("Late Larry Ltd", "small", "ap@larry.example.com")
+        cls.P = cls._customer("Punctual Pam", "strategic", "ap@pam.example.com")
+        cls.Q = cls._customer("Quiet Quincy", "standard", "ap@quincy.example.com")
+        for partner, segment, track in (
+            (cls.L, cls.seg_late, cls.track_smb),
+            (cls.P, cls.seg_punctual, cls.track_strategic),
+            (cls.Q, cls.seg_late, cls.track_strategic),
+        ):
+            cls._place_customer(partner, segment=segment, track=track)
+        cls.l1, cls.l2, cls.l3 = cls._invoices(cls.L, (9000, 80), (9000, 20), (500, -5))
+        cls.p1, cls.p2 = cls._invoices(cls.P, (3000, 100), (1000, 30))
+        [cls.q1] = cls._invoices(cls.Q, (2000, 40))
+
+    @classmethod
+    def _segment(cls, name, traits, kind="behaviour", **vals):
+        # sudo: segments from behaviour are the segmentation run's, which writes as the superuser
+        return (
+            cls.env["ar.escalation.segment"]
+            .sudo()
+            .create({"name": name, "kind": kind, "traits": traits, "company_id": cls.company.id, **vals})
+            .sudo(False)
+        )
+
+    @classmethod
+    def _place_customer(cls, partner, **values):
+        """Put ``partner`` in a segment (``segment``, ``rule_segment``) or on a ``track``, as the
+        segmentation run and an AR manager would."""
+        fields = {"segment": "ar_segment_id", "rule_segment": "ar_rule_segment_id", "track": "ar_track_id"}
+        # sudo: a customer's segments are written by the segmentation run, as the superuser
+        partner.sudo().write({fields[key]: record.id for key, record in values.items()})
+
+    def setUp(self):
+        super().setUp()
+        self._pay_quietly(self.l1, date=self.today - timedelta(days=10))
