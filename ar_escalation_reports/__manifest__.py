@@ -3,7 +3,7 @@
 {
     "name": "AR Escalation Reports",
     "summary": "Escalation analysis, SLA adherence, recovery by stage, segment and track, DSO by "
-    "tier, segment and track, weekly digest, the formal notice and the customer "
+    "tier, segment and track, the segment map, weekly digest, the formal notice and the customer "
     "statement PDFs",
     "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
@@ -23,6 +23,7 @@
         "views/ar_escalation_report_reach_views.xml",
         "views/ar_escalation_report_dso_views.xml",
         "views/ar_escalation_report_cause_views.xml",
+        "views/ar_escalation_segment_map_views.xml",
         "views/ar_escalation_reports_menus.xml",
         "views/res_config_settings_views.xml",
         "report/report_formal_notice.xml",
@@ -31,4 +32,11 @@
         "data/ar_escalation_digest_templates.xml",
         "data/ir_cron_data.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "ar_escalation_reports/static/src/segment_map/*.js",
+            "ar_escalation_reports/static/src/segment_map/*.xml",
+        ],
+        "web.assets_tests": ["ar_escalation_reports/static/tests/tours/*.js"],
+    },
 }

@@ -8,6 +8,7 @@ from . import ar_escalation_report_dso
 from . import ar_escalation_report_cause
 from . import ar_escalation_digest
 from . import ar_escalation_digest_segments
+from . import ar_escalation_segment_map
 from . import ir_actions_report
 from . import res_company
 from . import res_config_settings

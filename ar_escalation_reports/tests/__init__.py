@@ -12,4 +12,5 @@ from . import test_statement_report
 from . import test_digest_send_now
 from . import test_report_dso_graph
 from . import test_report_segments
+from . import test_segment_map
 from . import test_digest_segments
