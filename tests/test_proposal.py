@@ -259,3 +259,16 @@ def test_a_trait_counts_from_the_floor_the_segments_name_says_it_from():
     assert limits.seasonality == floors["seasonality"]
     assert limits.dispute_rate == floors["dispute_rate"]
     assert limits.broken_promise_rate == floors["broken_promise_rate"]
+
+
+@pytest.mark.parametrize("month", [8.0, 8])
+def test_a_peak_month_read_back_from_json_as_a_float_is_a_month(month):
+    assert by_origin(draft(seasonality=0.5, peak_month=month), SEASONAL)["rules"][0] == {
+        "kind": "due_month",
+        "month": 8,
+    }
+
+
+@pytest.mark.parametrize("month", [0, 13, 7.5, "8", True])
+def test_no_month_no_seasonal_reminder(month):
+    assert "seasonal" not in draft(seasonality=0.9, peak_month=month).traits

@@ -137,8 +137,9 @@ def traits(profile: dict, limits: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, 
         out["dispute_prone"] = (Phrase.of("dispute_rate", rate=profile["dispute_rate"]),)
     if _at_least(profile, "broken_promise_rate", limits.broken_promise_rate):
         out["promise_breaker"] = (Phrase.of("broken_promise_rate", rate=profile["broken_promise_rate"]),)
-    month = profile.get("peak_month")
-    if _at_least(profile, "seasonality", limits.seasonality) and isinstance(month, int) and 1 <= month <= 12:
+    month = _num(profile, "peak_month")
+    month = int(month) if month is not None and month.is_integer() and 1 <= month <= 12 else None
+    if _at_least(profile, "seasonality", limits.seasonality) and month:
         out["seasonal"] = (Phrase.of("seasonal", month=month, amplitude=profile["seasonality"]),)
     size = _num(profile, "avg_invoice")
     if size is not None and size < limits.small_invoice:
