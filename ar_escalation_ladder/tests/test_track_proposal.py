@@ -156,6 +156,38 @@ class TestTrackProposal(ProposalCommon):
         with self.assertRaises(UserError):
             track.with_user(self.manager).action_ar_approve()  # active already
 
+    def test_a_seasonal_dispute_prone_segment_gets_an_invoice_check_then_a_seasonal_reminder(self):
+        profile = {**self.segment.profile, "avg_days_late": 5.0, "dispute_rate": 0.3}
+        segment = self.env["ar.escalation.segment"].create(
+            {
+                "name": "Seasonal disputers",
+                "kind": "behaviour",
+                "company_id": self.company.id,
+                "profile": {**profile, "seasonality": 0.6, "peak_month": 8},
+            }
+        )
+        track = self.Track._ar_propose_for_segments(segment)
+        stages = track.stage_ids.sorted("sequence")
+        self.assertEqual(stages.mapped("sequence"), list(range(7)))
+        check, seasonal = stages[0], stages[1]
+        self.assertEqual(
+            (check.name, check.channel, check.owner_role), ("Invoice check", "none", "account_manager")
+        )
+        self.assertTrue(check.owner_task)
+        self.assertEqual(seasonal.name, "Seasonal reminder")
+        self.assertEqual(seasonal.rule_mode, "all")
+        month_rule = seasonal.rule_ids.filtered(lambda r: r.kind == "due_month")
+        self.assertEqual(month_rule.month, "8")
+        self.assertEqual(stages[2].name, self.stage0.name, "then the default track's stages")
+        stage_choices = track.choice_ids.filtered(lambda c: c.aspect == "stage")
+        self.assertEqual(stage_choices.stage_id, check | seasonal)
+        self.assertIn("before any message", stage_choices.filtered(lambda c: c.stage_id == check).what)
+        month = dict(month_rule._fields["month"]._description_selection(self.env))["8"]
+        self.assertEqual(
+            stage_choices.filtered(lambda c: c.stage_id == seasonal).why,
+            f"pays latest in {month} (seasonality 60%)",
+        )
+
     def test_draft_a_track_from_the_segment(self):
         action = self.segment.with_user(self.manager).action_ar_draft_track()
         track = self.Track.browse(action["res_id"])
