@@ -272,3 +272,9 @@ def test_a_peak_month_read_back_from_json_as_a_float_is_a_month(month):
 @pytest.mark.parametrize("month", [0, 13, 7.5, "8", True])
 def test_no_month_no_seasonal_reminder(month):
     assert "seasonal" not in draft(seasonality=0.9, peak_month=month).traits
+
+
+def test_the_choices_read_stage_by_stage():
+    proposal = draft(avg_days_late=30, dispute_rate=0.3, avg_invoice=100, trend_days=10)
+    levels = [choice.stage for choice in proposal.choices[1:]]
+    assert levels == sorted(levels) and proposal.choices[0].aspect == "track"

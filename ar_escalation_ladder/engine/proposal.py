@@ -359,7 +359,7 @@ def _invoice_check(draft, seasonal):
 
 
 def _finish(draft, added, base_name):
-    """The stages in level order (renumbered 0.. when stages were added) and the choices by level."""
+    """The stages in level order (renumbered 0.. when stages were added) and the choices stage by stage."""
     stages = [*added, *draft.stages]
     if added:
         for level, stage in enumerate(stages):
@@ -368,10 +368,11 @@ def _finish(draft, added, base_name):
     choices = [Choice("track", None, Phrase.of("stages_from", track=base_name))]
     if not draft.choices:
         choices.append(Choice("track", None, Phrase.of("unchanged")))
-    choices += [
+    made = [
         Choice(aspect, levels[id(stage)], decision, because)
         for aspect, stage, decision, because in draft.choices
     ]
+    choices += sorted(made, key=lambda choice: choice.stage)  # stage by stage, each in the rules' order
     return Proposal(stages, choices, tuple(draft.found))
 
 

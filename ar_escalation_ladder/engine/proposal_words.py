@@ -27,7 +27,7 @@ from .vocabulary import CHANNEL_SELECTION, OWNER_ROLE_SELECTION, TONE_SELECTION,
 #   owner_task(value, before)      "the owner gets a task at this stage"
 #   promise_pause(value, before)   "reminders continue while a promise to pay holds"
 #   timing_only(kinds)             "entered by its timing only (risk_signals dropped)"
-#   invoice_check(days, role)      "internal check of the invoice by the account manager ..."
+#   invoice_check(days, role)      "an internal check of the invoice ... before any message (owner: ...)"
 #   seasonal_reminder(month, days) "invoices due in August: a reminder 21 days before the due date"
 # evidence (the segment's profile)
 #   late_avg(days), early_share(share), trend(days), dispute_rate(rate),
@@ -137,8 +137,8 @@ class ProposalWords:
 
     def invoice_check(self, days: int, role: str) -> str:
         return (
-            f"an internal check of the invoice (reference, delivery, price) by the {self.role_label(role)}, "
-            f"from {self.days(days)} before the due date, before any message"
+            f"an internal check of the invoice (reference, delivery, price) before any message, "
+            f"from {self.days(days)} before the due date (owner: {self.role_label(role)})"
         )
 
     def seasonal_reminder(self, month: int, days: int) -> str:

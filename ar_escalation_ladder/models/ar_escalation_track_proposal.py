@@ -56,6 +56,8 @@ class ArEscalationTrackChoice(models.Model):
         required=True,
     )
     stage_id = fields.Many2one("ar.escalation.stage", ondelete="set null")
+    stage_level = fields.Integer(related="stage_id.sequence", string="Level")
+    stage_name = fields.Char(related="stage_id.name", string="Stage name")
     data = fields.Json(help="The choice as the engine made it: its decision and reasons, as codes.")
     what = fields.Char("Choice", compute="_compute_text")
     why = fields.Char(compute="_compute_text")

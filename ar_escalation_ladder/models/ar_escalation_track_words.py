@@ -112,10 +112,10 @@ class ChoiceWords(ProposalWords):
 
     def invoice_check(self, days, role):
         return self.env._(
-            "an internal check of the invoice (reference, delivery, price) by the %(owner)s, "
-            "from %(days)s before the due date, before any message",
-            owner=self.role_label(role),
+            "an internal check of the invoice (reference, delivery, price) before any message, "
+            "from %(days)s before the due date (owner: %(owner)s)",
             days=self.days(days),
+            owner=self.role_label(role),
         )
 
     def seasonal_reminder(self, month, days):
