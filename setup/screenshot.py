@@ -132,8 +132,12 @@ def main(base, login, password, out, *paths):
         stem = out.removesuffix(".png")
         for number, spec in enumerate(paths, 1):
             path, __, script = spec.partition("|")
-            # the web client's view, or a portal page, is on screen
-            page.goto(base + path, wait=3, ready="document.querySelector('.o_view_controller, #wrap')")
+            # the web client's view, a client action's content (the segment map), or a portal page
+            page.goto(
+                base + path,
+                wait=3,
+                ready="document.querySelector('.o_view_controller, .o_action > .o_content, #wrap')",
+            )
             if script.startswith("drag "):
                 source, __, target = script.removeprefix("drag ").partition("=>")
                 page.drag(source.strip(), target.strip())

@@ -78,19 +78,24 @@ export class SegmentMap extends Component {
         const { segments, points } = this.state.data;
         const scheme = cookie.get("color_scheme");
         const groups = segments.map((segment, index) => ({
-            label: segment.name,
+            label: `${segment.name} (${segment.size})`,
             color: getColor(index, scheme, segments.length),
             points: points.filter((point) => point.segment_id === segment.id),
         }));
         const rest = points.filter((point) => !point.segment_id);
         if (rest.length) {
-            groups.push({ label: _t("Not segmented"), color: UNSEGMENTED_COLOR, points: rest });
+            groups.push({
+                label: `${_t("Not segmented")} (${rest.length})`,
+                color: UNSEGMENTED_COLOR,
+                points: rest,
+            });
         }
         return groups.map((group) => ({
             label: group.label,
             data: group.points.map((point) => ({ x: point.days_late, y: point.open_amount, point })),
             backgroundColor: hexToRGBA(group.color, 0.7),
             borderColor: group.color,
+            clip: false, // a customer at 0 days late stays whole on the axis
             pointRadius: 5,
             pointHoverRadius: 7,
         }));
@@ -151,11 +156,13 @@ export class SegmentMap extends Component {
                 scales: {
                     x: {
                         title: { display: true, text: _t("Average days late") },
-                        min: 0,
+                        beginAtZero: true,
+                        grace: "5%",
                     },
                     y: {
                         title: { display: true, text: _t("Open amount") },
-                        min: 0,
+                        beginAtZero: true,
+                        grace: "5%",
                     },
                 },
             },
