@@ -188,6 +188,17 @@ class TestTrackProposal(ProposalCommon):
             f"pays latest in {month} (seasonality 60%)",
         )
 
+    def test_a_draft_for_another_companys_segment_is_read_in_that_company_only(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        segment = self.env["ar.escalation.segment"].create(
+            {"name": "Theirs", "kind": "behaviour", "company_id": other.id, "profile": self.segment.profile}
+        )
+        track = self.Track._ar_propose_for_segments(segment)
+        self.assertEqual(track.company_id, other)
+        Choice = self.env["ar.escalation.track.choice"].with_user(self.user_operator)
+        self.assertFalse(Choice.search([("track_id", "=", track.id)]))
+        self.assertTrue(Choice.search([("track_id", "=", self._draft().id)]))
+
     def test_draft_a_track_from_the_segment(self):
         action = self.segment.with_user(self.manager).action_ar_draft_track()
         track = self.Track.browse(action["res_id"])
