@@ -19,4 +19,4 @@ from .evaluate import (  # noqa: F401
 from .policy import ACCOUNT_TIERS, Policy, PolicyError, load_policy, policy_model  # noqa: F401
 from .rules import RULE_KINDS, RangeRule, RuleKind, RuleSchema  # noqa: F401
 from .vocabulary import HOLD_CODES, REASON_CODES, RISK_SIGNALS, Phrase  # noqa: F401
-from . import proposal  # noqa: F401 (registers the due_month rule kind a seasonal track uses)
+from . import due_month  # noqa: F401 (registers the rule kind a seasonal drafted track uses)

@@ -22,31 +22,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pydantic import Field
-
-from .rules import RULE_KINDS, RuleSchema
+from . import due_month  # noqa: F401 (the rule kind a seasonal reminder enters by)
 from .vocabulary import Phrase
 
 # a drafted track's new stages ("origin" of a stage that is not a copy)
 CHECK, SEASONAL = "invoice_check", "seasonal"
 # what a choice is about
 ASPECTS = ("track", "stage", "timing", "rules", "tone", "channel", "cadence", "promise", "owner")
-
-
-# the rule kind a seasonal reminder needs: the month an invoice falls due ----------
-class DueMonthRule(RuleSchema):
-    """The invoice falls due in ``month`` (1..12)."""
-
-    kind: Literal["due_month"] = "due_month"
-    month: int = Field(ge=1, le=12)
-
-
-@RULE_KINDS.register(DueMonthRule, reads=("extra.due_month",))
-def _due_month(rule, facts, today):
-    month = facts.extra.get("due_month")
-    return Phrase.of("due_month", month=month) if month == rule.month else None
 
 
 @dataclass(frozen=True, slots=True)
