@@ -5,13 +5,14 @@ from odoo.tools import SQL
 
 from odoo.addons.ar_escalation_ladder.models.ar_escalation_stage import OWNER_ROLES
 
-from .ar_escalation_report_mixin import ArEscalationReport
+from .ar_escalation_report_mixin import SEGMENT_DEPENDS, ArEscalationReport
 
 
 class ArEscalationReportCase(ArEscalationReport):
     """Open escalation cases (one per customer and stage) by stage and owner."""
 
     _name = "ar.escalation.report.case"
+    _inherit = ["ar.escalation.report.mixin", "ar.escalation.report.segment.mixin"]
     _description = "Open escalation cases"
     _order = "sla_deadline, id"
     _rec_name = "case_id"
@@ -51,8 +52,8 @@ class ArEscalationReportCase(ArEscalationReport):
             "rollup_count",
         ],
         "account.move": ["ar_case_id", "amount_residual_signed", "state"],
-        "res.partner": ["ar_account_tier"],
-        "ar.escalation.stage": ["sequence"],
+        "res.partner": ["ar_account_tier", *SEGMENT_DEPENDS],
+        "ar.escalation.stage": ["sequence", "track_id"],
     }
 
     @property
@@ -61,7 +62,8 @@ class ArEscalationReportCase(ArEscalationReport):
         return SQL(
             """
             SELECT c.id, c.id AS case_id, c.company_id, rc.currency_id AS company_currency_id,
-                   c.partner_id, cp.ar_account_tier AS account_tier, c.stage_id, s.sequence AS stage_level,
+                   c.partner_id, cp.ar_account_tier AS account_tier, %(segments)s,
+                   c.stage_id, s.sequence AS stage_level,
                    c.owner_id, c.owner_role, c.kind, c.state, c.create_date AS date_opened, c.sla_deadline,
                    COALESCE(%(breached)s, FALSE) AS sla_breached,
                    CASE WHEN %(breached)s THEN 1 ELSE 0 END AS breached_count,
@@ -80,4 +82,5 @@ class ArEscalationReportCase(ArEscalationReport):
              WHERE c.state IN ('open', 'acknowledged')
             """,
             breached=breached,
+            segments=self._ar_segment_columns("cp", track=SQL("s.track_id")),
         )

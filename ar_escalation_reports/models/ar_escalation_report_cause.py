@@ -5,7 +5,7 @@ from odoo.tools import SQL
 
 from odoo.addons.ar_escalation_ladder.models.ar_escalation_dispute import DISPUTE_CODES
 
-from .ar_escalation_report_mixin import ArEscalationReport
+from .ar_escalation_report_mixin import SEGMENT_DEPENDS, ArEscalationReport
 
 
 class ArEscalationReportCause(ArEscalationReport):
@@ -17,6 +17,7 @@ class ArEscalationReportCause(ArEscalationReport):
     """
 
     _name = "ar.escalation.report.cause"
+    _inherit = ["ar.escalation.report.mixin", "ar.escalation.report.segment.mixin"]
     _description = "Dispute codes and hygiene blockers"
     _order = "date desc, id desc"
     _rec_name = "cause"
@@ -44,7 +45,7 @@ class ArEscalationReportCause(ArEscalationReport):
         "ar.escalation.dispute": ["code", "move_id", "partner_id", "company_id", "create_date"],
         "ar.escalation.event": ["kind", "reason_data", "date", "move_id", "partner_id", "company_id"],
         "account.move": ["amount_total_signed"],
-        "res.partner": ["ar_account_tier"],
+        "res.partner": ["ar_account_tier", *SEGMENT_DEPENDS],
     }
 
     def init(self):
@@ -80,7 +81,7 @@ class ArEscalationReportCause(ArEscalationReport):
             )
             SELECT ROW_NUMBER() OVER (ORDER BY r.source, r.source_id, r.ordinal) AS id,
                    r.company_id, rc.currency_id AS company_currency_id, r.partner_id,
-                   cp.ar_account_tier AS account_tier, r.move_id, r.date, r.cause_type,
+                   cp.ar_account_tier AS account_tier, %(segments)s, r.move_id, r.date, r.cause_type,
                    r.dispute_code, r.cause,
                    ABS(COALESCE(m.amount_total_signed, 0)) AS amount,
                    CASE WHEN r.occurrence > 1 THEN 1 ELSE 0 END AS repeat_count,
@@ -91,4 +92,5 @@ class ArEscalationReportCause(ArEscalationReport):
          LEFT JOIN account_move m ON m.id = r.move_id
             """,
             label=label,
+            segments=self._ar_segment_columns("cp"),
         )

@@ -133,16 +133,19 @@ class ArEscalationReportSegmentMixin(models.AbstractModel):
         The track is the customer's effective one, as the run reads it: its own, else the
         default track. ``track``: the SQL of the track column when it is not the customer's.
         """
-        if track is None:
-            # sudo: which track is the default is no secret of the companies the user cannot see
-            default = self.env["ar.escalation.track"].sudo()._ar_default_track()
-            track = SQL("COALESCE(%s.ar_track_id, %s)", SQL.identifier(partner), default.id or None)
         return SQL(
             "%(p)s.ar_segment_id AS segment_id, %(p)s.ar_rule_segment_id AS rule_segment_id, "
             "%(track)s AS track_id",
             p=SQL.identifier(partner),
-            track=track,
+            track=self._ar_customer_track_sql(partner) if track is None else track,
         )
+
+    @api.model
+    def _ar_customer_track_sql(self, partner):
+        """The effective track of the commercial partner aliased ``partner``: its own, else the default."""
+        # sudo: which track is the default is no secret of the companies the user cannot see
+        default = self.env["ar.escalation.track"].sudo()._ar_default_track()
+        return SQL("COALESCE(%s.ar_track_id, %s)", SQL.identifier(partner), default.id or None)
 
 
 SEGMENT_DEPENDS = ["ar_segment_id", "ar_rule_segment_id", "ar_track_id"]

@@ -3,7 +3,7 @@
 from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import ArEscalationReport, ratio_field
+from .ar_escalation_report_mixin import SEGMENT_DEPENDS, ArEscalationReport, ratio_field
 
 
 class ArEscalationReportReach(ArEscalationReport):
@@ -16,6 +16,7 @@ class ArEscalationReportReach(ArEscalationReport):
     """
 
     _name = "ar.escalation.report.reach"
+    _inherit = ["ar.escalation.report.mixin", "ar.escalation.report.segment.mixin"]
     _description = "Executive escalation ratio"
     _order = "invoice_date desc, id desc"
     _rec_name = "move_id"
@@ -57,8 +58,8 @@ class ArEscalationReportReach(ArEscalationReport):
     _depends = {
         "account.move": ["move_type", "state", "company_id", "commercial_partner_id", "invoice_date"],
         "ar.escalation.event": ["kind", "move_id", "date", "to_stage_id"],
-        "ar.escalation.stage": ["sequence"],
-        "res.partner": ["ar_account_tier"],
+        "ar.escalation.stage": ["sequence", "track_id"],
+        "res.partner": ["ar_account_tier", *SEGMENT_DEPENDS],
     }
 
     def init(self):
@@ -82,7 +83,7 @@ class ArEscalationReportReach(ArEscalationReport):
               GROUP BY e.move_id
             )
             SELECT m.id, m.id AS move_id, m.company_id, m.commercial_partner_id AS partner_id,
-                   cp.ar_account_tier AS account_tier, m.invoice_date,
+                   cp.ar_account_tier AS account_tier, %s, m.invoice_date,
                    r.first_escalated, r.top_stage_id, r.top_level,
                    1 AS invoice_count,
                    CASE WHEN r.move_id IS NULL THEN 0 ELSE 1 END AS escalated,
@@ -97,6 +98,11 @@ class ArEscalationReportReach(ArEscalationReport):
               FROM account_move m
               JOIN res_partner cp ON cp.id = m.commercial_partner_id
          LEFT JOIN reach r ON r.move_id = m.id
+         LEFT JOIN ar_escalation_stage top ON top.id = r.top_stage_id
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-            """
+            """,
+            # an invoice's track: its highest stage's; one never escalated, its customer's
+            self._ar_segment_columns(
+                "cp", track=SQL("COALESCE(top.track_id, %s)", self._ar_customer_track_sql("cp"))
+            ),
         )

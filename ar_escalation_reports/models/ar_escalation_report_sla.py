@@ -3,7 +3,7 @@
 from odoo import fields
 from odoo.tools import SQL
 
-from .ar_escalation_report_mixin import ArEscalationReport, ratio_field
+from .ar_escalation_report_mixin import SEGMENT_DEPENDS, ArEscalationReport, ratio_field
 
 SLA_STATUSES = [
     ("on_time", "Acknowledged on time"),
@@ -85,6 +85,7 @@ class ArEscalationReportSla(ArEscalationReport):
     """
 
     _name = "ar.escalation.report.sla"
+    _inherit = ["ar.escalation.report.mixin", "ar.escalation.report.segment.mixin"]
     _description = "Escalation SLA adherence"
     _order = "date desc, id desc"
     _rec_name = "case_id"
@@ -128,7 +129,8 @@ class ArEscalationReportSla(ArEscalationReport):
             "acknowledged_at",
         ],
         "ar.escalation.case": ["state", "acknowledged_at"],
-        "res.partner": ["ar_account_tier"],
+        "res.partner": ["ar_account_tier", *SEGMENT_DEPENDS],
+        "ar.escalation.stage": ["track_id"],
     }
 
     def init(self):
@@ -151,7 +153,7 @@ class ArEscalationReportSla(ArEscalationReport):
             SQL(GRADED_SQL, now=self._ar_report_now()),
             SQL(
                 """
-                SELECT g.id, g.case_id, g.company_id, g.partner_id, cp.ar_account_tier AS account_tier,
+                SELECT g.id, g.case_id, g.company_id, g.partner_id, cp.ar_account_tier AS account_tier, %s,
                        g.stage_id, g.owner_id, g.date, g.sla_deadline,
                        CASE WHEN g.mine THEN g.ack_at END AS acknowledged_at,
                        g.kind = 'rollup' AS is_rollup,
@@ -166,6 +168,8 @@ class ArEscalationReportSla(ArEscalationReport):
                             WHEN g.status IN ('late', 'missed') THEN 0.0 END AS adherence
                   FROM graded g
              LEFT JOIN res_partner cp ON cp.id = g.partner_id
-                """
+             LEFT JOIN ar_escalation_stage s ON s.id = g.stage_id
+                """,
+                self._ar_segment_columns("cp", track=SQL("s.track_id")),
             ),
         )

@@ -122,3 +122,41 @@ class TestOpenBookBySegment(ArSegmentBookCommon):
         self.assertEqual(by_segment, {self.seg_late: (11500.0, 11000.0), self.seg_punctual: (4000.0, 4000.0)})
         by_track = self._group(BOOK, ["track_id"], ["amount_residual:sum", "amount_overdue:sum"], mine)
         self.assertEqual(by_track, {self.track_smb: (9500.0, 9000.0), self.track_strategic: (6000.0, 6000.0)})
+
+
+REPORTS = (BOOK, STAGE, DSO, "ar.escalation.report.case", "ar.escalation.report.sla")
+REPORTS += ("ar.escalation.report.reach", "ar.escalation.report.cause")
+
+
+@tagged("post_install", "-at_install")
+class TestEveryReportBySegmentAndTrack(ArSegmentBookCommon):
+    """Every escalation report reads by segment and by track, and its groups add up to its total.
+
+    The ladder runs on the small book: L's invoices climb SMB automated's stages, P's and Q's
+    Strategic's. An invoice's track in the executive ratio is its highest stage's; one never
+    escalated (l1 paid, l3 not due) is on its customer's track.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self._run()
+
+    def test_groups_add_up_to_the_total(self):
+        for model in REPORTS:
+            total = self._total(model, ["__count"])
+            for field in ("segment_id", "rule_segment_id", "track_id"):
+                with self.subTest(model=model, field=field):
+                    self.assertEqual(sum(self._group(model, [field], ["__count"]).values()), total)
+
+    def test_a_case_and_an_escalation_are_on_their_stage_track(self):
+        expected = {(self.L, self.track_smb), (self.P, self.track_strategic), (self.Q, self.track_strategic)}
+        for model in ("ar.escalation.report.case", "ar.escalation.report.sla"):
+            with self.subTest(model=model):
+                rows = set(self._group(model, ["partner_id", "track_id"], ["__count"]))
+                self.assertTrue(rows, "the run opened cases for owners")
+                self.assertLessEqual(rows, expected)
+
+    def test_executive_ratio_by_track(self):
+        rows = self._group("ar.escalation.report.reach", ["track_id"], ["invoice_count:sum", "escalated:sum"])
+        self.assertEqual(rows[self.track_smb], (3, 1), "l2 escalated; l1 paid and l3 not due, on L's track")
+        self.assertEqual(rows[self.track_strategic], (3, 3))

@@ -107,7 +107,9 @@ export class SegmentMap extends Component {
         const days = formatFloat(point.days_late, { digits: [false, 1] });
         const lines = [
             point.name,
-            _t("%(days)s days late on average, %(amount)s open", { days, amount }),
+            point.due_count
+                ? _t("%(days)s days late on average, %(amount)s open", { days, amount })
+                : _t("Nothing due yet, %(amount)s open", { amount }),
         ];
         if (point.track) {
             lines.push(_t("Track: %(track)s", { track: point.track }));
