@@ -84,7 +84,6 @@ class ArEscalationStage(models.Model):
     name = fields.Char(required=True, translate=True)
     track_id = fields.Many2one(
         "ar.escalation.track",
-        "Track",
         required=True,
         index=True,
         ondelete="cascade",

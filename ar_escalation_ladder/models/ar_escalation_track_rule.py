@@ -25,9 +25,7 @@ class ArEscalationTrackRule(models.Model):
         domain=[("state", "=", "active")],
     )
     account_tier = fields.Selection(ACCOUNT_TIER_SELECTION, help="Empty: any tier.")
-    segment_id = fields.Many2one(
-        "ar.escalation.segment", "Segment", ondelete="cascade", help="Empty: any segment."
-    )
+    segment_id = fields.Many2one("ar.escalation.segment", ondelete="cascade", help="Empty: any segment.")
     min_overdue_amount = fields.Monetary(
         "Overdue at least",
         currency_field="currency_id",

@@ -38,7 +38,6 @@ class ArEscalationPolicyWizard(models.TransientModel):
 
     track_id = fields.Many2one(
         "ar.escalation.track",
-        "Track",
         required=True,
         default=lambda self: self.env["ar.escalation.track"]._ar_default_track(),
         help="The track whose stages are exported, or replaced by the file's.",

@@ -106,16 +106,23 @@ class ArEscalationPreview(models.TransientModel):
         Facts = self.env["ar.escalation.facts"]
         all_facts, all_decisions, stage_of = [], [], {}
         for track, rows in Facts._ar_rows_by_track(Facts._ar_read_rows(moves)).items():
-            policy, stages = self.env["ar.escalation.stage"]._get_policy(company, track)
-            facts, __ = Facts._ar_collect(moves.browse(list(rows)), company, policy, today, rows)
-            decisions = [decide(policy, fact, today) for fact in facts]
-            decisions = self.env["ar.escalation.runner"]._ar_go_live_decisions(
-                company, facts, decisions, policy, today, cap_stage=cap_stage, write=False
+            facts, decisions, stages = self._ar_preview_track(
+                company, track, moves.browse(list(rows)), rows, cap_stage, today
             )
             stage_of.update((d.invoice_id, stages[d.stage]) for d in decisions if d.stage is not None)
             all_facts += facts
             all_decisions += decisions
         return all_facts, all_decisions, stage_of
+
+    @api.model
+    def _ar_preview_track(self, company, track, moves, rows, cap_stage, today):
+        """One track's facts, decisions (go-live cap applied) and stages by level."""
+        policy, stages = self.env["ar.escalation.stage"]._get_policy(company, track)
+        facts, __ = self.env["ar.escalation.facts"]._ar_collect(moves, company, policy, today, rows)
+        decisions = self.env["ar.escalation.runner"]._ar_go_live_decisions(
+            company, facts, [decide(policy, f, today) for f in facts], policy, today, cap_stage, write=False
+        )
+        return facts, decisions, stages
 
     @api.model
     def _ar_preview_vals(self, decision, fact, move, stage, words, today):
@@ -149,11 +156,7 @@ class ArEscalationPreview(models.TransientModel):
         if hold == "no_channel":
             return self.env._("%s does not write to the customer (internal escalation only).", stage.name)
         if hold == "awaiting_approval":
-            return self.env._(
-                "%(stage)s's message waits for the account manager's approval (track %(track)s).",
-                stage=stage.name,
-                track=stage.track_id.name,
-            )
+            return self.env._("%s's message waits for the account manager's approval.", stage.name)
         if hold == "paused":
             until = max(d for d in (move.ar_pause_until, move.commercial_partner_id.ar_pause_until) if d)
             return self.env._("Escalation is paused until %s.", format_date(self.env, until))
