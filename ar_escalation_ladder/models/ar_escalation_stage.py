@@ -79,7 +79,7 @@ def validate_ladder(data):
 class ArEscalationStage(models.Model):
     _name = "ar.escalation.stage"
     _description = "AR escalation ladder stage"
-    _order = "sequence, id"
+    _order = "track_id, sequence, id"
 
     name = fields.Char(required=True, translate=True)
     track_id = fields.Many2one(
@@ -115,7 +115,7 @@ class ArEscalationStage(models.Model):
     )
     rule_ids = fields.One2many("ar.escalation.rule", "stage_id", "Entry rules", copy=True)
     owner_role = fields.Selection(OWNER_ROLES, "Internal owner", default="ar_operator", required=True)
-    sla_hours = fields.Float("SLA (hours)", default=24)
+    sla_hours = fields.Float("SLA (hours)", default=24, aggregator=None)
     sla_same_business_day = fields.Boolean(
         "SLA: same business day",
         help="The escalation is due by the end of the working day on the company's working calendar.",
@@ -147,10 +147,14 @@ class ArEscalationStage(models.Model):
         "mail.template", "Email template", domain=[("model", "=", "ar.escalation.case")]
     )
     cadence_days = fields.Integer(
-        "Repeat every (days)", default=lambda self: self._ar_default_cadence("days", DEFAULT_CADENCE_DAYS)
+        "Repeat every (days)",
+        default=lambda self: self._ar_default_cadence("days", DEFAULT_CADENCE_DAYS),
+        aggregator=None,
     )
     cadence_max = fields.Integer(
-        "Messages at most", default=lambda self: self._ar_default_cadence("max", DEFAULT_CADENCE_MAX)
+        "Messages at most",
+        default=lambda self: self._ar_default_cadence("max", DEFAULT_CADENCE_MAX),
+        aggregator=None,
     )
     pause_on_promise = fields.Boolean("Hold while a promise holds", default=True)
     owner_task = fields.Boolean(
@@ -162,6 +166,7 @@ class ArEscalationStage(models.Model):
     notice_days = fields.Integer(
         "Notice window (days)",
         default=10,
+        aggregator=None,
         help="Days the customer is given in the stage's message to pay or respond.",
     )
     case_count = fields.Integer("Open cases", compute="_compute_case_count")
