@@ -81,6 +81,25 @@ class TestSegmentMapData(ArSegmentBookCommon):
                 allowed_company_ids=self.company_b.ids
             ).ar_map_data()
 
+    def test_as_many_queries_for_many_customers_as_for_few(self):
+        Map = self.env[MAP].with_user(self.user_a)
+
+        def queries():
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            data = Map.ar_map_data()
+            return self.env.cr.sql_log_count - before, len(data["points"])
+
+        queries()  # the user's groups, rules and access rights, cached from then on
+        few, points = queries()
+        for i in range(6):
+            segment = self._segment(f"Segment {i}", [["pays_late", {"days": 10 + i}]])
+            partner = self._customer(f"More {i}", "standard", f"more{i}@example.com")
+            self._place_customer(partner, segment=segment, track=self.track_smb)
+            self._invoice(partner, 100 * (i + 1), 10 + i)
+        self.assertEqual(queries(), (few, points + 6), "the points in one query, the names in one per model")
+
     def test_only_ar_users_read_the_map(self):
         clerk = self._user("not_ar", "base.group_user")
         with self.assertRaises(AccessError):
