@@ -125,6 +125,32 @@ def _solve(matrix, vector):
     return [rhs[i] / normal[i][i] for i in range(size)]
 
 
+def _wave_fit(points, cut):
+    """``(step, residual variance, seasonality, peak month)`` of the trend-and-season fit, or None."""
+    if len(points) < MIN_FIT or len({due.month for due, __ in points}) < 6:
+        return None
+    rows = [
+        (
+            1.0,
+            1.0 if due >= cut else 0.0,
+            math.cos(math.pi * due.month / 6),
+            math.sin(math.pi * due.month / 6),
+        )
+        for due, __ in points
+    ]
+    coef = _solve(rows, [late for __, late in points])
+    if coef is None:
+        return None
+    fitted = [sum(c * x for c, x in zip(coef, row, strict=True)) for row in rows]
+    residual = _mean([(late - fit) ** 2 for (__, late), fit in zip(points, fitted, strict=True)])
+    wave = (coef[2] ** 2 + coef[3] ** 2) / 2
+    seasonality = wave / (wave + residual) if wave + residual > 1e-9 else 0.0
+    peak = None
+    if seasonality >= SEASONAL:
+        peak = round(math.atan2(coef[3], coef[2]) * 6 / math.pi) % 12 or 12
+    return coef[1], residual, seasonality, peak
+
+
 def trend_and_season(points, today: date):
     """``(trend days, its standard error, seasonality 0..1, peak month)`` of ``(due, days late)`` points.
 
@@ -140,26 +166,12 @@ def trend_and_season(points, today: date):
     if len(recent) < 2 or len(before) < 2:
         return None, None, 0.0, None
     scale = math.sqrt(1 / len(recent) + 1 / len(before))
-    months = {due.month for due, __ in points}
-    coef = None
-    if len(points) >= MIN_FIT and len(months) >= 6:
-        angles = [(due >= cut, math.pi * due.month / 6) for due, __ in points]
-        rows = [(1.0, 1.0 if recent else 0.0, math.cos(a), math.sin(a)) for recent, a in angles]
-        coef = _solve(rows, [late for __, late in points])
-    if coef is None:
+    fit = _wave_fit(points, cut)
+    if fit is None:
         pooled = [late - _mean(recent) for late in recent] + [late - _mean(before) for late in before]
         error = math.sqrt(_mean([d * d for d in pooled])) * scale
         return _mean(recent) - _mean(before), error, 0.0, None
-    base, step, cos_c, sin_c = coef
-    wave = (cos_c**2 + sin_c**2) / 2
-    residual = sum(
-        (late - base - step * r[1] - cos_c * r[2] - sin_c * r[3]) ** 2
-        for (__, late), r in zip(points, rows, strict=True)
-    ) / len(points)
-    seasonality = wave / (wave + residual) if wave + residual > 1e-9 else 0.0
-    peak = None
-    if seasonality >= SEASONAL:
-        peak = round(math.atan2(sin_c, cos_c) * 6 / math.pi) % 12 or 12
+    step, residual, seasonality, peak = fit
     return step, math.sqrt(residual) * scale, seasonality, peak
 
 
@@ -249,15 +261,8 @@ class Segmentation:
         ]
 
 
-def segment_book(records, today: date, min_size: int = 10, worsening_days: float = 5.0, seed: int = 0):
-    """Segment a company's customers by how they pay (see the module's docstring).
-
-    Never raises on the book's content: a customer without enough history,
-    a book too small or without distinct groups, a missing scikit-learn —
-    each gives customers without a segment and the reason.
-    """
-    from .segment_model import cluster  # numpy / scikit-learn stay optional
-
+def _customers(records, today, worsening_days):
+    """Every customer's :class:`CustomerSegment` before clustering, and the features of the eligible."""
     customers, eligible = {}, {}
     for record in records:
         features = customer_features(record, today)
@@ -267,6 +272,19 @@ def segment_book(records, today: date, min_size: int = 10, worsening_days: float
         early = is_early_risk(features, worsening_days)
         customers[record.partner_id] = CustomerSegment(None, (), early, features)
         eligible[record.partner_id] = features
+    return customers, eligible
+
+
+def segment_book(records, today: date, min_size: int = 10, worsening_days: float = 5.0, seed: int = 0):
+    """Segment a company's customers by how they pay (see the module's docstring).
+
+    Never raises on the book's content: a customer without enough history,
+    a book too small or without distinct groups, a missing scikit-learn —
+    each gives customers without a segment and the reason.
+    """
+    from .segment_model import cluster  # numpy / scikit-learn stay optional
+
+    customers, eligible = _customers(records, today, worsening_days)
     result = cluster(eligible, max(int(min_size), 2), seed)
     for pid, segment in result.assignment.items():
         customers[pid].segment = segment
@@ -274,5 +292,6 @@ def segment_book(records, today: date, min_size: int = 10, worsening_days: float
         customers[pid].why = why
     for customer in customers.values():
         if customer.early_risk:
-            customer.why = (*customer.why, Phrase.of("early_risk", days=round(customer.features.trend_days)))
+            days = max(5 * round(customer.features.trend_days / 5), 1)
+            customer.why = (*customer.why, Phrase.of("early_risk", days=days))
     return Segmentation(result.status, result.reason, result.segments, customers, result.model)

@@ -241,17 +241,34 @@ def segment_traits(profile, book) -> tuple[Phrase, ...]:
     return (lateness, *(phrase for __, phrase in picked))
 
 
+def _about(days):
+    """Days as a reason says them: exact under 10, else to the nearest 5 ("about 25 days")."""
+    days = round(days)
+    return days if abs(days) < 10 else 5 * round(days / 5)
+
+
+def _share(rate):
+    return 10 * round(rate * 10)
+
+
 def customer_traits(features) -> tuple[Phrase, ...]:
-    """One customer's own figures in the same phrases: why it sits where it sits."""
-    phrases = [lateness_phrase(features.avg_days_late, features.early_share)]
-    if features.trend_days is not None and features.trend_days >= 5:
-        phrases.append(Phrase.of("worsening", days=round(features.trend_days)))
-    elif features.trend_days is not None and features.trend_days <= -5:
-        phrases.append(Phrase.of("improving", days=round(-features.trend_days)))
+    """One customer's own figures in the same phrases: why it sits where it sits.
+
+    Rounded as people say them ("about 25 days", "30% of invoices"): the
+    customers of a segment share few distinct reasons, written together.
+    """
+    trend = features.trend_days
+    phrases = [
+        Phrase.of("pays_late", days=_about(features.avg_days_late))
+        if features.avg_days_late >= 3
+        else lateness_phrase(features.avg_days_late, _share(features.early_share) / 100)
+    ]
+    if trend is not None and abs(trend) >= 5:
+        phrases.append(Phrase.of("worsening" if trend > 0 else "improving", days=_about(abs(trend))))
     if features.peak_month:
         phrases.append(Phrase.of("seasonal", month=features.peak_month))
     if features.dispute_rate >= 0.1:
-        phrases.append(Phrase.of("disputes", share=round(features.dispute_rate * 100)))
+        phrases.append(Phrase.of("disputes", share=_share(features.dispute_rate)))
     if features.broken_promise_rate >= 0.1:
-        phrases.append(Phrase.of("broken_promises", share=round(features.broken_promise_rate * 100)))
+        phrases.append(Phrase.of("broken_promises", share=_share(features.broken_promise_rate)))
     return tuple(phrases)

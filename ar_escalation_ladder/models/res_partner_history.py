@@ -49,6 +49,8 @@ class ResPartner(models.Model):
             ).items()
         }
         balances = self._ar_balances_batch(partner_ids, company, today)
+        for pid in self._ar_early_risk_ids(partner_ids):  # res_partner_segment.py
+            balances[pid]["early_risk"] = True
         out = {}
         for pid in partner_ids:
             kept, broken = promises.get(pid, (0, 0))
@@ -77,6 +79,7 @@ class ResPartner(models.Model):
             broken_promises=broken,
             open_disputes=disputes,
             over_credit_limit=balance.get("over_credit_limit", False),
+            early_risk=balance.get("early_risk", False),
         )
         trend = "stable"
         if recent is not None and before is not None:

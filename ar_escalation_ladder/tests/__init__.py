@@ -28,3 +28,4 @@ from . import test_tour_french
 from . import test_chatter_matches_events
 from . import test_tracks
 from . import test_track_proposal
+from . import test_segmentation
