@@ -21,7 +21,7 @@ from ..engine.segment import segment_book
 from ..engine.segment_rules import rule_segment
 from ..engine.segment_words import segment_name
 from ..engine.vocabulary import phrases_to_json
-from .ar_escalation_segment_words import segment_text
+from .ar_escalation_segment_words import segment_text, stored_phrases
 
 _logger = logging.getLogger(__name__)
 
@@ -106,9 +106,7 @@ class ArEscalationSegment(models.Model):
         return out
 
     def _ar_traits(self):
-        from ..engine.vocabulary import phrases_from_json
-
-        return phrases_from_json(self.traits)
+        return stored_phrases(self.traits)
 
     # ------------------------------------------------------------------
     # entry points

@@ -12,7 +12,7 @@ import babel.dates
 from odoo.tools.misc import babel_locale_parse, get_lang
 
 from ..engine.segment_words import SegmentWords
-from ..engine.vocabulary import as_phrases
+from ..engine.vocabulary import Phrase, as_phrases
 
 
 class SegmentReaderWords(SegmentWords):
@@ -85,6 +85,13 @@ class SegmentReaderWords(SegmentWords):
         return self.env._("behaviour segmentation unavailable (scikit-learn is not installed)")
 
 
+def stored_phrases(data):
+    """Stored phrases back: the vocabulary's ``{"code": ..., **params}`` or ``[code, params]`` pairs."""
+    if isinstance(data, list) and data and all(isinstance(item, list | tuple) for item in data):
+        return tuple(Phrase.of(code, **(params or {})) for code, params in data)
+    return as_phrases(data)
+
+
 def segment_text(env, phrases):
     """Stored phrases (a segment's traits, a customer's reason) in ``env``'s language."""
-    return SegmentReaderWords(env).join(as_phrases(phrases))
+    return SegmentReaderWords(env).join(stored_phrases(phrases))

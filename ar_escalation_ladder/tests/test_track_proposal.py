@@ -6,7 +6,11 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
+from ..models.ar_escalation_access import ladder_context
 from .common import ArEscalationCommon
+
+# behaviour segments and a customer's segment are the segmentation run's to write
+SEGMENT_RUN = ladder_context()
 
 
 @tagged("post_install", "-at_install")
@@ -46,7 +50,7 @@ class ProposalCommon(ArEscalationCommon):
         groups = "base.group_user,account.group_account_invoice,ar_escalation_ladder.group_ar_manager"
         cls.manager = cls._user("ar_proposal_manager", groups, name="Maya Manager")
         # a segment of chronic late payers: 24 days late on average
-        cls.segment = cls.env["ar.escalation.segment"].create(
+        cls.segment = cls.env["ar.escalation.segment"].with_context(**SEGMENT_RUN).create(
             {
                 "name": "Chronic late payers",
                 "kind": "behaviour",
@@ -66,7 +70,7 @@ class ProposalCommon(ArEscalationCommon):
                 },
             }
         )
-        cls.customer.ar_segment_id = cls.segment
+        cls.customer.with_context(**SEGMENT_RUN).ar_segment_id = cls.segment
 
     def _draft(self):
         track = self.Track._ar_propose_for_segments(self.segment)
@@ -158,7 +162,7 @@ class TestTrackProposal(ProposalCommon):
 
     def test_a_seasonal_dispute_prone_segment_gets_an_invoice_check_then_a_seasonal_reminder(self):
         profile = {**self.segment.profile, "avg_days_late": 5.0, "dispute_rate": 0.3}
-        segment = self.env["ar.escalation.segment"].create(
+        segment = self.env["ar.escalation.segment"].with_context(**SEGMENT_RUN).create(
             {
                 "name": "Seasonal disputers",
                 "kind": "behaviour",
@@ -190,7 +194,7 @@ class TestTrackProposal(ProposalCommon):
 
     def test_a_draft_for_another_companys_segment_is_read_in_that_company_only(self):
         other = self.env["res.company"].create({"name": "Other Co"})
-        segment = self.env["ar.escalation.segment"].create(
+        segment = self.env["ar.escalation.segment"].with_context(**SEGMENT_RUN).create(
             {"name": "Theirs", "kind": "behaviour", "company_id": other.id, "profile": self.segment.profile}
         )
         track = self.Track._ar_propose_for_segments(segment)
@@ -205,7 +209,9 @@ class TestTrackProposal(ProposalCommon):
         self.assertEqual(track.segment_id, self.segment)
         again = self.segment.with_user(self.manager).action_ar_draft_track()
         self.assertEqual(again["res_id"], track.id, "the draft waiting for review, not a second one")
-        placed = self.env["ar.escalation.segment"].create({"name": "Placed", "kind": "rule", "profile": {}})
+        placed = self.env["ar.escalation.segment"].create(
+            {"name": "Placed", "kind": "rule", "rule_account_tier": "key", "profile": {}}
+        )
         self.env["ar.escalation.track.rule"].create(
             {"segment_id": placed.id, "track_id": self.default_track.id}
         )

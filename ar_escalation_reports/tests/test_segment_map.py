@@ -106,7 +106,7 @@ class TestSegmentMapData(ArSegmentBookCommon):
             self.env[MAP].with_user(clerk).ar_map_data()
 
     def test_coloured_by_rule_segments(self):
-        band = self._segment("Overdue 1–30 days", [], kind="rule")
+        band = self._segment("Overdue 1–30 days", [], kind="rule", rule_aging_band="1-30")
         self._place_customer(self.L, rule_segment=band)
         data = self.env[MAP].with_user(self.user_a).ar_map_data(kind="rule")
         self.assertEqual(data["kind"], "rule")
