@@ -48,9 +48,16 @@ class ArEscalationSegment(models.Model):
         rules = self._ar_rule_segments(company)
         rule_of = {pid: rule_segment(rules, fact) for pid, fact in facts.items()}
         changed = Partner._ar_apply_segment_result(result, segment_ids, rule_of, today)
-        if changed and hasattr(Partner, "_ar_assign_tracks"):
+        if changed:
             # a segment is a track rule's condition: the rules place these customers again
             Partner.browse(changed).sudo()._ar_assign_tracks()
+        drafted = self.browse()
+        if segment_ids:
+            # sudo: drafting a track for a segment no rule places is the run's; a draft
+            # waits for an AR manager's approval (ar_escalation_track_proposal.py)
+            drafted = self.env["ar.escalation.track"].sudo()._ar_propose_for_segments(
+                self.sudo().browse(list(segment_ids.values()))
+            )
         summary = {
             "date": fields.Datetime.to_string(fields.Datetime.now()),
             "status": result.status,
@@ -59,6 +66,7 @@ class ArEscalationSegment(models.Model):
             "customers": len(book),
             "segmented": sum(1 for c in result.customers.values() if c.segment),
             "early_risk": sum(1 for c in result.customers.values() if c.early_risk),
+            "drafted_tracks": len(drafted),
             "model": {key: result.model.get(key) for key in ("k", "covariance")},
             "seconds": round(time.perf_counter() - start, 2),
         }
