@@ -55,8 +55,10 @@ class ArEscalationSegment(models.Model):
         if segment_ids:
             # sudo: drafting a track for a segment no rule places is the run's; a draft
             # waits for an AR manager's approval (ar_escalation_track_proposal.py)
-            drafted = self.env["ar.escalation.track"].sudo()._ar_propose_for_segments(
-                self.sudo().browse(list(segment_ids.values()))
+            drafted = (
+                self.env["ar.escalation.track"]
+                .sudo()
+                ._ar_propose_for_segments(self.sudo().browse(list(segment_ids.values())))
             )
         summary = {
             "date": fields.Datetime.to_string(fields.Datetime.now()),

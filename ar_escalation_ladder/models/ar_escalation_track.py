@@ -53,6 +53,20 @@ class ArEscalationTrack(models.Model):
     partner_count = fields.Integer("Customers on the track", compute="_compute_partner_count")
     stage_count = fields.Integer("Number of stages", compute="_compute_stage_count")
 
+    def _ar_customers_domain(self):
+        """The customers on this track: placed on it, or (the default track) placed on none."""
+        self.ensure_one()
+        if self.is_default:
+            nobody = [
+                "&",
+                "&",
+                ("ar_track_id", "=", False),
+                ("customer_rank", ">", 0),
+                ("parent_id", "=", False),
+            ]
+            return ["|", ("ar_track_id", "=", self.id), *nobody]
+        return [("ar_track_id", "=", self.id)]
+
     def _compute_partner_count(self):
         data = self.env["res.partner"]._read_group(
             [("ar_track_id", "in", self.ids)], ["ar_track_id"], ["__count"]
@@ -60,6 +74,10 @@ class ArEscalationTrack(models.Model):
         counts = {track.id: count for track, count in data}
         for track in self:
             track.partner_count = counts.get(track.id, 0)
+            if track.is_default:  # a customer nobody placed is on the default track
+                track.partner_count += self.env["res.partner"].search_count(
+                    [("ar_track_id", "=", False), ("customer_rank", ">", 0), ("parent_id", "=", False)]
+                )
 
     @api.depends("stage_ids")
     def _compute_stage_count(self):
@@ -90,7 +108,7 @@ class ArEscalationTrack(models.Model):
             "name": self.env._("Customers on %s", self.name),
             "res_model": "res.partner",
             "view_mode": "list,form",
-            "domain": [("ar_track_id", "=", self.id)],
+            "domain": self._ar_customers_domain(),
         }
 
     def action_open_stages(self):

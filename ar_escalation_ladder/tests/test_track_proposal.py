@@ -50,25 +50,29 @@ class ProposalCommon(ArEscalationCommon):
         groups = "base.group_user,account.group_account_invoice,ar_escalation_ladder.group_ar_manager"
         cls.manager = cls._user("ar_proposal_manager", groups, name="Maya Manager")
         # a segment of chronic late payers: 24 days late on average
-        cls.segment = cls.env["ar.escalation.segment"].with_context(**SEGMENT_RUN).create(
-            {
-                "name": "Chronic late payers",
-                "kind": "behaviour",
-                "company_id": cls.company.id,
-                "profile": {
-                    "avg_days_late": 24.0,
-                    "spread_days_late": 5.0,
-                    "trend_days": 1.0,
-                    "seasonality": 0.1,
-                    "peak_month": None,
-                    "avg_invoice": 3000.0,
-                    "tenure_months": 40.0,
-                    "dispute_rate": 0.0,
-                    "broken_promise_rate": 0.0,
-                    "early_share": 0.0,
-                    "size": 1,
-                },
-            }
+        cls.segment = (
+            cls.env["ar.escalation.segment"]
+            .with_context(**SEGMENT_RUN)
+            .create(
+                {
+                    "name": "Chronic late payers",
+                    "kind": "behaviour",
+                    "company_id": cls.company.id,
+                    "profile": {
+                        "avg_days_late": 24.0,
+                        "spread_days_late": 5.0,
+                        "trend_days": 1.0,
+                        "seasonality": 0.1,
+                        "peak_month": None,
+                        "avg_invoice": 3000.0,
+                        "tenure_months": 40.0,
+                        "dispute_rate": 0.0,
+                        "broken_promise_rate": 0.0,
+                        "early_share": 0.0,
+                        "size": 1,
+                    },
+                }
+            )
         )
         cls.customer.with_context(**SEGMENT_RUN).ar_segment_id = cls.segment
 
@@ -162,13 +166,17 @@ class TestTrackProposal(ProposalCommon):
 
     def test_a_seasonal_dispute_prone_segment_gets_an_invoice_check_then_a_seasonal_reminder(self):
         profile = {**self.segment.profile, "avg_days_late": 5.0, "dispute_rate": 0.3}
-        segment = self.env["ar.escalation.segment"].with_context(**SEGMENT_RUN).create(
-            {
-                "name": "Seasonal disputers",
-                "kind": "behaviour",
-                "company_id": self.company.id,
-                "profile": {**profile, "seasonality": 0.6, "peak_month": 8},
-            }
+        segment = (
+            self.env["ar.escalation.segment"]
+            .with_context(**SEGMENT_RUN)
+            .create(
+                {
+                    "name": "Seasonal disputers",
+                    "kind": "behaviour",
+                    "company_id": self.company.id,
+                    "profile": {**profile, "seasonality": 0.6, "peak_month": 8},
+                }
+            )
         )
         track = self.Track._ar_propose_for_segments(segment)
         stages = track.stage_ids.sorted("sequence")
@@ -194,8 +202,17 @@ class TestTrackProposal(ProposalCommon):
 
     def test_a_draft_for_another_companys_segment_is_read_in_that_company_only(self):
         other = self.env["res.company"].create({"name": "Other Co"})
-        segment = self.env["ar.escalation.segment"].with_context(**SEGMENT_RUN).create(
-            {"name": "Theirs", "kind": "behaviour", "company_id": other.id, "profile": self.segment.profile}
+        segment = (
+            self.env["ar.escalation.segment"]
+            .with_context(**SEGMENT_RUN)
+            .create(
+                {
+                    "name": "Theirs",
+                    "kind": "behaviour",
+                    "company_id": other.id,
+                    "profile": self.segment.profile,
+                }
+            )
         )
         track = self.Track._ar_propose_for_segments(segment)
         self.assertEqual(track.company_id, other)
