@@ -23,6 +23,7 @@ class ArEscalationCase(models.Model):
         compute="_compute_needs_approval",
         help="The case's track asks the account manager to approve a stage's message before it goes out.",
     )
+    can_approve = fields.Boolean(compute="_compute_can_approve")
     message_approved_at = fields.Datetime("Message approved on", readonly=True, copy=False)
     message_approved_by_id = fields.Many2one("res.users", "Message approved by", readonly=True, copy=False)
 
@@ -32,6 +33,17 @@ class ArEscalationCase(models.Model):
             stage = case.stage_id
             case.needs_approval = bool(
                 case.kind == "escalation" and stage.channel != "none" and stage.track_id.external_approval
+            )
+
+    @api.depends_context("uid")
+    @api.depends("needs_approval", "message_approved_at", "state", "owner_id")
+    def _compute_can_approve(self):
+        for case in self:
+            case.can_approve = bool(
+                case.needs_approval
+                and not case.message_approved_at
+                and case.state != "closed"
+                and case._ar_may_approve()
             )
 
     def _ar_may_approve(self):
