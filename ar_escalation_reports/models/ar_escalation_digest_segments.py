@@ -26,27 +26,38 @@ class ArEscalationDigest(models.AbstractModel):
             }
             for field in ("segment_id", "track_id")
         }
+        [(early_count, early_amount)] = Book._read_group(
+            [*mine, ("partner_id.ar_early_risk", "=", True)],
+            [],
+            ["partner_id:count_distinct", "amount_residual:sum"],
+        )
         segment_rows = self._ar_segment_rows(env, company, open_by["segment_id"])
         return {
             "has_segments": any(row["segment"] for row in segment_rows),
             "segment_rows": segment_rows,
             "track_rows": self._ar_track_rows(env, company, open_by["track_id"], start, end),
+            "early_risk_count": early_count,
+            "early_risk_amount": early_amount or 0.0,
         }
 
     @api.model
     def _ar_segment_rows(self, env, company, open_by):
-        """Per behaviour segment of the company: its customers, their open and overdue amounts.
+        """Per behaviour segment of the company: its customers, their open and overdue amounts, and
+        how many the last run flagged early risk (current but deteriorating).
 
         Last, the customers with open invoices that no segment holds (when there are any).
         """
         segments = env["ar.escalation.segment"].search(
             [("kind", "=", "behaviour"), ("company_id", "in", (company.id, False))]
         )
-        members = dict(
-            env["res.partner"]
-            .with_context(active_test=False)
-            ._read_group([("ar_segment_id", "in", segments.ids)], ["ar_segment_id"], ["__count"])
-        )
+        members, early = {}, {}
+        Partner = env["res.partner"].with_context(active_test=False)
+        for segment, early_risk, count in Partner._read_group(
+            [("ar_segment_id", "in", segments.ids)], ["ar_segment_id", "ar_early_risk"], ["__count"]
+        ):
+            members[segment] = members.get(segment, 0) + count
+            if early_risk:
+                early[segment] = count
         rows = [
             {
                 "segment": segment,
@@ -54,6 +65,7 @@ class ArEscalationDigest(models.AbstractModel):
                 "customers": members.get(segment, 0),
                 "open": open_by.get(segment, (0, 0.0, 0.0))[1],
                 "overdue": open_by.get(segment, (0, 0.0, 0.0))[2],
+                "early_risk": early.get(segment, 0),
             }
             for segment in segments
         ]
@@ -68,6 +80,7 @@ class ArEscalationDigest(models.AbstractModel):
                     "customers": sum(figures[0] for figures in unsegmented),
                     "open": sum(figures[1] for figures in unsegmented),
                     "overdue": sum(figures[2] for figures in unsegmented),
+                    "early_risk": None,
                 }
             )
         return rows

@@ -9,7 +9,7 @@ from .common import ArSegmentBookCommon
 class TestDigestSegments(ArSegmentBookCommon):
     """The digest's segments and tracks, on the small book of ArSegmentBookCommon.
 
-    Late (L, Q): 11,500 open, 11,000 overdue (l3 is not due yet).
+    Late (L, Q): 11,500 open, 11,000 overdue (l3 is not due yet); Q flagged early risk (2,000 open).
     Punctual (P): 4,000 open and overdue.
     Ned "Nobody's Segment": an invoice of 300, 12 days overdue, and no segment → Not segmented.
     Tracks: SMB (L) 9,500 open, 9,000 overdue; Strategic (P, Q) 6,000 and 6,000.
@@ -21,6 +21,8 @@ class TestDigestSegments(ArSegmentBookCommon):
         super().setUpClass()
         cls.ned = cls._customer("Nobody's Segment", "standard", "ap@ned.example.com")
         cls.n1 = cls._invoice(cls.ned, 300, 12)
+        # sudo: the early-risk flag is the segmentation run's
+        cls.Q.sudo().ar_early_risk = True
 
     def setUp(self):
         super().setUp()
@@ -32,16 +34,18 @@ class TestDigestSegments(ArSegmentBookCommon):
         values = self.env["ar.escalation.digest"]._ar_values(self.company, self.today)
         self.assertTrue(values["has_segments"])
         rows = [
-            (row["name"], row["customers"], row["open"], row["overdue"]) for row in values["segment_rows"]
+            (row["name"], row["customers"], row["open"], row["overdue"], row["early_risk"])
+            for row in values["segment_rows"]
         ]
         self.assertEqual(
             rows,
             [
-                (self.seg_late.display_name, 2, 11500.0, 11000.0),
-                (self.seg_punctual.display_name, 1, 4000.0, 4000.0),
-                ("Not segmented", 1, 300.0, 300.0),
+                (self.seg_late.display_name, 2, 11500.0, 11000.0, 1),
+                (self.seg_punctual.display_name, 1, 4000.0, 4000.0, 0),
+                ("Not segmented", 1, 300.0, 300.0, None),
             ],
         )
+        self.assertEqual((values["early_risk_count"], values["early_risk_amount"]), (1, 2000.0))
 
     def test_track_rows(self):
         values = self.env["ar.escalation.digest"]._ar_values(self.company, self.today)
@@ -71,6 +75,7 @@ class TestDigestSegments(ArSegmentBookCommon):
             "SMB automated",
             "Strategic — human review",
             "9,500.00",
+            "Customers at early risk (current but deteriorating): <strong>1</strong>",
         ):
             self.assertIn(text, body)
 
