@@ -38,6 +38,8 @@ CASE_LADDER_FIELDS = frozenset(
         "rollup_count",
         "invoice_ids",
         "ar_error",
+        "message_approved_at",
+        "message_approved_by_id",
     }
 )
 

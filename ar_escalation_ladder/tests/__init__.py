@@ -29,3 +29,4 @@ from . import test_chatter_matches_events
 from . import test_tracks
 from . import test_track_proposal
 from . import test_segmentation
+from . import test_permissions_tracks
