@@ -448,7 +448,7 @@ ensure_postgres() {
 # ensure_project_python_deps PY: the addons' runtime deps in Odoo's Python.
 ensure_project_python_deps() {
   local py=$1
-  "$py" -c 'import phonenumbers, requests, jinja2, pydantic, yaml
+  "$py" -c 'import phonenumbers, requests, jinja2, pydantic, yaml, sklearn
 assert int(pydantic.VERSION.split(".")[0]) >= 2' >/dev/null 2>&1 && return 0
   log "Installing requirements.txt into $py"
   "$py" -m pip install -q -r "$AR_ROOT/requirements.txt"
