@@ -252,3 +252,15 @@ class TestTrackProposalTour(ProposalCommon, HttpCase):
         self.assertEqual(track.state, "active")
         self.assertEqual(track.approved_by_id, self.env.ref("base.user_admin"))
         self.assertEqual(self.customer.ar_track_id, track)
+
+    def test_an_ar_manager_drafts_a_track_from_the_segment(self):
+        self._admin_works_in(self.company)
+        self.env.ref("base.user_admin").groups_id |= self.env.ref("ar_escalation_ladder.group_ar_manager")
+        self.start_tour(
+            f"/odoo/action-ar_escalation_ladder.ar_escalation_segment_action/{self.segment.id}",
+            "ar_escalation_draft_track_from_segment",
+            login="admin",
+        )
+        track = self.Track.search([("segment_id", "=", self.segment.id)])
+        self.assertEqual((len(track), track.state), (1, "draft"), "drafted, not live")
+        self.assertEqual(self._track_of(self.customer), self.default_track)

@@ -52,3 +52,27 @@ registry.category("web_tour.tours").add("ar_escalation_approve_drafted_track", {
         },
     ],
 });
+
+// An AR manager drafts a track from a behaviour segment: the draft opens, its choices say why.
+registry.category("web_tour.tours").add("ar_escalation_draft_track_from_segment", {
+    steps: () => [
+        {
+            content: "Draft a track, on the segment",
+            trigger: ".o_form_view .o_form_statusbar button[name='action_ar_draft_track']",
+            run: "click",
+        },
+        {
+            content: "The drafted track opens, a draft",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Draft')",
+        },
+        {
+            content: "Why this draft",
+            trigger: ".o_notebook .nav-link:contains('Why this draft')",
+            run: "click",
+        },
+        {
+            content: "Its choices say why",
+            trigger: ".o_field_widget[name='choice_ids'] .o_data_row:contains('pays 24 days late on average')",
+        },
+    ],
+});
