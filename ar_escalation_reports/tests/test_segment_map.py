@@ -105,6 +105,15 @@ class TestSegmentMapData(ArSegmentBookCommon):
         with self.assertRaises(AccessError):
             self.env[MAP].with_user(clerk).ar_map_data()
 
+    def test_the_menu_is_for_ar_users(self):
+        menu = self.env.ref("ar_escalation_reports.menu_ar_escalation_segment_map")
+        root = self.env.ref("ar_escalation_ladder.menu_ar_escalation_root")
+        self.assertEqual(menu.parent_id.parent_id, root, "Escalation > Reporting > Segment map")
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(menu.id, Menu.with_user(self.user_a)._visible_menu_ids())
+        clerk = self._user("not_ar_menu", "base.group_user,account.group_account_invoice")
+        self.assertNotIn(menu.id, Menu.with_user(clerk)._visible_menu_ids())
+
     def test_coloured_by_rule_segments(self):
         band = self._segment("Overdue 1–30 days", [], kind="rule", rule_aging_band="1-30")
         self._place_customer(self.L, rule_segment=band)
