@@ -32,18 +32,19 @@ class ArEscalationDigest(models.AbstractModel):
     def _ar_send(self, company, date_to=None, now=None):
         """Queue the digest of ``company`` for its recipients, one mail per language.
 
-        ``now``: the week to date (Send now), else the week before ``date_to``.
+        ``now``: the week to date (Send now), else the week before ``date_to``. The figures are
+        read in each language: a stage's, a segment's and a track's names are the reader's.
         """
         users = company.ar_digest_user_ids.filtered(lambda u: u.active and u.email)
         if not users:
             return self.env["mail.mail"]
-        values = self._ar_values(company, date_to, now=now)
         by_lang = defaultdict(lambda: self.env["res.users"])
         for user in users:
             by_lang[user.lang or self.env.lang or "en_US"] |= user
         mail_vals = []
         for lang, recipients in by_lang.items():
             digest = self.with_context(lang=lang)
+            values = digest._ar_values(company, date_to, now=now)
             body = digest.env["ir.qweb"]._render("ar_escalation_reports.digest_mail", values)
             mail_vals.append(
                 {

@@ -89,7 +89,10 @@ class ArEscalationDigest(models.AbstractModel):
     def _ar_track_rows(self, env, company, open_by, start, end):
         """Per track of the company: customers with open invoices, open and overdue amounts, and
         the value recovered this week at the track's stages."""
-        tracks = env["ar.escalation.track"].search([("company_id", "in", (company.id, False))])
+        # the live tracks, and any other (drafted, archived) the figures name
+        tracks = env["ar.escalation.track"].search(
+            [("company_id", "in", (company.id, False)), ("state", "=", "active")]
+        )
         recovered = dict(
             env["ar.escalation.report.stage"]._read_group(
                 [("company_id", "=", company.id), ("date_out", ">=", start), ("date_out", "<", end)],

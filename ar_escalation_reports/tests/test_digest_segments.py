@@ -79,6 +79,23 @@ class TestDigestSegments(ArSegmentBookCommon):
         ):
             self.assertIn(text, body)
 
+    def test_each_reader_reads_the_names_in_their_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        modules = self.env["ir.module.module"].search(
+            [("name", "in", ("ar_escalation_ladder", "ar_escalation_reports")), ("state", "=", "installed")]
+        )
+        modules._load_module_terms(modules.mapped("name"), ["fr_FR"], overwrite=True)
+        self.user_cfo.write({"email": "cfo@company.example.com", "lang": "fr_FR"})
+        self.user_finance.write({"email": "finance@company.example.com", "lang": "en_US"})
+        self.company.ar_digest_user_ids = self.user_cfo | self.user_finance
+        mails = self.env["ar.escalation.digest"]._ar_send(self.company, self.today)
+        body = {mail.recipient_ids: str(mail.body_html) for mail in mails}
+        french, english = body[self.user_cfo.partner_id], body[self.user_finance.partner_id]
+        self.assertIn("paie avec environ 45 jours de retard", french)
+        self.assertIn("Non segmenté", french)
+        self.assertIn("pays about 45 days late", english)
+        self.assertIn("Not segmented", english)
+
     def test_no_segment_yet(self):
         for partner in self.L | self.P | self.Q:
             self._place_customer(partner, segment=self.env["ar.escalation.segment"])
