@@ -278,3 +278,14 @@ def test_the_choices_read_stage_by_stage():
     proposal = draft(avg_days_late=30, dispute_rate=0.3, avg_invoice=100, trend_days=10)
     levels = [choice.stage for choice in proposal.choices[1:]]
     assert levels == sorted(levels) and proposal.choices[0].aspect == "track"
+
+
+def test_where_the_segments_name_is_given_its_traits_decide_the_four_it_can_say():
+    # the planted book's dispute-prone group: its seasonality averages 0.41 with a peak in August,
+    # but its name says "frequent disputes", not "late around August"
+    profile = {**NEUTRAL, "avg_days_late": 12, "dispute_rate": 0.38, "seasonality": 0.41, "peak_month": 8}
+    named = propose(profile, base_stages(), named={"pays_late", "disputes"})
+    assert named.traits == ("dispute_prone",)
+    assert set(propose(profile, base_stages()).traits) == {"dispute_prone", "seasonal"}
+    # lateness and invoice size are read from the figures either way
+    assert "chronic_late" in propose({**NEUTRAL, "avg_days_late": 30}, base_stages(), named=set()).traits

@@ -24,39 +24,13 @@ import copy
 from dataclasses import dataclass, field
 
 from . import due_month  # noqa: F401 (the rule kind a seasonal reminder enters by)
+from .proposal_traits import DEFAULT_THRESHOLDS, NAMED, Thresholds, traits  # noqa: F401 (the API)
 from .vocabulary import Phrase
 
 # a drafted track's new stages ("origin" of a stage that is not a copy)
 CHECK, SEASONAL = "invoice_check", "seasonal"
 # what a choice is about
 ASPECTS = ("track", "stage", "timing", "rules", "tone", "channel", "cadence", "promise", "owner")
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """When a trait of the profile counts, and what it changes (the README's table)."""
-
-    chronic_late_days: float = 15  # avg_days_late at or above: a chronic late payer
-    punctual_late_days: float = 2  # avg_days_late at or below and ...
-    punctual_early_share: float = 0.5  # ... early_share at or above: a punctual payer
-    # the next four are the floors a segment's name says the trait from (engine/segment_model.py
-    # TRAITS): a segment named "worsening", "seasonal"... gets the rule of that trait
-    deteriorating_days: float = 5  # trend_days at or above
-    dispute_rate: float = 0.1
-    broken_promise_rate: float = 0.1
-    seasonality: float = 0.25  # with a peak_month
-    small_invoice: float = 500  # avg_invoice below (company currency)
-    large_invoice: float = 20000  # avg_invoice at or above
-    chronic_pre_due_days: int = 14
-    punctual_pre_due_days: int = 3
-    seasonal_lead_days: int = 14  # a seasonal reminder this much before the pre-due one
-    overdue_scale: float = 0.75  # chronic late payers: overdue offsets scaled by
-    cadence_scale: float = 0.5  # chronic late payers: days between reminders scaled by
-    min_cadence_days: int = 2
-    check_sla_hours: float = 48
-
-
-DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,45 +65,6 @@ class Proposal:
     stages: list[dict]
     choices: list[Choice] = field(default_factory=list)
     traits: tuple[str, ...] = ()
-
-
-# the profile's traits ----------------------------------------------------------------
-def _num(profile, key):
-    value = profile.get(key)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _at_least(profile, key, threshold):
-    value = _num(profile, key)
-    return value is not None and value >= threshold
-
-
-def traits(profile: dict, limits: Thresholds = DEFAULT_THRESHOLDS) -> dict[str, tuple[Phrase, ...]]:
-    """The profile's traits that a rule acts on, each with the evidence that shows it."""
-    out = {}
-    late, early = _num(profile, "avg_days_late"), _num(profile, "early_share")
-    if late is not None and late >= limits.chronic_late_days:
-        out["chronic_late"] = (Phrase.of("late_avg", days=round(late)),)
-    elif (
-        late is not None and late <= limits.punctual_late_days and (early or 0) >= limits.punctual_early_share
-    ):
-        out["punctual"] = (Phrase.of("late_avg", days=round(late)), Phrase.of("early_share", share=early))
-    if _at_least(profile, "trend_days", limits.deteriorating_days):
-        out["deteriorating"] = (Phrase.of("trend", days=round(profile["trend_days"])),)
-    if _at_least(profile, "dispute_rate", limits.dispute_rate):
-        out["dispute_prone"] = (Phrase.of("dispute_rate", rate=profile["dispute_rate"]),)
-    if _at_least(profile, "broken_promise_rate", limits.broken_promise_rate):
-        out["promise_breaker"] = (Phrase.of("broken_promise_rate", rate=profile["broken_promise_rate"]),)
-    month = _num(profile, "peak_month")
-    month = int(month) if month is not None and month.is_integer() and 1 <= month <= 12 else None
-    if _at_least(profile, "seasonality", limits.seasonality) and month:
-        out["seasonal"] = (Phrase.of("seasonal", month=month, amplitude=profile["seasonality"]),)
-    size = _num(profile, "avg_invoice")
-    if size is not None and size < limits.small_invoice:
-        out["small_invoices"] = (Phrase.of("avg_invoice", amount=size),)
-    elif size is not None and size >= limits.large_invoice:
-        out["large_invoices"] = (Phrase.of("avg_invoice", amount=size),)
-    return out
 
 
 def _half_up(value):
@@ -360,14 +295,19 @@ def _finish(draft, added, base_name):
 
 
 def propose(
-    profile: dict, base_stages: list[dict], base_name: str = "", limits: Thresholds = DEFAULT_THRESHOLDS
+    profile: dict,
+    base_stages: list[dict],
+    base_name: str = "",
+    limits: Thresholds = DEFAULT_THRESHOLDS,
+    named=None,
 ) -> Proposal:
     """The track drafted for a segment of ``profile`` from ``base_stages`` (README "Drafted tracks").
 
-    The base stages are not changed; each drafted stage keeps the keys of its
-    base stage and says where it comes from in ``origin``.
+    ``named``: the codes of the segment's traits (see :func:`traits`). The base
+    stages are not changed; each drafted stage keeps the keys of its base stage
+    and says where it comes from in ``origin``.
     """
-    draft = _Draft(base_stages, traits(profile or {}, limits), limits)
+    draft = _Draft(base_stages, traits(profile or {}, limits, named), limits)
     for rule in (_pre_due, _overdue_offsets, _cadence, _tones, _channels, _owners, _promises):
         rule(draft)
     seasonal = _seasonal(draft)

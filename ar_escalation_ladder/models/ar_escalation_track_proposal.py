@@ -229,7 +229,8 @@ class ArEscalationTrack(models.Model):
         stage_dicts = [stage._ar_proposal_stage() for stage in base_stages]
         vals_list, proposals = [], []
         for segment in segments:
-            proposal = propose(dict(segment.profile), stage_dicts, base.name)
+            named = {phrase.code for phrase in segment._ar_traits()} if segment.traits else None
+            proposal = propose(dict(segment.profile), stage_dicts, base.name, named=named)
             proposals.append(proposal)
             vals_list.append(self._ar_draft_vals(segment, proposal, base_stages))
         tracks = self.create(vals_list)

@@ -76,6 +76,13 @@ class ProposalCommon(ArEscalationCommon):
         )
         cls.customer.with_context(**SEGMENT_RUN).ar_segment_id = cls.segment
 
+    def _segment(self, name, profile, traits=None):
+        """A behaviour segment as the segmentation run writes it."""
+        vals = {"name": name, "kind": "behaviour", "company_id": self.company.id, "profile": profile}
+        if traits:
+            vals["traits"] = traits
+        return self.env["ar.escalation.segment"].with_context(**SEGMENT_RUN).create(vals)
+
     def _draft(self):
         track = self.Track._ar_propose_for_segments(self.segment)
         self.assertEqual(len(track), 1)
@@ -219,6 +226,17 @@ class TestTrackProposal(ProposalCommon):
         Choice = self.env["ar.escalation.track.choice"].with_user(self.user_operator)
         self.assertFalse(Choice.search([("track_id", "=", track.id)]))
         self.assertTrue(Choice.search([("track_id", "=", self._draft().id)]))
+
+    def test_a_segment_named_by_its_disputes_only_gets_no_seasonal_reminder(self):
+        profile = {**self.segment.profile, "avg_days_late": 12.0, "dispute_rate": 0.38}
+        segment = self._segment(
+            "Disputes",
+            {**profile, "seasonality": 0.41, "peak_month": 8},
+            traits=[{"code": "pays_late", "days": 12}, {"code": "disputes", "share": 38}],
+        )
+        track = self.Track._ar_propose_for_segments(segment)
+        self.assertEqual(track.stage_ids.sorted("sequence")[0].name, "Invoice check")
+        self.assertNotIn("Seasonal reminder", track.stage_ids.mapped("name"), "its name says no season")
 
     def test_draft_a_track_from_the_segment(self):
         action = self.segment.with_user(self.manager).action_ar_draft_track()
