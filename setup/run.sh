@@ -7,6 +7,7 @@
 # Knobs: AR_DEMO_DB (ar_escalation_demo), AR_HTTP_PORT (8069),
 # AR_RUN_UPDATE=1 (upgrade the addons in an existing database),
 # AR_RUN_NO_SERVE=1 (prepare only, do not start the server),
+# AR_DEMO_SEGMENTS=1 (add the planted book of setup/segment_demo.py and segment it),
 # ODOO_SRC / ODOO_PYTHON (where Odoo 18 is), ODOO_GIT_URL / ODOO_GIT_REF
 # (where to fetch it from when there is none: Odoo's repository, 18.0),
 # AR_NO_CONVENTIONAL_ODOO=1 (ignore /opt/odoo18 and the other usual places),
@@ -60,6 +61,12 @@ params.set_param("report.url", "http://127.0.0.1:$PORT")
 env.ref("base.user_admin").write({"login": "admin", "password": "admin"})  # noqa: F821
 env.cr.commit()  # noqa: F821 - odoo shell rolls back otherwise
 EOF_PY
+
+# Segments (AR_DEMO_SEGMENTS=1): a planted book of 150 customers with two years
+# of history, segmented, its tracks drafted (setup/segment_demo.py; posted once).
+if [ "${AR_DEMO_SEGMENTS:-0}" = 1 ]; then
+  shell <"$AR_ROOT/setup/segment_demo.py"
+fi
 
 # The escalation, run once (idempotent): settles the promises, moves the
 # invoices up the ladder, sends the reminders and formal notices.
