@@ -255,7 +255,7 @@ class ArEscalationTrack(models.Model):
         by_level = {stage.sequence: stage for stage in base_stages}
         first = base_stages[:1]
         return {
-            "name": self.env._("Track for %s", segment.display_name),
+            "name": self.env._("Track: %s", segment.display_name),
             "state": "draft",
             "segment_id": segment.id,
             "company_id": segment.company_id.id,

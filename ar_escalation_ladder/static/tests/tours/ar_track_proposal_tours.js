@@ -7,7 +7,7 @@ registry.category("web_tour.tours").add("ar_escalation_approve_drafted_track", {
     steps: () => [
         {
             content: "The drafted tracks waiting for review",
-            trigger: ".o_list_view .o_data_row:contains('Draft') td.o_data_cell:contains('Track for Chronic late payers')",
+            trigger: ".o_list_view .o_data_row:contains('Draft') td.o_data_cell:contains('Track: Chronic late payers')",
             run: "click",
         },
         {
