@@ -208,14 +208,14 @@ class ArEscalationTrack(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _ar_unplaced_segments(self, segments):
-        """The segments no assignment rule sends to a track and no draft waits for, with a profile."""
+        """The active segments with a profile that no assignment rule places and no draft waits for."""
         placed = self.env["ar.escalation.track.rule"].search([("segment_id", "in", segments.ids)]).segment_id
         drafted = (
             self.with_context(active_test=False)
             .search([("segment_id", "in", segments.ids), ("state", "in", ("draft", "approved"))])
             .segment_id
         )
-        return segments.filtered(lambda s: s.profile and s not in placed and s not in drafted)
+        return segments.filtered(lambda s: s.active and s.profile and s not in placed and s not in drafted)
 
     @api.model
     def _ar_propose_for_segments(self, segments):

@@ -238,6 +238,10 @@ class TestTrackProposal(ProposalCommon):
         self.assertEqual(track.stage_ids.sorted("sequence")[0].name, "Invoice check")
         self.assertNotIn("Seasonal reminder", track.stage_ids.mapped("name"), "its name says no season")
 
+    def test_an_archived_segment_gets_no_draft(self):
+        self.segment.with_context(**SEGMENT_RUN).active = False
+        self.assertFalse(self.Track._ar_propose_for_segments(self.segment))
+
     def test_draft_a_track_from_the_segment(self):
         action = self.segment.with_user(self.manager).action_ar_draft_track()
         track = self.Track.browse(action["res_id"])
