@@ -36,14 +36,15 @@ class AccountMove(models.Model):
 
     @api.model
     def _read_group_ar_stage_ids(self, stages, domain):
-        """The board's columns: every stage, track by track, or the tracks the search names."""
+        """The board's columns: every live track's stages, track by track, or the tracks the search names."""
         track_ids = set()
         for leaf in domain:
             if isinstance(leaf, list | tuple) and len(leaf) == 3 and leaf[0] == "ar_track_id":
                 if leaf[1] in ("=", "in"):
                     track_ids.update(leaf[2] if isinstance(leaf[2], list | tuple) else [leaf[2]])
         on_track = [("track_id", "in", [t for t in track_ids if isinstance(t, int)])] if track_ids else []
-        found = stages.search(on_track)
+        # the live tracks' stages: a drafted track (or an archived one) is not a column
+        found = stages.search([*on_track, ("track_id.state", "=", "active"), ("track_id.active", "=", True)])
         return found.sorted(lambda stage: (stage.track_id.sequence, stage.track_id.id, stage.sequence))
 
     @api.model
