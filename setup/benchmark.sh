@@ -11,7 +11,8 @@
 # our first pass and OCA's run.
 # BENCH_BATCH sets the batch size (2000); BENCH_DB_PREFIX names the databases
 # (ar_escalation_bench_N and ar_escalation_bench_oca_N); BENCH_OCA=0 skips the
-# OCA comparison; BENCH_KEEP_DB=1 keeps the databases afterwards.
+# OCA comparison; BENCH_KEEP_DB=1 keeps the databases afterwards. Then the segmentation
+# benchmark (setup/benchmark_segments.sh; BENCH_SEGMENTS=0 skips it).
 set -euo pipefail
 
 # shellcheck source=setup/lib.sh
@@ -90,3 +91,8 @@ for n in "${sizes[@]}"; do
     <"$AR_ROOT/setup/benchmark_credit_control.py"
   [ "${BENCH_KEEP_DB:-0}" = 1 ] || dropdb --force "$db"
 done
+
+# the segmentation run on its own book (10,000 customers / ~100,000 invoices); BENCH_SEGMENTS=0 skips it
+if [ "${BENCH_SEGMENTS:-1}" = 1 ]; then
+  bash "$AR_ROOT/setup/benchmark_segments.sh"
+fi
