@@ -43,6 +43,7 @@ MODEL_KEYS = tuple(MODEL_UNITS)
 REG_COVAR = 0.25
 MAX_K = 8
 COVARIANCES = ("full", "diag")
+SELECTION_SAMPLE = 3000  # customers the choice of k and shape is made on (a larger book: a sample)
 N_INIT = 5  # starts per k: one start often stops in a local optimum that merges two groups
 
 
@@ -77,21 +78,36 @@ def _fit(scaled, k_max, seed):
     Full covariances follow correlated features (lateness with its spread)
     on a large book; diagonal ones need far fewer parameters, which BIC
     prefers on a small book: the criterion chooses between them as it
-    chooses k.
+    chooses k. On a book over ``SELECTION_SAMPLE`` customers the choice is
+    made on a random sample of that many (BIC's choice is settled long before)
+    and the winner alone is fitted on the whole book.
     """
+    import numpy as np
     from sklearn.mixture import GaussianMixture
 
+    sample = scaled
+    if len(scaled) > SELECTION_SAMPLE:
+        rows = np.random.default_rng(seed).choice(len(scaled), SELECTION_SAMPLE, replace=False)
+        sample = scaled[rows]
     best, best_bic, bics = None, None, {}
     for shape in COVARIANCES:
         for k in range(1, k_max + 1):
             model = GaussianMixture(
                 k, covariance_type=shape, reg_covar=REG_COVAR, n_init=N_INIT, random_state=seed
             )
-            model.fit(scaled)
-            bic = float(model.bic(scaled))
+            model.fit(sample)
+            bic = float(model.bic(sample))
             bics[f"{shape}/{k}"] = round(bic, 1)
             if best_bic is None or bic < best_bic:
                 best, best_bic = model, bic
+    if sample is not scaled:
+        best = GaussianMixture(
+            best.n_components,
+            covariance_type=best.covariance_type,
+            reg_covar=REG_COVAR,
+            n_init=N_INIT,
+            random_state=seed,
+        ).fit(scaled)
     return best, bics
 
 
@@ -151,7 +167,7 @@ def _result(eligible, labels, model):
         segments.append(_plan(key, traits, profiles[label], groups[label]))
         for pid in groups[label]:
             assignment[pid] = key
-            why[pid] = customer_traits(eligible[pid])
+            why[pid] = customer_traits(eligible[pid], traits[1:])
     model["sizes"] = {segment.key: len(segment.members) for segment in segments}
     return ClusterResult("segmented", (), segments, assignment, why, model)
 
@@ -242,33 +258,33 @@ def segment_traits(profile, book) -> tuple[Phrase, ...]:
 
 
 def _about(days):
-    """Days as a reason says them: exact under 10, else to the nearest 5 ("about 25 days")."""
-    days = round(days)
-    return days if abs(days) < 10 else 5 * round(days / 5)
+    """Days as a reason says them, to the nearest 5 ("about 25 days"; "about 5" for 3 to 7)."""
+    return max(5 * round(days / 5), 5) if days >= 3 else round(days)
 
 
 def _share(rate):
     return 10 * round(rate * 10)
 
 
-def customer_traits(features) -> tuple[Phrase, ...]:
-    """One customer's own figures in the same phrases: why it sits where it sits.
+def customer_traits(features, traits=()) -> tuple[Phrase, ...]:
+    """One customer's own figures in its segment's phrases: why it sits where it sits.
 
-    Rounded as people say them ("about 25 days", "30% of invoices"): the
-    customers of a segment share few distinct reasons, written together.
+    Its lateness, then each trait its segment is named by (``traits``), with
+    the customer's figure. Rounded as people say them ("about 25 days", "30%
+    of invoices"): the customers of a segment share few distinct reasons,
+    written together.
     """
-    trend = features.trend_days
-    phrases = [
-        Phrase.of("pays_late", days=_about(features.avg_days_late))
-        if features.avg_days_late >= 3
-        else lateness_phrase(features.avg_days_late, _share(features.early_share) / 100)
-    ]
-    if trend is not None and abs(trend) >= 5:
-        phrases.append(Phrase.of("worsening" if trend > 0 else "improving", days=_about(abs(trend))))
-    if features.peak_month:
-        phrases.append(Phrase.of("seasonal", month=features.peak_month))
-    if features.dispute_rate >= 0.1:
-        phrases.append(Phrase.of("disputes", share=_share(features.dispute_rate)))
-    if features.broken_promise_rate >= 0.1:
-        phrases.append(Phrase.of("broken_promises", share=_share(features.broken_promise_rate)))
-    return tuple(phrases)
+    trend = features.trend_days or 0.0
+    own = {
+        "worsening": Phrase.of("worsening", days=_about(max(trend, 0))),
+        "improving": Phrase.of("improving", days=_about(max(-trend, 0))),
+        "seasonal": Phrase.of("seasonal", month=features.peak_month or 0),
+        "disputes": Phrase.of("disputes", share=_share(features.dispute_rate)),
+        "broken_promises": Phrase.of("broken_promises", share=_share(features.broken_promise_rate)),
+        "irregular": Phrase.of("irregular", days=_about(features.spread_days_late)),
+    }
+    if features.avg_days_late >= 3:
+        lateness = Phrase.of("pays_late", days=_about(features.avg_days_late))
+    else:
+        lateness = lateness_phrase(features.avg_days_late, _share(features.early_share) / 100)
+    return (lateness, *(own[trait.code] for trait in traits if trait.code in own))

@@ -50,7 +50,9 @@ class ResPartner(models.Model):
         copy=False,
         help="Nothing overdue, but paying later and later: a risk signal the preventive stage counts.",
     )
-    ar_segment_date = fields.Date("Segmented on", readonly=True, copy=False)
+    ar_segment_date = fields.Date(
+        "Segmented on", readonly=True, copy=False, help="The run that last changed the customer's segments."
+    )
 
     @api.depends("ar_segment_data")
     @api.depends_context("lang")
@@ -170,8 +172,21 @@ class ResPartner(models.Model):
             key = json.dumps(vals, sort_keys=True, default=str)
             groups.setdefault(key, (vals, []))[1].append(pid)
         for vals, ids in groups.values():
-            self.browse(ids).sudo().write(vals)
+            # no field written here is tracked: the change of segment is logged by
+            # _ar_log_segment_changes, once per customer
+            self.browse(ids).sudo().with_context(tracking_disable=True).write(vals)
         return len(groups)
+
+    def _ar_segment_values_differ(self, vals):
+        """Whether ``vals`` change the customer's segment fields (the date aside): unchanged
+        customers are not written, and keep the date their segment was last found."""
+        current = {
+            "ar_segment_id": self.ar_segment_id.id,
+            "ar_rule_segment_id": self.ar_rule_segment_id.id,
+            "ar_early_risk": self.ar_early_risk,
+            "ar_segment_data": self.ar_segment_data,
+        }
+        return any(current[name] != value for name, value in vals.items() if name in current)
 
     @api.model
     def _ar_log_segment_changes(self, changes):
@@ -224,7 +239,8 @@ class ResPartner(models.Model):
                 logged[partner.id] = (old, new)
             if new != old or vals["ar_rule_segment_id"] != partner.ar_rule_segment_id.id:
                 changed.append(partner.id)
-            vals_by_id[partner.id] = vals
+            if partner._ar_segment_values_differ(vals):
+                vals_by_id[partner.id] = vals
         self._ar_write_segments(vals_by_id)
         self._ar_log_segment_changes(logged)
         return changed
