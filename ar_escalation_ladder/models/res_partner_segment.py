@@ -112,7 +112,8 @@ class ResPartner(models.Model):
             SQL(
                 """SELECT id, ar_account_tier FROM res_partner
                     WHERE parent_id IS NULL AND active AND (company_id IS NULL OR company_id = %s)
-                      AND (customer_rank > 0 OR id IN %s)""",
+                      AND (customer_rank > 0 OR id IN %s)
+                 ORDER BY id""",
                 company.id,
                 tuple(rows) or (0,),
             )
