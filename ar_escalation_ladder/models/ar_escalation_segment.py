@@ -154,6 +154,12 @@ class ArEscalationSegment(models.Model):
             raise AccessError(self.env._("A segment's kind is set when it is made."))
         return super().write(vals)
 
+    def unlink(self):
+        # a behaviour segment is archived, not deleted: the track rules and drafts naming it stay
+        if not is_ladder_write(self.env) and any(s.kind == "behaviour" for s in self):
+            raise AccessError(self.env._("A behaviour segment is archived, not deleted."))
+        return super().unlink()
+
     def _ar_rule_segments(self, company):
         """The company's active rule segments as the engine's :class:`RuleSegment`, in order."""
         segments = self.search(

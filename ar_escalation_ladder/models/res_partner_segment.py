@@ -94,8 +94,11 @@ class ResPartner(models.Model):
     def _ar_segment_book(self, company, today):
         """The company's customers as the engine reads them, read in three queries.
 
-        Returns ``{partner id: CustomerRecord}`` (every customer of the
-        company, with or without invoices) and ``{partner id: RuleFacts}``.
+        Returns ``{partner id: CustomerRecord}`` and ``{partner id: RuleFacts}``:
+        the customers invoiced in the company, its own, those its last run
+        segmented, and customers never invoiced and never segmented. A customer
+        shared with another company and segmented there, not invoiced here,
+        keeps that company's segment.
         """
         self.env.flush_all()
         rows = self._ar_segment_invoice_rows(company, today)
@@ -110,12 +113,15 @@ class ResPartner(models.Model):
         )
         self.env.cr.execute(
             SQL(
-                """SELECT id, ar_account_tier FROM res_partner
-                    WHERE parent_id IS NULL AND active AND (company_id IS NULL OR company_id = %s)
-                      AND (customer_rank > 0 OR id IN %s)
-                 ORDER BY id""",
-                company.id,
-                tuple(rows) or (0,),
+                """SELECT p.id, p.ar_account_tier FROM res_partner p
+                LEFT JOIN ar_escalation_segment s ON s.id = p.ar_segment_id
+                    WHERE p.parent_id IS NULL AND p.active
+                      AND (p.company_id IS NULL OR p.company_id = %(company)s)
+                      AND (p.id IN %(invoiced)s OR p.company_id = %(company)s OR s.company_id = %(company)s
+                           OR (p.ar_segment_id IS NULL AND p.customer_rank > 0))
+                 ORDER BY p.id""",
+                company=company.id,
+                invoiced=tuple(rows) or (0,),
             )
         )
         tiers = dict(self.env.cr.fetchall())

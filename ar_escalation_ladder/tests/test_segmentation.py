@@ -228,6 +228,8 @@ class TestSegmentation(ArEscalationCommon):
         self.assertEqual(single.ar_segment_reason, "1 invoice(s) with a known payment; segmenting needs 3")
 
     def test_a_small_or_uniform_book_is_unsegmented_with_the_reason(self):
+        self.Segment._ar_segment_company(self.company)
+        segments = self.partners.mapped("ar_segment_id")
         data = self.setup_other_company(name="Uniform Co")
         other = data["company"]
         book = planted_module().planted_book(per_group=6, seed=1, every_days=90, groups=("punctual",))
@@ -240,6 +242,9 @@ class TestSegmentation(ArEscalationCommon):
         self.assertEqual(summary["status"], "unsegmented")
         self.assertIn(summary["reason"][0]["code"], ("no_distinct_groups", "all_alike"))
         self.assertIn("no behaviour segments", other.ar_segment_last_run_text)
+        # the first company's customers (shared, not invoiced in the other) keep their segments
+        self.assertEqual(self.partners.mapped("ar_segment_id"), segments)
+        self.assertTrue(all(self.partners.mapped("ar_segment_id")))
 
     def test_without_scikit_learn_it_says_unavailable_and_rule_segments_and_tracks_still_work(self):
         rule = self.Segment.create({"name": "Not overdue", "rule_aging_band": "current", "sequence": 1})
@@ -284,6 +289,8 @@ class TestSegmentation(ArEscalationCommon):
             self.Segment.with_user(self.manager).create({"name": "Mine", "kind": "behaviour"})
         with self.assertRaises(AccessError):
             self.Segment.with_user(user).create({"name": "Key", "rule_account_tier": "key"})
+        with self.assertRaises(AccessError):
+            segment.with_user(self.manager).unlink()
         segment.with_user(self.manager).write({"active": False})  # archiving is theirs
         rule = self.Segment.with_user(self.manager).create({"name": "Key", "rule_account_tier": "key"})
         self.assertEqual(rule.kind, "rule")
