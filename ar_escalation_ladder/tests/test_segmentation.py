@@ -23,7 +23,7 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import ArEscalationCommon
 
@@ -300,3 +300,19 @@ class TestSegmentation(ArEscalationCommon):
             self.Segment.with_user(user).action_ar_segment_now()
         action = self.Segment.with_user(self.manager).action_ar_segment_now()
         self.assertEqual(action["params"]["type"], "success")
+
+    def test_the_segment_settings_and_forms_as_an_ar_manager_uses_them(self):
+        settings = Form(self.env["res.config.settings"])
+        settings.ar_segment_min_size = 7
+        settings.save().execute()
+        self.assertEqual(self.company.ar_segment_min_size, 7)
+        with Form(self.Segment.with_user(self.manager)) as form:
+            form.name = "Key accounts over 60 days"
+            form.rule_account_tier = "key"
+            form.rule_aging_band = "61-90"
+        rule = form.record
+        self.assertEqual((rule.kind, rule.summary), ("rule", "61-90 days overdue, Key"))
+        self.Segment._ar_segment_company(self.company)
+        customer = Form(self.partners[0].with_user(self.user_operator))
+        self.assertTrue(customer.ar_segment_id)
+        self.assertTrue(customer.ar_segment_reason)
