@@ -121,9 +121,11 @@ class ArEscalationSegment(models.Model):
     # ------------------------------------------------------------------
     # entry points
     # ------------------------------------------------------------------
-    @api.model
     def action_ar_segment_now(self):
-        """The "Segment customers now" button: the companies the manager works in, now."""
+        """The "Segment customers now" button: the companies the manager works in, now.
+
+        A list header button: called on the selected segments (or none), which it does not read.
+        """
         if not self.env.user.has_group("ar_escalation_ladder.group_ar_manager"):
             raise AccessError(self.env._("Segmenting customers is for AR managers."))
         texts = []

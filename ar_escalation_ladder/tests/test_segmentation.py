@@ -22,6 +22,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 from odoo import Command
+from odoo.api import call_kw
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -298,7 +299,8 @@ class TestSegmentation(ArEscalationCommon):
             self.Segment.with_user(self.manager).create({"name": "Nothing"})
         with self.assertRaises(AccessError):
             self.Segment.with_user(user).action_ar_segment_now()
-        action = self.Segment.with_user(self.manager).action_ar_segment_now()
+        # as the list's header button calls it: with the selected segments' ids (none here)
+        action = call_kw(self.Segment.with_user(self.manager), "action_ar_segment_now", [[]], {})
         self.assertEqual(action["params"]["type"], "success")
 
     def test_the_segment_settings_and_forms_as_an_ar_manager_uses_them(self):
