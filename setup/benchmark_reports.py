@@ -181,7 +181,11 @@ def build_history(env, first_move):
     today = fields.Date.context_today(env.user)
     admin = env.ref("base.user_admin").id
     company = env.company.id
-    stages = {stage.sequence: stage.id for stage in env["ar.escalation.stage"].search([])}
+    # the default track's ladder (levels repeat across tracks)
+    stages = {
+        stage.sequence: stage.id
+        for stage in env["ar.escalation.stage"].search([("track_id.is_default", "=", True)])
+    }
     # level reached: by days overdue, as the default ladder does (1–15, 16–30, 31–60, 61+)
     cr.execute(
         SQL(
@@ -241,7 +245,7 @@ def build_history(env, first_move):
     cr.execute(
         SQL(
             """UPDATE account_move m SET ar_stage_id = e.stage_id, ar_stage_date = e.entered,
-                      ar_stage_entries = e.step, ar_stage_residual = e.amount, ar_owner_id = %(admin)s,
+                      ar_stage_entries = e.step, ar_owner_id = %(admin)s,
                       ar_case_id = c.case_id, ar_sla_deadline = c.sla_deadline,
                       ar_acknowledged_at = c.acknowledged_at,
                       ar_closed_date = CASE WHEN e.paid THEN e.entered + INTERVAL '5 days' END,

@@ -21,6 +21,7 @@ class ArEscalationReportCase(ArEscalationReport):
     company_currency_id = fields.Many2one("res.currency", "Currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
+    track_id = fields.Many2one("ar.escalation.track", readonly=True, help="The track of the case's stage.")
     stage_level = fields.Integer("Stage level", readonly=True, aggregator=None)
     owner_id = fields.Many2one("res.users", readonly=True)
     owner_role = fields.Selection(OWNER_ROLES, readonly=True)

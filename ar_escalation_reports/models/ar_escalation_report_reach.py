@@ -33,6 +33,11 @@ class ArEscalationReportReach(ArEscalationReport):
     invoice_date = fields.Date(readonly=True)
     first_escalated = fields.Datetime("First escalated on", readonly=True)
     top_stage_id = fields.Many2one("ar.escalation.stage", "Highest stage reached", readonly=True)
+    track_id = fields.Many2one(
+        "ar.escalation.track",
+        readonly=True,
+        help="The track of the invoice's highest stage (its customer's when it was never escalated).",
+    )
     top_level = fields.Integer("Highest level reached", readonly=True, aggregator="max")
     invoice_count = fields.Integer("Invoices", readonly=True)
     escalated = fields.Integer("Escalated invoices", readonly=True)

@@ -95,6 +95,9 @@ class ArEscalationReportSla(ArEscalationReport):
     case_id = fields.Many2one("ar.escalation.case", readonly=True)
     partner_id = fields.Many2one("res.partner", "Customer", readonly=True)
     stage_id = fields.Many2one("ar.escalation.stage", readonly=True)
+    track_id = fields.Many2one(
+        "ar.escalation.track", readonly=True, help="The track of the stage the escalation was raised at."
+    )
     owner_id = fields.Many2one("res.users", readonly=True)
     date = fields.Datetime("Escalated on", readonly=True)
     sla_deadline = fields.Datetime("SLA deadline", readonly=True)
