@@ -94,7 +94,7 @@ class ArEscalationDigest(models.AbstractModel):
             "recovered": sum(row["recovered"] for row in stage_rows),
             **self._ar_sla_figures(env, mine, start, end),
             **self._ar_book_figures(env, mine),
-            **self._ar_segment_figures(env, company, start, end),
+            **self._ar_segment_figures(env, company, stage_rows),
         }
 
     @api.model

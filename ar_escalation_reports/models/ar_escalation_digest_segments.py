@@ -6,6 +6,8 @@ Read through the open-book and stage-stay reports (each customer in the segments
 track it has today), so the digest says what the reports say.
 """
 
+from collections import defaultdict
+
 from odoo import api, models
 
 
@@ -13,8 +15,9 @@ class ArEscalationDigest(models.AbstractModel):
     _inherit = "ar.escalation.digest"
 
     @api.model
-    def _ar_segment_figures(self, env, company, start, end):
-        """The company's segments and tracks for the digest (``env``: the digest's report env)."""
+    def _ar_segment_figures(self, env, company, stage_rows):
+        """The company's segments and tracks for the digest (``env``: the digest's report env;
+        ``stage_rows``: the week's figures by stage, whose tracks the track rows sum)."""
         mine = [("company_id", "=", company.id)]
         Book = env["ar.escalation.report.book"]
         open_by = {
@@ -35,7 +38,7 @@ class ArEscalationDigest(models.AbstractModel):
         return {
             "has_segments": any(row["segment"] for row in segment_rows),
             "segment_rows": segment_rows,
-            "track_rows": self._ar_track_rows(env, company, open_by["track_id"], start, end),
+            "track_rows": self._ar_track_rows(env, company, open_by["track_id"], stage_rows),
             "early_risk_count": early_count,
             "early_risk_amount": early_amount or 0.0,
         }
@@ -86,21 +89,18 @@ class ArEscalationDigest(models.AbstractModel):
         return rows
 
     @api.model
-    def _ar_track_rows(self, env, company, open_by, start, end):
+    def _ar_track_rows(self, env, company, open_by, stage_rows):
         """Per track of the company: customers with open invoices, open and overdue amounts, and
-        the value recovered this week at the track's stages."""
+        the value recovered this week at the track's stages (a stay's track is its stage's)."""
         # the live tracks, and any other (drafted, archived) the figures name
         tracks = env["ar.escalation.track"].search(
             [("company_id", "in", (company.id, False)), ("state", "=", "active")]
         )
-        recovered = dict(
-            env["ar.escalation.report.stage"]._read_group(
-                [("company_id", "=", company.id), ("date_out", ">=", start), ("date_out", "<", end)],
-                ["track_id"],
-                ["amount_recovered:sum"],
-            )
-        )
-        tracks |= tracks.browse(track.id for track in (*open_by, *recovered) if track)
+        recovered = defaultdict(float)
+        for row in stage_rows:
+            recovered[row["stage"].track_id] += row["recovered"]
+        tracks |= tracks.browse(track.id for track, amount in recovered.items() if track and amount)
+        tracks |= tracks.browse(track.id for track in open_by if track)
         return [
             {
                 "track": track,

@@ -80,8 +80,9 @@ class ArEscalationReportReach(ArEscalationReport):
             """
             WITH reach AS (
                 -- the stage itself, not looked up from its level: levels repeat across tracks
+                -- (the highest level's latest entry: an array's max, no sort per invoice)
                 SELECT e.move_id, MIN(e.date) AS first_escalated, MAX(s.sequence) AS top_level,
-                       (ARRAY_AGG(s.id ORDER BY s.sequence DESC, e.date DESC, e.id DESC))[1] AS top_stage_id
+                       (MAX(ARRAY[s.sequence, e.id, s.id]))[3] AS top_stage_id
                   FROM ar_escalation_event e
                   JOIN ar_escalation_stage s ON s.id = e.to_stage_id
                  WHERE e.kind IN ('stage', 'override') AND e.to_stage_id IS NOT NULL
