@@ -21,7 +21,6 @@ SEGMENT_KINDS = [("behaviour", "From payment behaviour"), ("rule", "By rule")]
 # what people may change on a behaviour segment (the rest is the run's)
 BEHAVIOUR_EDITABLE = frozenset({"active", "sequence"})
 RULE_CONDITIONS = ("rule_aging_band", "rule_account_tier", "rule_min_invoice", "rule_max_invoice")
-MONTHS = [(str(month), str(month)) for month in range(1, 13)]
 
 
 class ArEscalationSegment(models.Model):
@@ -57,7 +56,9 @@ class ArEscalationSegment(models.Model):
         help="Days late over the last six months minus before: positive is worsening.",
     )
     seasonality = fields.Float("Seasonality (%)", compute="_compute_profile_figures", digits=(16, 0))
-    peak_month = fields.Selection(MONTHS, "Latest around (month)", compute="_compute_profile_figures")
+    peak_month = fields.Selection(
+        selection="_ar_month_selection", string="Latest around (month)", compute="_compute_profile_figures"
+    )
     avg_invoice = fields.Monetary("Average invoice", compute="_compute_profile_figures")
     tenure_months = fields.Float("Tenure (months)", compute="_compute_profile_figures", digits=(16, 0))
     dispute_rate = fields.Float("Disputed invoices (%)", compute="_compute_profile_figures", digits=(16, 0))
@@ -65,6 +66,11 @@ class ArEscalationSegment(models.Model):
         "Broken promises (% of invoices)", compute="_compute_profile_figures", digits=(16, 0)
     )
     early_share = fields.Float("Paid early (%)", compute="_compute_profile_figures", digits=(16, 0))
+
+    @api.model
+    def _ar_month_selection(self):
+        """The months by name, in the reader's language ("August", "août")."""
+        return self.env["ar.escalation.rule"]._ar_month_selection()
 
     @api.depends("name", "kind", "traits")
     @api.depends_context("lang")

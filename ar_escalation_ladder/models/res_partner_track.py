@@ -28,7 +28,7 @@ class ResPartner(models.Model):
         copy=False,
         domain=[("state", "=", "active")],
         help="The ladder this customer's overdue invoices climb. Set by hand, it stays; empty, the "
-        "assignment rules place the customer (Escalation > Configuration > Track rules).",
+        "assignment rules place the customer (Escalation > Configuration > Track assignment rules).",
     )
     ar_track_manual = fields.Boolean(
         "Track set by hand", copy=False, readonly=True, help="The assignment rules leave this customer alone."

@@ -406,7 +406,7 @@ class TestConfirmations(EverydayCommon):
         action = wizard.action_import()
         message = self._notification(action)
         self.assertIn(
-            "The track Standard now has 5 stages: Preventive, Early, Managed, Executive, Pre-default.",
+            "The track Standard ladder now has 5 stages: Preventive, Early, Managed, Executive, Pre-default.",
             message,
         )
         self.assertIn("Promise grace days: 3.", message)

@@ -85,7 +85,7 @@ class TestTracks(ArEscalationCommon):
         self.customer.ar_track_id = self.smb
         self.assertTrue(self.customer.ar_track_manual)
         line = self.customer.message_ids.filtered(lambda m: "Escalation track" in (m.body or ""))[:1]
-        self.assertIn("Standard → SMB automated (set by hand)", line.body)
+        self.assertIn("Standard ladder → SMB automated (set by hand)", line.body)
         self.assertTrue(self.env["ar.escalation.pending"].search([("move_id", "=", move.id)]))
         self._run()
         self.assertEqual(move.ar_stage_id, self.reminder, "20 days on SMB automated: Reminder")
