@@ -75,7 +75,8 @@ class TestDigestSegments(ArSegmentBookCommon):
             "SMB automated",
             "Strategic — human review",
             "9,500.00",
-            "Customers at early risk (current but deteriorating): <strong>1</strong>",
+            "Customers at early risk (current but deteriorating): "
+            '<strong class="o_translate_inline">1</strong>',
         ):
             self.assertIn(text, body)
 

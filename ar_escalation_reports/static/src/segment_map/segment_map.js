@@ -73,6 +73,21 @@ export class SegmentMap extends Component {
         return this.state.data.points.filter((point) => !point.segment_id).length;
     }
 
+    /** "201 customers, 5 segments, 1 not segmented.": one sentence to translate, with its singulars. */
+    get summary() {
+        const customers = this.state.data.points.length;
+        const segments = this.state.data.segments.length;
+        const rest = this.unsegmentedCount;
+        const counts = [
+            customers === 1 ? _t("1 customer") : _t("%(count)s customers", { count: customers }),
+            segments === 1 ? _t("1 segment") : _t("%(count)s segments", { count: segments }),
+        ];
+        if (rest) {
+            counts.push(_t("%(count)s not segmented", { count: rest }));
+        }
+        return _t("%(counts)s. Click a point to open the customer.", { counts: counts.join(", ") });
+    }
+
     /** One dataset per segment, and one for the customers no segment holds. */
     get datasets() {
         const { segments, points } = this.state.data;
