@@ -96,6 +96,12 @@ class ArEscalationTrack(models.Model):
         copy=False,
         help="The rule its activation created: the segment's customers go to this track.",
     )
+    # what a reviewer weighs before approving: how many customers the activation moves
+    segment_partner_count = fields.Integer(
+        "Customers in the segment",
+        related="segment_id.partner_count",
+        help="The customers the segment holds: activating the track moves them to it.",
+    )
 
     # ------------------------------------------------------------------
     # the workflow: draft -> approved -> active, by an AR manager

@@ -200,12 +200,10 @@ class ResPartner(models.Model):
         """One chatter note per customer whose behaviour segment changed: ``{id: (old, new)}``."""
         if not changes:
             return
-        segments = self.env["ar.escalation.segment"].with_context(active_test=False)
-        names = {}
-        for old, new in set(changes.values()):
-            for segment_id in (old, new):
-                if segment_id and segment_id not in names:
-                    names[segment_id] = segments.browse(segment_id).display_name
+        # the segments named, read together (a run has a handful)
+        segment_ids = {segment_id for pair in changes.values() for segment_id in pair if segment_id}
+        segments = self.env["ar.escalation.segment"].with_context(active_test=False).browse(segment_ids)
+        names = {segment.id: segment.display_name for segment in segments}
         none = self.env._("no segment")
         bodies = {}
         for pid, (old, new) in changes.items():
