@@ -7,6 +7,8 @@ from . import res_partner_segment
 from . import ar_escalation_segment_run
 from . import res_company_segment
 from . import res_config_settings_segment
+from . import ar_escalation_queue
+from . import res_config_settings_queue
 from . import ar_escalation_track
 from . import ar_escalation_track_rule
 from . import res_partner_track
