@@ -38,6 +38,7 @@ from . import ar_escalation_facts
 from . import ar_escalation_runner
 from . import ar_escalation_pending
 from . import ar_escalation_apply
+from . import ar_escalation_queue_sweep
 from . import ar_escalation_delivery
 from . import ar_escalation_delivery_email
 from . import mail_render_mixin

@@ -65,7 +65,11 @@ class ArEscalationRunner(models.AbstractModel):
         self.env["ar.escalation.case"]._cron_rollup(now)
         run, cursor = self.env["ar.escalation.run"]._ar_today(today)
         ids, last = self._select_batch(cursor, batch_size)
-        if ids:
+        queue = self.env["ar.escalation.queue"]
+        if ids and queue._ar_queue_enabled():
+            # queue_job's runners evaluate the batch (models/ar_escalation_queue_sweep.py)
+            queue._ar_enqueue_sweep(ids, today)
+        elif ids:
             try:
                 with self.env.cr.savepoint():
                     self._ar_process_safely(self.env["account.move"].browse(ids), today, now)

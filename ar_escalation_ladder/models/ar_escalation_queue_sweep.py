@@ -1,0 +1,194 @@
+# Copyright 2026 AR Escalation contributors
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""The daily sweep as ``queue_job`` jobs: a batch per job, its messages in a job of their own.
+
+With ``queue_job`` on (``ar_escalation_queue.py``), the scheduled action
+still walks the book customer by customer (``_select_batch``) but enqueues
+each batch on ``<channel>.sweep`` instead of evaluating it (``_cron_run``).
+A sweep job evaluates its invoices with ``_ar_process_safely`` (one bad
+record never spoils the batch; its error is on the invoice) and writes
+stages, events, cases and activities; the messages its plan says are due go
+to a delivery job on ``<channel>.delivery``, enqueued in the same
+transaction: the delivery job records the external events (uniquely keyed)
+and queues the emails or texts, and writes what delivery did on the
+invoices.
+
+Exactly-once rests on the event keys, as in the scheduled action: a job
+killed midway left nothing (its transaction rolled back) and is run again by
+queue_job; a job run twice finds its events recorded and sends nothing. A
+batch already waiting in the queue is not enqueued again (identity key).
+"""
+
+import hashlib
+import logging
+
+from odoo import api, fields, models
+
+from .ar_escalation_facts import PAID_STATES
+
+_logger = logging.getLogger(__name__)
+
+
+def _digest(*parts):
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]  # noqa: S324 - a key, not a secret
+
+
+class ArEscalationQueue(models.AbstractModel):
+    _inherit = "ar.escalation.queue"
+
+    # ------------------------------------------------------------------
+    # the sweep's batches
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_enqueue_sweep(self, move_ids, today):
+        """One job evaluating ``move_ids`` (whole customers) for ``today``, unless it is queued already."""
+        move_ids = sorted(move_ids)
+        key = f"ar_escalation.sweep:{today}:{move_ids[0]}-{move_ids[-1]}:{_digest(move_ids)}"
+        return self.with_delay(
+            channel=self._ar_channel("sweep"),
+            identity_key=key,
+            description=self.env._("AR escalation: evaluate %s invoices", len(move_ids)),
+        )._ar_job_sweep(move_ids, fields.Date.to_string(today))
+
+    @api.model
+    def _ar_job_sweep(self, move_ids, today):
+        """Evaluate one batch of the sweep, as the scheduled action would, its messages deferred."""
+        moves = self.env["account.move"].browse(move_ids).exists()
+        runner = self.env["ar.escalation.runner"].with_context(ar_queue_deliveries=True)
+        runner._ar_process_safely(moves, fields.Date.to_date(today), fields.Datetime.now())
+        return self.env._("%s invoices evaluated", len(moves))
+
+    # ------------------------------------------------------------------
+    # the batch's messages
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_enqueue_delivery(self, company, plan, stages, today, now):
+        """A job sending what ``plan`` says is due, in the current transaction (the batch's)."""
+        due = sorted((pid, sorted(items)) for pid, items in plan.due.items())
+        key = f"ar_escalation.delivery:{company.id}:{today}:{_digest(due)}"
+        payload = {
+            "company_id": company.id,
+            "due": [[pid, [list(item) for item in items]] for pid, items in due],
+            "position": [[pid, level] for pid, level in plan.position.items() if pid in plan.due],
+            "stages": [[level, stage.id] for level, stage in stages.items()],
+            "contacts": [[move_id, channel, vals] for move_id, (channel, vals) in plan.contacts.items()],
+            "today": fields.Date.to_string(today),
+            "now": fields.Datetime.to_string(now),
+        }
+        return self.with_delay(
+            channel=self._ar_channel("delivery"),
+            identity_key=key,
+            description=self.env._("AR escalation: messages to %s customers", len(due)),
+        )._ar_job_deliver(payload)
+
+    @api.model
+    def _ar_job_deliver(self, payload):
+        """Send the messages of a sweep job's batch and write what delivery did on the invoices.
+
+        The invoices paid or taken off the ladder since the batch ran get no
+        message (their contact values are given back, as for a message that
+        did not go); a customer whose message an earlier run of this job sent
+        keeps its values.
+        """
+        company = self.env["res.company"].browse(payload["company_id"])
+        Stage = self.env["ar.escalation.stage"]
+        stages = {level: Stage.browse(stage_id) for level, stage_id in payload["stages"]}
+        due = self._ar_due_from_payload(payload["due"])
+        sent = self._ar_sent_before(due, stages)
+        due = {pid: items for pid, items in due.items() if not any(m.id in sent for m, *__ in items)}
+        contacted = self._ar_deliver_safely(
+            company,
+            due,
+            dict(payload["position"]),
+            stages,
+            fields.Date.to_date(payload["today"]),
+            fields.Datetime.to_datetime(payload["now"]),
+        )
+        corrections = {}
+        for move_id, channel, restore in payload["contacts"]:
+            used = channel if move_id in sent else contacted.get(move_id)
+            if used is None:
+                corrections[move_id] = restore
+            elif used != channel:
+                corrections[move_id] = {"ar_last_contact_channel": used}
+        self.env["account.move"].browse(list(corrections))._ar_write_many(corrections)
+        return self.env._("%s invoices contacted", len(contacted))
+
+    @api.model
+    def _ar_due_from_payload(self, rows):
+        """``{customer: [(invoice, level, cycle)]}`` of the invoices still open on the ladder."""
+        Move = self.env["account.move"]
+        open_ids = self._ar_still_open([i for __, items in rows for i, *__ in items])
+        due = {}
+        for pid, items in rows:
+            kept = [(Move.browse(i), level, cycle) for i, level, cycle in items if i in open_ids]
+            if kept:
+                due[pid] = kept
+        return due
+
+    @api.model
+    def _ar_deliver_safely(self, company, due, position, stages, today, now):
+        """``_ar_communicate`` in a savepoint; on an error, customer by customer, then on the invoices.
+
+        As in the scheduled action, one customer's failure does not keep the
+        others' messages: its error is on its invoices.
+        """
+        Runner, Delivery = self.env["ar.escalation.runner"], self.env["ar.escalation.delivery"]
+        try:
+            with self.env.cr.savepoint():
+                return Delivery._ar_communicate(company, due, position, stages, today, now)
+        except Exception as exc:  # noqa: BLE001 - isolated per customer below
+            if Runner._ar_is_concurrency_error(exc.__cause__ or exc):
+                raise
+            if len(due) == 1:
+                for move, __, __ in next(iter(due.values())):
+                    Runner._ar_record_error(move, exc)
+                return {}
+        contacted = {}
+        for pid, items in due.items():
+            contacted.update(self._ar_deliver_safely(company, {pid: items}, position, stages, today, now))
+        return contacted
+
+    @api.model
+    def _ar_sent_before(self, due, stages):
+        """The invoices of ``due`` whose external event is recorded already (one query).
+
+        queue_job runs a job again after its worker died in it (nothing of
+        that attempt was committed) or when a user requeues a done job: then
+        the events say what went.
+        """
+        Event = self.env["ar.escalation.event"]
+        vals = [
+            Event._prepare_event_vals(move, "external", stages[level], "", cycle=cycle)
+            for items in due.values()
+            for move, level, cycle in items
+        ]
+        return {v["move_id"] for v in vals} - {v["move_id"] for v in Event._ar_unrecorded(vals)}
+
+    @api.model
+    def _ar_still_open(self, move_ids):
+        """The invoices of ``move_ids`` still open on the ladder (one query)."""
+        if not move_ids:
+            return set()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT id FROM account_move
+                WHERE id IN %s AND state = 'posted' AND payment_state NOT IN %s
+                  AND ar_stage_id IS NOT NULL AND ar_closed_date IS NULL""",
+            (tuple(move_ids), PAID_STATES),
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+
+class ArEscalationApply(models.AbstractModel):
+    _inherit = "ar.escalation.apply"
+
+    @api.model
+    def _ar_apply_messages(self, batch, plan, by_id):
+        """In a sweep job, the messages due go to a delivery job of their own."""
+        if not self.env.context.get("ar_queue_deliveries") or not plan.due:
+            return super()._ar_apply_messages(batch, plan, by_id)
+        self.env["ar.escalation.queue"]._ar_enqueue_delivery(
+            batch.company, plan, batch.stages, batch.today, batch.now
+        )
+        return None
