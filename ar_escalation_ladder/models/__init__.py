@@ -18,6 +18,11 @@ from . import ar_escalation_rollup_step
 from . import ar_escalation_event
 from . import ar_escalation_reason
 from . import ar_escalation_event_chatter
+from . import ar_escalation_webhook
+from . import ar_escalation_webhook_delivery
+from . import ar_escalation_webhook_payload
+from . import ar_escalation_webhook_send
+from . import ar_escalation_webhook_event
 from . import ar_escalation_case
 from . import ar_escalation_case_acknowledge
 from . import ar_escalation_case_approval
