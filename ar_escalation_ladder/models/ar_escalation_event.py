@@ -157,8 +157,7 @@ class ArEscalationEvent(models.Model):
             )
         )
         events = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
-        # the webhook outbox, in this transaction (models/ar_escalation_webhook_delivery.py)
-        self.env["ar.escalation.webhook.delivery"]._ar_outbox(events.ids, vals_list)
+        self.env["ar.escalation.webhook.delivery"]._ar_outbox(events.ids, vals_list)  # same transaction
         deferred = self.env.context.get("ar_run_events")
         if post and events:
             if deferred is not None:

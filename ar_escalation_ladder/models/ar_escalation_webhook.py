@@ -166,6 +166,7 @@ class ArEscalationWebhook(models.Model):
         Read once per registry and kept: the ladder's every recording asks it,
         and an outbox query for nothing is spared when no subscription matches.
         """
+        self.flush_model(["enabled", "active", "company_id", "kind_ids"])
         self.env.cr.execute(
             """SELECT DISTINCT w.company_id, k.code
                  FROM ar_escalation_webhook w

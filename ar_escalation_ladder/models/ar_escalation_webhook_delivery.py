@@ -32,7 +32,7 @@ class ArEscalationWebhookDelivery(models.Model):
         "ar.escalation.webhook", "Subscription", required=True, readonly=True, index=True, ondelete="cascade"
     )
     event_id = fields.Many2one(
-        "ar.escalation.event", "Event", required=True, readonly=True, index=True, ondelete="cascade"
+        "ar.escalation.event", required=True, readonly=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     kind = fields.Selection(EVENT_KIND_SELECTION, required=True, readonly=True, index=True)

@@ -43,6 +43,8 @@ class ArEscalationWebhookDelivery(models.Model):
         event = self.event_id
         move = event.move_id
         partner = event.partner_id
+        # the event's owner when it names one, else its case's, else the invoice's
+        owner = event.owner_id or event.case_id.owner_id or move.ar_owner_id
         return {
             "event_id": event.id,
             "kind": event.kind,
@@ -62,7 +64,7 @@ class ArEscalationWebhookDelivery(models.Model):
             "stage": _ref(event.stage_id),
             "from_stage": _ref(event.from_stage_id),
             "to_stage": _ref(event.to_stage_id),
-            "owner": _ref(event.owner_id, email=event.owner_id.email or None),
+            "owner": _ref(owner, email=owner.email or None),
             "done_by": _ref(event.user_id),
             "amount": event.amount,
             "amount_recovered": event.amount_recovered,

@@ -62,8 +62,11 @@ class ArEscalationWebhookDelivery(models.Model):
 
     @api.model
     def _ar_use_queue(self):
-        """Whether queue_job is installed here (the ladder's queue API, models/ar_escalation_queue*.py)."""
-        return "ar.escalation.queue" in self.env and self.env["ar.escalation.queue"]._ar_queue_available()
+        """Whether deliveries go through queue_job: installed here and the ladder's setting on.
+
+        The ladder's queue API (models/ar_escalation_queue.py) answers, as it does for the sweep.
+        """
+        return self.env["ar.escalation.queue"]._ar_queue_enabled()
 
     @api.model
     def _ar_param(self, key, default):

@@ -31,3 +31,4 @@ from . import test_track_proposal
 from . import test_segmentation
 from . import test_permissions_tracks
 from . import test_queue_job
+from . import test_webhooks
