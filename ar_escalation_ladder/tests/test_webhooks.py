@@ -2,6 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """Escalation events pushed to a CRM: a real receiver on 127.0.0.1 checks every signature."""
 
+import unittest
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from odoo.tests import Form, tagged
 from odoo.tests.common import _super_send
 
 from .common import ArEscalationCommon
+from .test_queue_job import NO_QUEUE_JOB, queue_job_installed, trapped_jobs
 from .webhook_receiver import Receiver
 
 SECRET = "s3cret-shared-with-the-crm"
@@ -253,3 +255,38 @@ class TestWebhooks(ArEscalationCommon):
         self.assertTrue(form.secret_set)
         self.assertFalse(form.secret_input, "the secret is not shown back on the form")
         self.assertNotIn("secret", form._view["fields"])
+
+
+@tagged("post_install", "-at_install", "ar_queue_job")
+class TestWebhooksQueueJob(TestWebhooks):
+    """With queue_job and the ladder's queue setting on, the deliveries are jobs on the webhook channel."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not queue_job_installed():
+            raise unittest.SkipTest(NO_QUEUE_JOB)
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param("ar_escalation.queue_job", "True")
+        cls.env["ir.config_parameter"].sudo().set_param("ar_escalation.queue_channel", "root.ar_test")
+
+    def _send(self):
+        """The scheduled action enqueues the due rows; the job runner runs them."""
+        with trapped_jobs() as trap:
+            self.Delivery._cron_send()
+            for job in trap.enqueued_jobs:
+                self.assertEqual(job.channel, "root.ar_test.webhook")
+            trap.perform_enqueued_jobs()
+        self.env.invalidate_all()
+
+    def test_a_commit_enqueues_its_deliveries_and_a_job_run_twice_sends_nothing_twice(self):
+        self._subscribe()
+        events = self._record(count=3)
+        with trapped_jobs() as trap:
+            self.Delivery._ar_dispatch()  # what the commit that recorded the events runs
+            trap.assert_jobs_count(1, only=self.Delivery._ar_send_ids)
+            job = trap.enqueued_jobs[0]
+            trap.perform_enqueued_jobs()
+            job.perform()  # queue_job runs a job again after a worker died in it
+        self.assertEqual(self.receiver.stored_events(), sorted(events.ids))
+        self.assertEqual(set(self.receiver.received.values()), {1}, "each event posted once")
+        self.assertEqual(set(self._deliveries(events).mapped("state")), {"sent"})

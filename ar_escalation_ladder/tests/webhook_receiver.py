@@ -108,3 +108,37 @@ class Receiver:
 
     def stored_events(self):
         return sorted(event["event_id"] for event in self.stored.values())
+
+
+def serve(port, secret):
+    """The receiver as a process of its own (setup/benchmark_webhooks.py): GET /stats says what it saw."""
+    receiver = Receiver(secret)
+    receiver.port = port
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a CRM's endpoint would
+
+        def do_POST(self):  # noqa: N802 - http.server's name
+            receiver.handle(self)
+
+        def do_GET(self):  # noqa: N802
+            with receiver.lock:
+                stats = {
+                    "stored": len(receiver.stored),
+                    "requests": sum(receiver.received.values()),
+                    "keys_more_than_once": sum(1 for count in receiver.received.values() if count > 1),
+                    "rejected": receiver.rejected,
+                    "repeats": receiver.repeats,
+                }
+            receiver.answer(self, 200, json.dumps(stats))
+
+        def log_message(self, *args):
+            pass
+
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(int(sys.argv[1]), sys.argv[2])
