@@ -133,11 +133,16 @@ def main(base, login, password, out, *paths):
         for number, spec in enumerate(paths, 1):
             path, __, script = spec.partition("|")
             # the web client's view, a client action's content (the segment map), or a portal page
-            page.goto(
-                base + path,
-                wait=3,
-                ready="document.querySelector('.o_view_controller, .o_action > .o_content, #wrap')",
-            )
+            # or an error dialog, which is what the screenshot must then show
+            try:
+                page.goto(
+                    base + path,
+                    wait=3,
+                    ready="document.querySelector('.o_view_controller, .o_action > .o_content, #wrap, "
+                    ".o_error_dialog, .o_dialog')",
+                )
+            except TimeoutError as exc:
+                print(f"{path}: {exc}; the screenshot shows what the page shows", file=sys.stderr)
             if script.startswith("drag "):
                 source, __, target = script.removeprefix("drag ").partition("=>")
                 page.drag(source.strip(), target.strip())

@@ -34,6 +34,22 @@ class ResPartner(models.Model):
         "Track set by hand", copy=False, readonly=True, help="The assignment rules leave this customer alone."
     )
 
+    # what the customer's form shows those who cannot change it: the track the
+    # ladder uses, the default one included (an empty field would say "none")
+    ar_effective_track_id = fields.Many2one(
+        "ar.escalation.track",
+        "Escalation track",
+        compute="_compute_ar_effective_track_id",
+        help="The ladder this customer's overdue invoices climb: the one set by hand or by the "
+        "assignment rules, else the default track.",
+    )
+
+    @api.depends("ar_track_id")
+    def _compute_ar_effective_track_id(self):
+        default = self.env["ar.escalation.track"]._ar_default_track()
+        for partner in self:
+            partner.ar_effective_track_id = partner.ar_track_id or default
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -34,6 +34,12 @@ class TestTrackPermissions(ArRolesCommon):
         for user in (self.ar_user, self.billing):
             self.assertRefused(user, "res.partner", "write", self.customer.ids, {"ar_track_id": self.smb.id})
         self.assertFalse(self.customer.ar_track_id)
+        # the AR user's form shows the track the ladder uses: nobody placed it, so the default
+        [shown] = self.assertAllowed(
+            self.ar_user, "res.partner", "read", self.customer.ids, ["ar_effective_track_id"]
+        )
+        default = self.env["ar.escalation.track"]._ar_default_track()
+        self.assertEqual(shown["ar_effective_track_id"], [default.id, default.display_name])
         self.assertAllowed(
             self.ar_manager, "res.partner", "write", self.customer.ids, {"ar_track_id": self.smb.id}
         )
