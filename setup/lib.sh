@@ -7,7 +7,7 @@ AR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 AR_ADDONS=(ar_escalation_ladder ar_escalation_sms ar_escalation_reports)
 # OCA 18.0 addons the ecosystem suite installs beside them (from PyPI)
 # shellcheck disable=SC2034
-AR_OCA_ADDONS=(mail_tracking mail_activity_team mail_activity_reminder auditlog)
+AR_OCA_ADDONS=(mail_tracking mail_activity_team mail_activity_reminder auditlog queue_job)
 
 log() { printf '%s\n' "$*" >&2; }
 

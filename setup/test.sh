@@ -153,6 +153,9 @@ CORE_ACCOUNT_TAGS=/account/tests/test_account_move_out_invoice.py,/account/tests
 CORE_MAIL_TAGS=/test_mail/tests/test_mail_activity.py
 ECO_ADDON=ar_escalation_ecosystem
 KIND_ADDON=ar_escalation_rule_category
+# the ladder's queue_job tests (ar_escalation_ladder/tests/test_queue_job.py), which the
+# ecosystem addon's tests import: queue_job is installed in that suite's database only
+QUEUE_TAG=ar_queue_job
 
 suite_wanted() { [[ $SUITES == *",$1,"* ]]; }
 
@@ -256,9 +259,9 @@ suite_core() {
 }
 
 # The addons beside OCA's mail_tracking, mail_activity_team,
-# mail_activity_reminder and auditlog (18.0, from PyPI): the test addon
-# tests/odoo_addons/ar_escalation_ecosystem checks the escalation behaves
-# with them as core's own paths do.
+# mail_activity_reminder, auditlog and queue_job (18.0, from PyPI): the test
+# addon tests/odoo_addons/ar_escalation_ecosystem checks the escalation behaves
+# with them as core's own paths do, and the ladder's queue_job tests run there.
 suite_ecosystem() {
   local db=${AR_ECO_TEST_DB:-ar_escalation_eco_test} oca=${AR_OCA_DIR:-$AR_ROOT/var/oca}/addons log t0 rc path
   log=$AR_ROOT/var/log/odoo-test-$db.log
@@ -269,7 +272,7 @@ suite_ecosystem() {
     [ "${AR_REQUIRE_ECOSYSTEM:-0}" = 1 ] && suite_broken ecosystem "the OCA addons are required (AR_REQUIRE_ECOSYSTEM=1)"
     return
   fi
-  echo "Database $db (new), OCA addons in $oca, tags /$ECO_ADDON,/$KIND_ADDON, log $log"
+  echo "Database $db (new), OCA addons in $oca, tags /$ECO_ADDON,/$KIND_ADDON,$QUEUE_TAG, log $log"
   suite_prepare ecosystem "$db" "$log" || return
   t0=$SECONDS
   path=$(odoo_addons_path "$oca" "$AR_ROOT/tests/odoo_addons")
@@ -283,7 +286,7 @@ suite_ecosystem() {
     # beside them, the test addon that adds a rule kind through the ladder's
     # extension points (README, Adding a rule kind)
     odoo_run "$log" "$path" "$db" -i "$ECO_ADDON,$KIND_ADDON" --test-enable \
-      --test-tags="/$ECO_ADDON,/$KIND_ADDON"
+      --test-tags="/$ECO_ADDON,/$KIND_ADDON,$QUEUE_TAG"
     rc=$?
   else
     echo "The addons and the OCA modules did not install on $db: the ecosystem tests did not run"

@@ -10,3 +10,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import sms_template
+from . import ar_escalation_sms_queue

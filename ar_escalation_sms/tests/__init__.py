@@ -6,3 +6,4 @@ from . import test_sms_security
 from . import test_sms_crash
 from . import test_sms_permissions
 from . import test_sms_wording
+from . import test_sms_queue_job

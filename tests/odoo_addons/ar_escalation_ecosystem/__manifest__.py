@@ -3,7 +3,8 @@
 {
     "name": "AR Escalation: ecosystem tests",
     "summary": "Test-only addon: the escalation ladder composes with OCA's mail_tracking, "
-    "mail_activity_team, mail_activity_reminder and auditlog as core's own paths do",
+    "mail_activity_team, mail_activity_reminder and auditlog as core's own paths do, "
+    "and runs its daily sweep through OCA queue_job",
     "version": "18.0.1.0.0",
     "category": "Hidden/Tests",
     "website": "https://github.com/ar-escalation/ar-escalation",
@@ -19,6 +20,7 @@
         "mail_activity_team",
         "mail_activity_reminder",
         "auditlog",
+        "queue_job",
     ],
     "data": [],
 }
