@@ -11,6 +11,7 @@ invoices take seconds) and sets the database up for one drill:
 - ``DRILL_SECOND_CRON=1``: a second scheduled action running the same sweep,
   so that two server processes each run the escalation in a cron thread at
   the same moment (one cron job never runs twice at once in Odoo);
+- ``DRILL_QUEUE_CHANNEL``: the sweep through queue_job on that channel (the setting on);
 - ``DRILL_SMTP_PORT``: an outgoing mail server on 127.0.0.1 at that port;
 - ``DRILL_MAIL_RETRY_DELAYS``: the minutes an escalation email refused by
   the mail server waits before each retry (``ar_escalation.mail_retry_delays``;
@@ -79,6 +80,11 @@ def prepare(env):
                 "sequence": 1,
             }
         )
+    queue_channel = os.environ.get("DRILL_QUEUE_CHANNEL")
+    if queue_channel:
+        # the sweep through OCA queue_job (installed in this database by the queue drill)
+        icp.set_param("ar_escalation.queue_job", "True")
+        icp.set_param("ar_escalation.queue_channel", queue_channel)
     retry_delays = os.environ.get("DRILL_MAIL_RETRY_DELAYS")
     if retry_delays:
         icp.set_param("ar_escalation.mail_retry_delays", retry_delays)

@@ -29,6 +29,11 @@ database:
   is back; the one cut after ``DATA`` is left failed, flagged on its
   invoices and case, and not resent (counted per Message-Id and recipient
   at the SMTP server, acknowledged or not).
+- **queue** (not run by default; installs OCA queue_job in its database):
+  two servers with queue_job's job runners (``--load=web,queue_job``) share
+  one sweep of 20,000 invoices through queue_job, one killed with SIGKILL
+  while it runs a job; the same counts as the crash drill (see
+  ``queue_drill.py``).
 - **sms** (installs ar_escalation_sms in its database): every stage texts
   through the SMS addon's webhook provider, a fake one on 127.0.0.1:8075
   that takes part of the batch, loses the replies of a few, then answers
@@ -64,6 +69,7 @@ import xmlrpc.client
 from pathlib import Path
 
 import psycopg2
+import queue_drill
 from sms_provider import SmsProvider
 from smtp_sink import SmtpSink
 
@@ -260,6 +266,8 @@ class Server:
         self.db, self.port, self.cron_threads, self.name = db, port, cron_threads, name
         self.log = LOG_DIR / f"{name}.log"
         self.proc = None
+        self.extra_args = []  # e.g. --load=web,queue_job (the queue drill)
+        self.env = {}
 
     def start(self):
         args = [
@@ -275,10 +283,12 @@ class Server:
             "--no-database-list",
             f"--logfile={self.log}",
             "--log-level=info",
+            *self.extra_args,
         ]
         self.proc = subprocess.Popen(  # noqa: S603 - our own command line
             odoo_cmd(self.db, *args),
             cwd=ODOO_SRC,
+            env={**os.environ, **self.env},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=open(LOG_DIR / f"{self.name}.stderr", "ab"),  # noqa: SIM115 - lives with the process
@@ -1070,9 +1080,9 @@ def print_table():
 
 def main(argv):
     drills = argv or ["crash", "two", "mail", "sms"]
-    unknown = set(drills) - {"crash", "two", "mail", "sms"}
+    unknown = set(drills) - {"crash", "two", "mail", "sms", "queue"}
     if unknown:
-        sys.exit(f"unknown drill(s) {sorted(unknown)}: choose among crash, two, mail, sms")
+        sys.exit(f"unknown drill(s) {sorted(unknown)}: choose among crash, two, mail, sms, queue")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     for old in LOG_DIR.glob("*.log"):
         old.unlink()
@@ -1088,6 +1098,7 @@ def main(argv):
             ("two", drill_two_workers),
             ("mail", lambda: drill_mail(sink)),
             ("sms", lambda: drill_sms(provider)),
+            ("queue", lambda: queue_drill.drill_queue(sys.modules[__name__])),
         ):
             if drill not in drills:
                 continue
@@ -1110,7 +1121,7 @@ def main(argv):
         sink.stop()
         provider.stop()
         if not KEEP:
-            for db in (f"{DB_PREFIX}{name}" for name in ("crash", "two", "mail", "sms")):
+            for db in (f"{DB_PREFIX}{name}" for name in ("crash", "two", "mail", "sms", "queue")):
                 with contextlib.suppress(Exception):
                     drop_db(db)
     NOTES.append(f"whole drill run: {time.monotonic() - started:.0f} s.")
