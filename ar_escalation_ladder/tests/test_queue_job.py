@@ -47,7 +47,7 @@ def trapped_jobs():
         yield trap
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "ar_queue_job")
 class TestQueueSettings(ArEscalationCommon):
     """The administrator's setting and the channel names, with or without queue_job."""
 
