@@ -18,7 +18,8 @@ batch, committing after each as the cron framework does. Printed: the cost the
 outbox adds to recording (queries per ``_ar_log`` call), the delivery rate
 (events/s), the SQL queries per batch, and the receiver's counts (every event
 stored once, none rejected). ``BENCH_BATCH`` and ``BENCH_PARALLEL`` override
-the sender's batch size and requests in flight.
+the sender's batch size and requests in flight; ``BENCH_PROFILE=1`` prints
+where the sending time goes (cProfile, the sender's thread).
 """
 
 import json
@@ -150,7 +151,15 @@ def main(env):
         webhook.action_activate()
         env.cr.commit()
         record(env, moves, N)
-        done, elapsed, batches, queries = send(env)
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile  # pylint: disable=import-outside-toplevel
+            import pstats  # pylint: disable=import-outside-toplevel
+
+            profile = cProfile.Profile()
+            done, elapsed, batches, queries = profile.runcall(send, env)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+        else:
+            done, elapsed, batches, queries = send(env)
         seen = stats(port)
         states = dict(env["ar.escalation.webhook.delivery"]._read_group([], ["state"], ["__count"]))
         print(

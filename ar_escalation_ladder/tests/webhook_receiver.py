@@ -117,6 +117,7 @@ def serve(port, secret):
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as a CRM's endpoint would
+        wbufsize = 65536  # headers and body in one segment (no Nagle / delayed-ACK wait per answer)
 
         def do_POST(self):  # noqa: N802 - http.server's name
             receiver.handle(self)
