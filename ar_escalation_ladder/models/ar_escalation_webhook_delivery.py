@@ -131,8 +131,11 @@ class ArEscalationWebhookDelivery(models.Model):
 
     @api.model
     def _ar_wake(self):
+        """A precommit hook (it also runs when a savepoint is entered or released)."""
         # sudo: the sender is the system's, whoever recorded the event
         self.sudo()._ar_dispatch()
+        # precommit hooks run after the transaction's flush: what they wrote is flushed here
+        self.env.flush_all()
 
     # ------------------------------------------------------------------
     # actions

@@ -259,7 +259,12 @@ class TestWebhooks(ArEscalationCommon):
 
 @tagged("post_install", "-at_install", "ar_queue_job")
 class TestWebhooksQueueJob(TestWebhooks):
-    """With queue_job and the ladder's queue setting on, the deliveries are jobs on the webhook channel."""
+    """With queue_job and the ladder's queue setting on, the deliveries are jobs on the webhook channel.
+
+    Every scenario of :class:`TestWebhooks` runs again through the jobs.
+    """
+
+    allow_inherited_tests_method = True
 
     @classmethod
     def setUpClass(cls):
@@ -269,24 +274,28 @@ class TestWebhooksQueueJob(TestWebhooks):
         cls.env["ir.config_parameter"].sudo().set_param("ar_escalation.queue_job", "True")
         cls.env["ir.config_parameter"].sudo().set_param("ar_escalation.queue_channel", "root.ar_test")
 
+    def setUp(self):
+        super().setUp()
+        # every job the test makes is trapped, also those a savepoint's precommit hooks enqueue
+        self.trap = self.enterContext(trapped_jobs())
+
     def _send(self):
         """The scheduled action enqueues the due rows; the job runner runs them."""
-        with trapped_jobs() as trap:
-            self.Delivery._cron_send()
-            for job in trap.enqueued_jobs:
+        self.Delivery._cron_send()
+        while self.trap.enqueued_jobs:
+            for job in self.trap.enqueued_jobs:
                 self.assertEqual(job.channel, "root.ar_test.webhook")
-            trap.perform_enqueued_jobs()
+            self.trap.perform_enqueued_jobs()
         self.env.invalidate_all()
 
     def test_a_commit_enqueues_its_deliveries_and_a_job_run_twice_sends_nothing_twice(self):
         self._subscribe()
         events = self._record(count=3)
-        with trapped_jobs() as trap:
-            self.Delivery._ar_dispatch()  # what the commit that recorded the events runs
-            trap.assert_jobs_count(1, only=self.Delivery._ar_send_ids)
-            job = trap.enqueued_jobs[0]
-            trap.perform_enqueued_jobs()
-            job.perform()  # queue_job runs a job again after a worker died in it
+        self.Delivery._ar_dispatch()  # what the commit that recorded the events runs
+        self.trap.assert_jobs_count(1, only=self.Delivery._ar_send_ids)
+        job = self.trap.enqueued_jobs[0]
+        self.trap.perform_enqueued_jobs()
+        job.perform()  # queue_job runs a job again after a worker died in it
         self.assertEqual(self.receiver.stored_events(), sorted(events.ids))
         self.assertEqual(set(self.receiver.received.values()), {1}, "each event posted once")
         self.assertEqual(set(self._deliveries(events).mapped("state")), {"sent"})
