@@ -4,7 +4,8 @@
 
 With ``queue_job`` on (``ar_escalation_queue.py``), the scheduled action
 still walks the book customer by customer (``_select_batch``) but enqueues
-each batch on ``<channel>.sweep`` instead of evaluating it (``_cron_run``).
+each batch on ``<channel>.sweep`` instead of evaluating it (``_cron_run``),
+many batches per call.
 A sweep job evaluates its invoices with ``_ar_process_safely`` (one bad
 record never spoils the batch; its error is on the invoice) and writes
 stages, events, cases and activities; the messages its plan says are due go
@@ -21,12 +22,17 @@ batch already waiting in the queue is not enqueued again (identity key).
 
 import hashlib
 import logging
+import time
 
 from odoo import api, fields, models
 
 from .ar_escalation_facts import PAID_STATES
 
 _logger = logging.getLogger(__name__)
+
+# one call of the scheduled action enqueues at most this many batches, for at most this long
+ENQUEUE_BATCHES = 200
+ENQUEUE_SECONDS = 10.0
 
 
 def _digest(*parts):
@@ -39,6 +45,28 @@ class ArEscalationQueue(models.AbstractModel):
     # ------------------------------------------------------------------
     # the sweep's batches
     # ------------------------------------------------------------------
+    @api.model
+    def _ar_enqueue_batches(self, move_ids, last, batch_size, today):
+        """Enqueue the batch ``move_ids`` and the next ones, for a few seconds at most.
+
+        Enqueueing costs a few milliseconds a batch: one call of the scheduled
+        action hands the job runners many batches (the cron framework runs
+        ten calls, then waits for its next wake-up). Returns every invoice id
+        enqueued and the last customer taken, as ``_select_batch`` does.
+        """
+        enqueued, deadline = [], time.monotonic() + ENQUEUE_SECONDS
+        Runner = self.env["ar.escalation.runner"]
+        for __ in range(ENQUEUE_BATCHES):
+            self._ar_enqueue_sweep(move_ids, today)
+            enqueued += move_ids
+            if time.monotonic() > deadline:
+                break
+            more, after = Runner._select_batch(last, batch_size)
+            if not more:
+                break
+            move_ids, last = more, after
+        return enqueued, last
+
     @api.model
     def _ar_enqueue_sweep(self, move_ids, today):
         """One job evaluating ``move_ids`` (whole customers) for ``today``, unless it is queued already."""
@@ -62,8 +90,11 @@ class ArEscalationQueue(models.AbstractModel):
     # the batch's messages
     # ------------------------------------------------------------------
     @api.model
-    def _ar_enqueue_delivery(self, company, plan, stages, today, now):
-        """A job sending what ``plan`` says is due, in the current transaction (the batch's)."""
+    def _ar_enqueue_delivery(self, company, plan, stages, today, now, event_ids=()):
+        """A job sending what ``plan`` says is due, in the current transaction (the batch's).
+
+        ``event_ids``: the batch's events of those invoices, for their chatter note.
+        """
         due = sorted((pid, sorted(items)) for pid, items in plan.due.items())
         key = f"ar_escalation.delivery:{company.id}:{today}:{_digest(due)}"
         payload = {
@@ -74,6 +105,7 @@ class ArEscalationQueue(models.AbstractModel):
             "contacts": [[move_id, channel, vals] for move_id, (channel, vals) in plan.contacts.items()],
             "today": fields.Date.to_string(today),
             "now": fields.Datetime.to_string(now),
+            "events": list(event_ids),
         }
         return self.with_delay(
             channel=self._ar_channel("delivery"),
@@ -96,7 +128,8 @@ class ArEscalationQueue(models.AbstractModel):
         due = self._ar_due_from_payload(payload["due"])
         sent = self._ar_sent_before(due, stages)
         due = {pid: items for pid, items in due.items() if not any(m.id in sent for m, *__ in items)}
-        contacted = self._ar_deliver_safely(
+        run_events = list(payload.get("events") or ())
+        contacted = self.with_context(ar_run_events=run_events)._ar_deliver_safely(
             company,
             due,
             dict(payload["position"]),
@@ -112,6 +145,8 @@ class ArEscalationQueue(models.AbstractModel):
             elif used != channel:
                 corrections[move_id] = {"ar_last_contact_channel": used}
         self.env["account.move"].browse(list(corrections))._ar_write_many(corrections)
+        # one chatter note per invoice for the batch's events and its message's
+        self.env["ar.escalation.event"].browse(run_events)._ar_post_chatter()
         return self.env._("%s invoices contacted", len(contacted))
 
     @api.model
@@ -189,6 +224,26 @@ class ArEscalationApply(models.AbstractModel):
         if not self.env.context.get("ar_queue_deliveries") or not plan.due:
             return super()._ar_apply_messages(batch, plan, by_id)
         self.env["ar.escalation.queue"]._ar_enqueue_delivery(
-            batch.company, plan, batch.stages, batch.today, batch.now
+            batch.company, plan, batch.stages, batch.today, batch.now, self._ar_hand_over_events(plan)
         )
         return None
+
+    @api.model
+    def _ar_hand_over_events(self, plan):
+        """The run's events of the invoices due a message, taken out of the sweep job's chatter.
+
+        The delivery job writes them in the chatter with the message's, one
+        note per invoice as the scheduled action does (one query).
+        """
+        run_events = self.env.context.get("ar_run_events")
+        if not run_events:
+            return []
+        Event = self.env["ar.escalation.event"]
+        Event.flush_model(["move_id"])
+        self.env.cr.execute(
+            "SELECT id FROM ar_escalation_event WHERE id IN %s AND move_id IN %s",
+            (tuple(run_events), tuple(i for items in plan.due.values() for i, *__ in items)),
+        )
+        handed = {row[0] for row in self.env.cr.fetchall()}
+        run_events[:] = [event_id for event_id in run_events if event_id not in handed]
+        return sorted(handed)

@@ -67,8 +67,8 @@ class ArEscalationRunner(models.AbstractModel):
         ids, last = self._select_batch(cursor, batch_size)
         queue = self.env["ar.escalation.queue"]
         if ids and queue._ar_queue_enabled():
-            # queue_job's runners evaluate the batch (models/ar_escalation_queue_sweep.py)
-            queue._ar_enqueue_sweep(ids, today)
+            # queue_job's runners evaluate the batches (models/ar_escalation_queue_sweep.py)
+            ids, last = queue._ar_enqueue_batches(ids, last, batch_size, today)
         elif ids:
             try:
                 with self.env.cr.savepoint():

@@ -114,7 +114,7 @@ class TestQueueJobSweep(ArEscalationCommon):
         return calls
 
     def _seen(self, moves):
-        """What a user sees: each invoice's stage and events, each customer's emails."""
+        """What a user sees: each invoice's stage, events, contact and chatter, each customer's emails."""
         self.env.flush_all()
         self.env.invalidate_all()
         invoices = [
@@ -123,6 +123,7 @@ class TestQueueJobSweep(ArEscalationCommon):
                 sorted(self._events(move).mapped("kind")),
                 move.ar_contact_attempts,
                 move.ar_last_contact_channel,
+                len(move.message_ids),
             )
             for move in moves
         ]
