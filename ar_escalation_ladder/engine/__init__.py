@@ -16,6 +16,7 @@ from .evaluate import (  # noqa: F401
     risk_signals,
     Words,
 )
+from .next_change import next_change  # noqa: F401
 from .policy import ACCOUNT_TIERS, Policy, PolicyError, load_policy, policy_model  # noqa: F401
 from .rules import RULE_KINDS, RangeRule, RuleKind, RuleSchema  # noqa: F401
 from .vocabulary import HOLD_CODES, REASON_CODES, RISK_SIGNALS, Phrase  # noqa: F401

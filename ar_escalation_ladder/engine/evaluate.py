@@ -58,6 +58,11 @@ class InvoiceFacts:
     external_attempts: int = 0  # external messages sent at the current stage
     last_external: date | None = None  # last one at the current stage
     extra: Mapping[str, object] = field(default_factory=dict)  # an addon's rule kinds' facts
+    # the dates behind the facts above, read only by next_change.next_change
+    paused_until: date | None = None  # last day of the pause that holds
+    promise_until: date | None = None  # last day the promise holds (its date + the grace)
+    stage_since: date | None = None  # the day it entered its stage, when it climbs from the go-live cap
+    customer_changes_on: date | None = None  # next day the customer's history windows move
 
 
 @dataclass(slots=True)
