@@ -13,9 +13,9 @@ missed. What changes a fact (a payment, a promise, a dispute, a pause, an
 override, a policy edit) is not a date: the Odoo side marks the invoice due
 when it happens (models/ar_escalation_next_check.py).
 
-A decision that changes something (enters a stage, closes, contacts the
-customer) is checked again the next day: what it writes (the new stage, the
-message counted) is a fact of tomorrow's decision.
+A decision that changes something (enters a stage, contacts the customer)
+is followed from the facts it writes (the new stage, the message counted):
+the next check is the day the decision taken from those can change.
 
 An added rule kind tells when its rule can next match otherwise by
 registering a clock (``@clock("my_kind")``: ``(rule, facts, today) -> date |
@@ -25,11 +25,12 @@ known to be timeless is checked again every day.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from .evaluate import Decision, InvoiceFacts
+from .evaluate import Decision, InvoiceFacts, decide
 from .policy import Policy
 
 # an invoice whose decision nothing dated can change is still looked at once a year
@@ -125,14 +126,53 @@ def _hold_dates(policy: Policy, facts: InvoiceFacts, decision: Decision, today: 
             yield facts.stage_since + wait
 
 
-def next_change(policy: Policy, facts: InvoiceFacts, decision: Decision, today: date) -> date:
+def _acts(decision: Decision) -> bool:
+    """Whether applying the decision changes a fact of the next one (a stage, a message, a closing)."""
+    return decision.action in ("enter", "close") or decision.send_external
+
+
+def applied(facts: InvoiceFacts, decision: Decision, contacted_on: date) -> InvoiceFacts:
+    """The invoice's facts once the run applied ``decision`` (what its next evaluation reads).
+
+    ``contacted_on``: the day the run records a message on (its date in UTC).
+    """
+    after = dataclasses.replace(facts, unanswered_since=dict(facts.unanswered_since))
+    if decision.action == "enter":
+        after.current_stage, after.external_attempts = decision.stage, 0
+    if decision.send_external:
+        after.external_attempts += 1
+        after.last_external = contacted_on
+        after.unanswered_since.setdefault(decision.stage, contacted_on)
+    return after
+
+
+def _settles(policy: Policy, decision: Decision) -> bool:
+    """Whether the facts after ``decision`` are all the engine's own (no approval, no go-live mark)."""
+    if decision.action == "close" or any(p.code.startswith("go_live") for p in decision.reasons):
+        return False
+    stage = policy.by_sequence.get(decision.stage)
+    return not (decision.action == "enter" and stage is not None and stage.needs_approval)
+
+
+def next_change(
+    policy: Policy, facts: InvoiceFacts, decision: Decision, today: date, contacted_on: date | None = None
+) -> date:
     """The first day after ``today`` on which ``decide(policy, facts, day)`` may differ from ``decision``.
 
-    ``decision`` is today's (after the go-live cap, when one applies). Never
+    ``decision`` is today's (after the go-live cap, when one applies). A
+    decision that acts (enters, closes, contacts) is followed from the facts
+    it leaves (:func:`applied`): a rerun the same day decides from those. When
+    they are not all the engine's to know (a stage awaiting approval, the
+    go-live climb), or would act again, the next check is tomorrow. Never
     later than ``today`` + :data:`HORIZON`.
     """
-    if decision.action in ("enter", "close") or decision.send_external:
-        return today + ONE_DAY
+    if _acts(decision):
+        if not _settles(policy, decision):
+            return today + ONE_DAY
+        facts = applied(facts, decision, contacted_on or today)
+        decision = decide(policy, facts, today)
+        if _acts(decision):
+            return today + ONE_DAY
     days = [today + HORIZON, facts.customer_changes_on]
     if facts.days_overdue < 1:
         # the day it falls overdue: its customer's overdue total changes for its other invoices

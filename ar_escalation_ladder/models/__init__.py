@@ -42,6 +42,7 @@ from . import ar_escalation_run
 from . import ar_escalation_facts
 from . import ar_escalation_runner
 from . import ar_escalation_pending
+from . import ar_escalation_next_check
 from . import ar_escalation_apply
 from . import ar_escalation_queue_sweep
 from . import ar_escalation_delivery

@@ -43,6 +43,9 @@ class ArEscalationApply(models.AbstractModel):
         """
         refs = {level: StageRef(stage.id, stage.sequence, stage.channel) for level, stage in stages.items()}
         plan = build_plan(decisions, data["rows"], refs, now)
+        for move_id, day in data.get("next_checks", {}).items():
+            if day != data["rows"][move_id]["ar_next_check"]:
+                plan.updates.setdefault(move_id, {})["ar_next_check"] = day
         batch = Batch(company, moves, stages, data["rows"], data["history"], today, now)
         self._ar_apply_plan(batch, plan)
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, email_normalize
 
-from ..engine import InvoiceFacts, decide, risk_signals
+from ..engine import RULE_KINDS, InvoiceFacts, decide, risk_signals
 from .ar_escalation_event import HELD_DISPOSITIONS
 
 PAID_STATES = ("paid", "in_payment", "reversed")
@@ -36,7 +36,7 @@ ROWS_QUERY = """
            m.ar_contact_attempts, m.ar_last_contact_date, m.ar_last_contact_channel,
            m.ar_unanswered_since,
            m.ar_closed_date, m.ar_hygiene, m.ar_error, entry.amount AS ar_stage_residual,
-           m.ar_acknowledged_at, m.ar_disposition,
+           m.ar_acknowledged_at, m.ar_disposition, m.ar_next_check, m.ar_go_live_capped, m.ar_stage_date,
            s.sequence AS stage_level, s.track_id AS stage_track_id, m.ar_stage_id,
            cp.ar_track_id AS customer_track_id, cp.ar_account_tier,
            c.message_approved_at IS NOT NULL AS ar_message_approved,
@@ -114,6 +114,8 @@ class ArEscalationFacts(models.AbstractModel):
             "grace": timedelta(days=policy.promise_grace_days),
             "history": history,
             "signals": signals,
+            # the customers' history windows move the facts only of a policy that reads them
+            "windows": "risk_signals" in RULE_KINDS.reads(policy),
         }
         facts = [
             self._ar_fact(row, by_id[row["id"]], company, context, extra.get(row["id"], {}))
@@ -128,9 +130,10 @@ class ArEscalationFacts(models.AbstractModel):
         pid = row["commercial_partner_id"]
         hist = context["history"][pid]
         residual = abs(row["amount_residual_signed"] or 0.0)
-        pauses = (row["ar_pause_until"], row["partner_pause_until"])
+        pauses = [until for until in (row["ar_pause_until"], row["partner_pause_until"]) if until and until >= today]
         current = row["stage_level"] if not row["ar_closed_date"] else None
         promised = row["ar_promise_date"]
+        promise_until = promised + context["grace"] if promised else None
         last_contact = row["ar_last_contact_date"]
         return InvoiceFacts(
             invoice_id=row["id"],
@@ -147,13 +150,17 @@ class ArEscalationFacts(models.AbstractModel):
             unanswered_since=_unanswered_since(row),
             current_stage=current,
             paid=row["payment_state"] in PAID_STATES or residual <= 0,
-            paused=any(until and until >= today for until in pauses),
-            promise_holds=bool(promised and promised + context["grace"] >= today),
+            paused=bool(pauses),
+            promise_holds=bool(promise_until and promise_until >= today),
             hygiene_blockers=self._ar_hygiene_blockers(move, company, row),
             message_approved=bool(row["ar_message_approved"]),
             external_attempts=(row["ar_contact_attempts"] or 0) if current is not None else 0,
             last_external=last_contact.date() if last_contact else None,
             extra=extra,
+            paused_until=max(pauses, default=None),
+            promise_until=promise_until,
+            stage_since=row["ar_stage_date"].date() if row["ar_go_live_capped"] and row["ar_stage_date"] else None,
+            customer_changes_on=hist.get("changes_on") if context["windows"] else None,
         )
 
     @api.model

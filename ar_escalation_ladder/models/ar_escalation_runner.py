@@ -21,7 +21,7 @@ from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
-from ..engine import decide
+from ..engine import decide, next_change
 from .ar_escalation_facts import NOT_HELD_CLOSED, PAID_STATES
 
 _logger = logging.getLogger(__name__)
@@ -94,9 +94,12 @@ class ArEscalationRunner(models.AbstractModel):
             self._schedule_next(now)
         return len(ids)
 
-    def _open_invoices_where(self, after_partner):
-        """Open customer invoices of the customers after ``after_partner`` (a commercial partner id)."""
-        return SQL(
+    def _open_invoices_where(self, after_partner, due_on=None):
+        """Open customer invoices of the customers after ``after_partner`` (a commercial partner id).
+
+        ``due_on`` (a day): only those due for the daily sweep that day (:meth:`_due_where`).
+        """
+        where = SQL(
             """m.commercial_partner_id > %s AND m.move_type = 'out_invoice' AND m.state = 'posted'
                AND (m.payment_state NOT IN %s
                     OR (m.ar_stage_id IS NOT NULL AND m.ar_closed_date IS NULL))
@@ -106,24 +109,39 @@ class ArEscalationRunner(models.AbstractModel):
             PAID_STATES,
             NOT_HELD_CLOSED,
         )
+        return where if due_on is None else SQL("%s AND %s", where, self._due_where(due_on))
+
+    def _due_where(self, today):
+        """Invoices whose decision may change ``today``: never evaluated or marked (no next
+        check), their next check come, or of a company whose policy changed since the last run
+        (models/ar_escalation_next_check.py)."""
+        changed = self.env["res.company"]._ar_policy_changed_ids(today)
+        return SQL(
+            "(m.ar_next_check IS NULL OR m.ar_next_check <= %s OR m.company_id = ANY(%s))",
+            today,
+            changed,
+        )
 
     @api.model
-    def _select_batch(self, after_partner, limit):
-        """Take the next customers' invoices, about ``limit`` of them, whole customers only.
+    def _select_batch(self, after_partner, limit, today=None):
+        """Take the next customers with a due invoice, about ``limit`` invoices, whole customers only.
 
-        Returns (invoice ids, last customer id taken), or ([], None) at the end
-        of the book. A customer with more open invoices than ``limit`` makes a
-        batch of its own. Invoices another worker holds are skipped (FOR UPDATE
-        SKIP LOCKED): that worker evaluates them.
+        A customer with one invoice due ``today`` comes with all its open
+        invoices (one message, at its highest stage, lists them all). Returns
+        (invoice ids, last customer id taken), or ([], None) at the end of the
+        book. A customer with more due invoices than ``limit`` makes a batch
+        of its own. Invoices another worker holds are skipped (FOR UPDATE SKIP
+        LOCKED): that worker evaluates them.
         """
+        today = today or fields.Date.context_today(self)
         self.env.flush_all()
-        # the next limit + 1 open invoices in customer order: an index range
+        # the next limit + 1 due invoices in customer order: an index range
         # scan that stops there (grouping the rest of the book would read it all)
         self.env.cr.execute(
             SQL(
                 """SELECT m.commercial_partner_id FROM account_move m WHERE %s
                     ORDER BY m.commercial_partner_id, m.id LIMIT %s""",
-                self._open_invoices_where(after_partner),
+                self._open_invoices_where(after_partner, due_on=today),
                 limit + 1,
             )
         )
@@ -145,17 +163,18 @@ class ArEscalationRunner(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()], partners[-1]
 
     @api.model
-    def _count_remaining(self, after_id):
-        self.env.cr.execute(
-            SQL("SELECT COUNT(*) FROM account_move m WHERE %s", self._open_invoices_where(after_id))
-        )
+    def _count_remaining(self, after_id, today=None):
+        """How many invoices after customer ``after_id`` are due ``today`` (the sweep's own)."""
+        today = today or fields.Date.context_today(self)
+        where = self._open_invoices_where(after_id, due_on=today)
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM account_move m WHERE %s", where))
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _has_more(self, after_id):
-        self.env.cr.execute(
-            SQL("SELECT 1 FROM account_move m WHERE %s LIMIT 1", self._open_invoices_where(after_id))
-        )
+    def _has_more(self, after_id, today=None):
+        today = today or fields.Date.context_today(self)
+        where = self._open_invoices_where(after_id, due_on=today)
+        self.env.cr.execute(SQL("SELECT 1 FROM account_move m WHERE %s LIMIT 1", where))
         return bool(self.env.cr.fetchone())
 
     @api.model
@@ -261,4 +280,10 @@ class ArEscalationRunner(models.AbstractModel):
         decisions = [decide(policy, fact, today) for fact in facts]
         # go-live cap on the existing book's entry (models/ar_escalation_go_live.py)
         decisions = self._ar_go_live_decisions(company, facts, decisions, policy, today)
+        # the day each decision can next change, written with its other values (the daily sweep
+        # takes an invoice again then, or when a fact changes first)
+        data["next_checks"] = {
+            fact.invoice_id: next_change(policy, fact, decision, today, now.date())
+            for fact, decision in zip(facts, decisions, strict=True)
+        }
         self.env["ar.escalation.apply"]._ar_apply(company, moves, decisions, stages, data, today, now)

@@ -55,8 +55,9 @@ class ResPartner(models.Model):
         for pid in partner_ids:
             kept, broken = promises.get(pid, (0, 0))
             balance = balances.get(pid, {})
+            avg, recent, before, *window_starts = late.get(pid, (None, None, None, None, None))
             hist, trend = self._ar_history_of(
-                late.get(pid, (None, None, None)), broken, disputes.get(pid, 0), balance, company
+                (avg, recent, before), broken, disputes.get(pid, 0), balance, company
             )
             out[pid] = {
                 "history": hist,
@@ -64,6 +65,7 @@ class ResPartner(models.Model):
                 "kept": kept,
                 "broken": broken,
                 "disputes": disputes.get(pid, 0),
+                "changes_on": self._ar_history_changes_on(window_starts),
                 **balance,
             }
         return out
@@ -89,6 +91,15 @@ class ResPartner(models.Model):
         return hist, trend
 
     @api.model
+    def _ar_history_changes_on(self, window_starts):
+        """The next day a paid invoice leaves the 12 months' or the last quarter's average
+        (the windows of :meth:`_ar_lateness_batch`), from the earliest due date in each."""
+        year_first, quarter_first = window_starts or (None, None)
+        days = [year_first + timedelta(days=366) if year_first else None]
+        days.append(quarter_first + timedelta(days=91) if quarter_first else None)
+        return min((day for day in days if day), default=None)
+
+    @api.model
     def _ar_count_batch(self, query):
         """``{partner id: (counts...)}`` of a query grouped by partner."""
         self.env.cr.execute(query)
@@ -96,7 +107,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _ar_lateness_batch(self, partner_ids, company, today):
-        """Average days late of the paid invoices, ``{partner id: (12 months, last quarter, before)}``."""
+        """Average days late of the paid invoices and where their windows start,
+        ``{partner id: (12 months, last quarter, before, earliest due in 12 months, in the quarter)}``."""
         return self._ar_count_batch(
             SQL(
                 """
@@ -115,7 +127,8 @@ class ResPartner(models.Model):
                 )
                 SELECT partner_id, AVG(late),
                        AVG(late) FILTER (WHERE due >= %(quarter_ago)s),
-                       AVG(late) FILTER (WHERE due < %(quarter_ago)s)
+                       AVG(late) FILTER (WHERE due < %(quarter_ago)s),
+                       MIN(due), MIN(due) FILTER (WHERE due >= %(quarter_ago)s)
                   FROM paid GROUP BY partner_id
                 """,
                 company=company.id,

@@ -32,3 +32,4 @@ from . import test_segmentation
 from . import test_permissions_tracks
 from . import test_queue_job
 from . import test_webhooks
+from . import test_next_check
