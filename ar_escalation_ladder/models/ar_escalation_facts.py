@@ -130,7 +130,7 @@ class ArEscalationFacts(models.AbstractModel):
         pid = row["commercial_partner_id"]
         hist = context["history"][pid]
         residual = abs(row["amount_residual_signed"] or 0.0)
-        pauses = [until for until in (row["ar_pause_until"], row["partner_pause_until"]) if until and until >= today]
+        pauses = [day for day in (row["ar_pause_until"], row["partner_pause_until"]) if day and day >= today]
         current = row["stage_level"] if not row["ar_closed_date"] else None
         promised = row["ar_promise_date"]
         promise_until = promised + context["grace"] if promised else None
@@ -159,9 +159,14 @@ class ArEscalationFacts(models.AbstractModel):
             extra=extra,
             paused_until=max(pauses, default=None),
             promise_until=promise_until,
-            stage_since=row["ar_stage_date"].date() if row["ar_go_live_capped"] and row["ar_stage_date"] else None,
+            stage_since=self._ar_climbing_since(row),
             customer_changes_on=hist.get("changes_on") if context["windows"] else None,
         )
+
+    @staticmethod
+    def _ar_climbing_since(row):
+        """The day an invoice climbing from the go-live cap entered its stage (None if not climbing)."""
+        return row["ar_stage_date"].date() if row["ar_go_live_capped"] and row["ar_stage_date"] else None
 
     @api.model
     def _get_extra_facts(self, company, moves, rows):

@@ -117,9 +117,10 @@ class ArEscalationPending(models.Model):
 
     @api.model
     def _ar_mark(self, moves):
-        super()._ar_mark(moves)
+        res = super()._ar_mark(moves)
         # due for the sweep as well, should the pending run leave them (a promise failing to settle)
         moves._ar_mark_due()
+        return res
 
 
 class ResPartner(models.Model):
@@ -136,7 +137,8 @@ class ResPartner(models.Model):
         they are the escalation contact of."""
         # sudo: the ladder's bookkeeping, whoever edits the contact (no AR rights needed)
         Partner = self.sudo().with_context(active_test=False)
-        customers = self.commercial_partner_id | Partner.search([("ar_escalation_contact_id", "in", self.ids)])
+        contact_of = Partner.search([("ar_escalation_contact_id", "in", self.ids)])
+        customers = self.commercial_partner_id | contact_of
         moves = (
             self.env["account.move"]
             .sudo()

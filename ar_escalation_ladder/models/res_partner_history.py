@@ -55,9 +55,9 @@ class ResPartner(models.Model):
         for pid in partner_ids:
             kept, broken = promises.get(pid, (0, 0))
             balance = balances.get(pid, {})
-            avg, recent, before, *window_starts = late.get(pid, (None, None, None, None, None))
+            # three averages, then where two windows start
             hist, trend = self._ar_history_of(
-                (avg, recent, before), broken, disputes.get(pid, 0), balance, company
+                late.get(pid, (None,) * 5)[:3], broken, disputes.get(pid, 0), balance, company
             )
             out[pid] = {
                 "history": hist,
@@ -65,7 +65,7 @@ class ResPartner(models.Model):
                 "kept": kept,
                 "broken": broken,
                 "disputes": disputes.get(pid, 0),
-                "changes_on": self._ar_history_changes_on(window_starts),
+                "changes_on": self._ar_history_changes_on(late.get(pid, (None,) * 5)[3:]),
                 **balance,
             }
         return out
