@@ -18,7 +18,8 @@ batch, committing after each as the cron framework does. Printed: the cost the
 outbox adds to recording (queries per ``_ar_log`` call), the delivery rate
 (events/s), the SQL queries per batch, and the receiver's counts (every event
 stored once, none rejected). ``BENCH_BATCH`` and ``BENCH_PARALLEL`` override
-the sender's batch size and requests in flight; ``BENCH_PROFILE=1`` prints
+the sender's batch size and requests in flight; ``BENCH_LATENCY_MS`` makes each answer
+take that long (a CRM across the internet); ``BENCH_PROFILE=1`` prints
 where the sending time goes (cProfile, the sender's thread).
 """
 
@@ -48,7 +49,8 @@ def free_port():
 def start_receiver():
     port = free_port()
     path = ROOT / "ar_escalation_ladder" / "tests" / "webhook_receiver.py"
-    proc = subprocess.Popen([sys.executable, str(path), str(port), SECRET])
+    latency = float(os.environ.get("BENCH_LATENCY_MS", "0")) / 1000
+    proc = subprocess.Popen([sys.executable, str(path), str(port), SECRET, str(latency)])
     for _ in range(100):
         try:
             stats(port)
@@ -171,6 +173,7 @@ def main(env):
         )
         print(f"delivery states: {states}")
         print(f"receiver: {seen}")
+        print(f"receiver latency: {os.environ.get('BENCH_LATENCY_MS', '0')} ms per answer")
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         ok = seen["stored"] == N and seen["rejected"] == 0 and seen["keys_more_than_once"] == 0
         print("RESULT: OK, every event stored once, every signature valid" if ok else "RESULT: MISMATCH")

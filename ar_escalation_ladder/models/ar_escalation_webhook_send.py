@@ -125,14 +125,21 @@ class ArEscalationWebhookDelivery(models.Model):
 
     @api.model
     def _ar_enqueue_due(self, batch_size=None):
-        """Queue the due rows not queued lately as jobs of ``batch_size`` rows on the webhook channel."""
+        """Queue the due rows not queued lately as jobs of ``batch_size`` rows on the webhook channel.
+
+        Rows a job is sending right now are skipped (SKIP LOCKED): the ladder's
+        transaction that queued new events never waits for a receiver.
+        """
         batch_size = batch_size or self._ar_param("ar_escalation.webhook_batch_size", DEFAULT_BATCH)
         now = fields.Datetime.now()
         self.flush_model()
         self.env.cr.execute(
             SQL(
-                """UPDATE ar_escalation_webhook_delivery d SET queued_at = %s
-                    WHERE %s AND (d.queued_at IS NULL OR d.queued_at < %s) RETURNING d.id""",
+                """UPDATE ar_escalation_webhook_delivery SET queued_at = %s
+                    WHERE id IN (SELECT d.id FROM ar_escalation_webhook_delivery d
+                                  WHERE %s AND (d.queued_at IS NULL OR d.queued_at < %s)
+                                    FOR UPDATE OF d SKIP LOCKED)
+                RETURNING id""",
                 now,
                 self._ar_due_where(),
                 now - REQUEUE_AFTER,

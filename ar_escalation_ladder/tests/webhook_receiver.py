@@ -34,8 +34,9 @@ def verify_signature(secret, headers, raw_body, now=None):
 class Receiver:
     """``plan``: answers to give first (a status, or ("slow", seconds) to store then answer late)."""
 
-    def __init__(self, secret):
+    def __init__(self, secret, latency=0.0):
         self.secret = secret
+        self.latency = latency  # seconds each answer takes (a CRM far away)
         self.plan = []
         self.stored = {}  # idempotency key -> the event, as stored once
         self.received = {}  # idempotency key -> how many requests carried it
@@ -90,6 +91,8 @@ class Receiver:
                 self.repeats += 1
             else:
                 self.stored[key] = json.loads(raw)
+        if self.latency:
+            time.sleep(self.latency)
         if slow:
             time.sleep(planned[1])  # stored, but the answer comes after the sender's timeout
         return self.answer(request, 200, "ok")
@@ -110,9 +113,9 @@ class Receiver:
         return sorted(event["event_id"] for event in self.stored.values())
 
 
-def serve(port, secret):
+def serve(port, secret, latency=0.0):
     """The receiver as a process of its own (setup/benchmark_webhooks.py): GET /stats says what it saw."""
-    receiver = Receiver(secret)
+    receiver = Receiver(secret, latency)
     receiver.port = port
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -142,4 +145,4 @@ def serve(port, secret):
 if __name__ == "__main__":
     import sys
 
-    serve(int(sys.argv[1]), sys.argv[2])
+    serve(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)
