@@ -116,6 +116,10 @@ class ArEscalationRunner(models.AbstractModel):
         check), their next check come, or of a company whose policy changed since the last run
         (models/ar_escalation_next_check.py)."""
         changed = self.env["res.company"]._ar_policy_changed_ids(today)
+        if not changed:
+            # the usual day: a range of the next-check index (account_move_ar_next_check_idx)
+            return SQL("(m.ar_next_check IS NULL OR m.ar_next_check <= %s)", today)
+        # a company's whole book: the customer-ordered range scan (ar_escalation_move_sweep_idx)
         return SQL(
             "(m.ar_next_check IS NULL OR m.ar_next_check <= %s OR m.company_id = ANY(%s))",
             today,
