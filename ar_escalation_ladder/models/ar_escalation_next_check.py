@@ -127,14 +127,20 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     def write(self, vals):
+        watched = sorted(PARTNER_FACTS.intersection(vals))
+        if not watched:
+            return super().write(vals)
+        before = {partner.id: [partner[name] for name in watched] for partner in self}
         res = super().write(vals)
-        if PARTNER_FACTS.intersection(vals):
-            self._ar_mark_invoices_due()
+        # only where a value changed (the segmentation run rewrites its customers' marks as they are)
+        self.filtered(lambda p: [p[name] for name in watched] != before[p.id])._ar_mark_invoices_due()
         return res
 
     def _ar_mark_invoices_due(self):
         """The open invoices these contacts' facts feed: their customers', and those whose customer
         they are the escalation contact of."""
+        if not self:
+            return
         # sudo: the ladder's bookkeeping, whoever edits the contact (no AR rights needed)
         Partner = self.sudo().with_context(active_test=False)
         contact_of = Partner.search([("ar_escalation_contact_id", "in", self.ids)])
