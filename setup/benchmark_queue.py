@@ -82,7 +82,11 @@ def one_pass(name):
         # wake-up (up to a minute): woken again at once here, so that the pass times the batches
         threading.Thread(target=keep_waking, args=(db, info["cron_ids"]), daemon=True).start()
 
+    connections = [0]
+
     def finished():
+        used = rd.scalar(db, "SELECT COUNT(*) - 1 FROM pg_stat_activity WHERE datname = %s", [db])
+        connections[0] = max(connections[0], used)
         if not rd.run_state(db)[2]:
             return False
         if not queue:
@@ -92,7 +96,7 @@ def one_pass(name):
 
     rd.wait_for(finished, 5000, f"the {name} pass to finish", 0.25)
     wall = time.monotonic() - started
-    figures = {"name": name, "wall": wall, "load": load(), "batches": -(-N // BATCH)}
+    figures = {"name": name, "wall": wall, "load": load(), "batches": -(-N // BATCH), "conns": connections[0]}
     if not queue:
         text = server.log.read_text(encoding="utf-8", errors="replace")
         calls = [float(x) for x in re.findall(r"evaluate the ladder' \(\d+\) done in ([\d.]+)s", text)]
@@ -137,15 +141,15 @@ def job_figures(db):
 
 def report(results):
     by = {r["name"]: r for r in results}
-    print("\n| Pass | Wall (s) | Invoices/s | Jobs | Sum of job times (s) | Load |")
-    print("|---|---|---|---|---|---|")
+    print("\n| Pass | Wall (s) | Invoices/s | Jobs | Sum of job times (s) | PG connections (max) | Load |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         jobs = r.get("jobs", {})
         count = " + ".join(f"{v['count']} {k.removeprefix('_ar_job_')}" for k, v in jobs.items()) or "-"
         exec_sum = sum(v["exec"] for v in jobs.values())
         print(
             f"| {r['name']} | {r['wall']:.1f} | {N / r['wall']:.0f} | {count} | "
-            f"{exec_sum:.1f} | {r['load']} |"
+            f"{exec_sum:.1f} | {r['conns']} | {r['load']} |"
         )
     if "1" in by and "2" in by:
         print(f"\nspeedup, capacity 2 over capacity 1: {by['1']['wall'] / by['2']['wall']:.2f}x")
@@ -180,6 +184,8 @@ def report(results):
 
 def main():
     rd.LOG_DIR.mkdir(parents=True, exist_ok=True)
+    for old in rd.LOG_DIR.glob("*.log"):
+        old.unlink()  # the servers append: a pass reads its own log only
     print(f"benchmark_queue: {N:,} invoices, batches of {BATCH}, passes {PASSES}; {load()}", flush=True)
     rd.ensure_template()
     results = []

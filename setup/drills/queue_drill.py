@@ -10,8 +10,8 @@ the work over queue_job workers* on. Two servers start with
 is the master (queue_job elects it with an advisory lock, the other stands by)
 and it asks for each job through a least-connections balancer on loopback in
 front of both servers, as a production load balancer does. The scheduled
-action enqueues the batches; midway one server is killed with SIGKILL while
-it runs a job (its whole process group). The other finishes: queue_job
+action enqueues the batches; midway the master runner's server is killed
+with SIGKILL while it runs a job (its whole process group). The other finishes: queue_job
 requeues the killed job (its lock is gone), its standby runner becomes master
 if the master died. Then the same counts as the crash drill, every job done,
 none failed, and the jobs run on both servers.
@@ -152,7 +152,7 @@ def start_servers(rd, db, balancer_port):
 
 
 def kill_mid_job(rd, db, servers):
-    """Wait for half the sweep's jobs, then kill the server running one. Returns (victim, what)."""
+    """Half the sweep's jobs done, kill the master runner's server in a job; return (victim, what)."""
     total = -(-QUEUE_N // QUEUE_BATCH)
 
     def half_done():
@@ -162,7 +162,9 @@ def kill_mid_job(rd, db, servers):
         return done >= total // 2
 
     rd.wait_for(half_done, 900, "half the sweep's jobs to be done", 0.3)
-    pids = {server.proc.pid: server for server in servers}
+    # the master runner's server (the one that dispatches): its standby must take over
+    master = next((s for s in servers if s.log_count(r"asking Odoo to run job")), servers[0])
+    pids = {master.proc.pid: master}
     # in the middle of a job: started for half as long as a sweep job takes
     half = float(
         rd.scalar(
@@ -177,16 +179,19 @@ def kill_mid_job(rd, db, servers):
             db,
             """SELECT worker_pid, method_name, EXTRACT(EPOCH FROM now() AT TIME ZONE 'UTC' - date_started)
                  FROM queue_job WHERE state = 'started' AND worker_pid = ANY(%s)
-                  AND method_name = %s
+                  AND method_name IN (%s, '_ar_job_deliver')
                   AND date_started <= now() AT TIME ZONE 'UTC' - make_interval(secs => %s)""",
             [list(pids), SWEEP, half],
         )
         return found[0] if found else None
 
-    pid, method, age = rd.wait_for(running_on_a_server, 300, "a job running on a server", 0.05)
+    pid, method, age = rd.wait_for(running_on_a_server, 300, "a job running on the master's server", 0.05)
     victim = pids[pid]
     kill_group(victim)
-    return victim, f"{victim.name} (pid {pid}) while it ran {method} for {float(age):.1f} s"
+    return (
+        victim,
+        f"{victim.name} (pid {pid}, the master runner's) while it ran {method} for {float(age):.1f} s",
+    )
 
 
 def drill_queue(rd):
@@ -232,9 +237,12 @@ def drill_queue(rd):
     rd.record("queue", "jobs failed", 0, states.get("failed", 0))
     rd.record("queue", "processes that ran jobs (both servers)", True, ran_on >= 2, ok=ran_on >= 2)
     rd.record("queue", "the killed job requeued by queue_job", True, requeued >= 1, ok=requeued >= 1)
+    took_over = survivor.log_count(r"asking Odoo to run job") > 0
+    rd.record("queue", "the standby runner took over as master", True, took_over, ok=took_over)
     rd.NOTES.append(
         f"queue: {QUEUE_N:,} invoices in batches of {QUEUE_BATCH}, channels {QUEUE_CHANNELS}, jobs "
         f"{states}; SIGKILL of {what}; requests per server at the balancer {balancer.served}; "
-        f"{requeued} dead job(s) requeued; all done {recover:.0f} s after the kill, {elapsed:.0f} s in all."
+        f"{requeued} dead job(s) requeued; all done {recover:.0f} s after the kill, {elapsed:.0f} s in all; "
+        f"load average at the end {', '.join(f'{x:.2f}' for x in os.getloadavg())}."
     )
     rd.record_book("queue", db, f"{recover:.0f} s (kill → every job done)")
