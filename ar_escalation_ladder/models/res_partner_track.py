@@ -40,6 +40,7 @@ class ResPartner(models.Model):
         "ar.escalation.track",
         "Escalation track",
         compute="_compute_ar_effective_track_id",
+        groups="ar_escalation_ladder.group_ar_user",  # tracks are the AR team's to read
         help="The ladder this customer's overdue invoices climb: the one set by hand or by the "
         "assignment rules, else the default track.",
     )

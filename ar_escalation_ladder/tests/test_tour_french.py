@@ -1,6 +1,6 @@
 # Copyright 2026 AR Escalation contributors
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import ArEscalationCommon
@@ -44,7 +44,9 @@ class TestTourFrench(ArEscalationCommon, HttpCase):
         # what the band shows, read as the French user: the stage's French name
         # and the reason written in French at display time
         self.assertEqual(as_french.ar_stage_id.name, "Encadrée")
-        self.assertIn("20 jours de retard", as_french.ar_reason)
+        # counted on the French user's day (Europe/Paris: after 23:00 UTC, tomorrow already)
+        days = (fields.Date.context_today(as_french) - self.managed.invoice_date_due).days
+        self.assertIn(f"{days} jours de retard", as_french.ar_reason)
         self.assertNotIn("days overdue", as_french.ar_reason)
         self.start_tour(
             "/odoo/action-ar_escalation_ladder.account_move_action_ar_board",
