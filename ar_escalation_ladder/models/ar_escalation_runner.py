@@ -119,6 +119,12 @@ class ArEscalationRunner(models.AbstractModel):
         if not changed:
             # the usual day: a range of the next-check index (account_move_ar_next_check_idx)
             return SQL("(m.ar_next_check IS NULL OR m.ar_next_check <= %s)", today)
+        # sudo: which companies escalate is the sweep's to know, whoever runs it
+        live = self.env["res.company"].sudo().search([("ar_escalation_enabled", "=", True)])
+        if set(changed) >= set(live.ids):
+            # every company's whole book (a policy edit where one company escalates): the
+            # customer-ordered range scan (ar_escalation_move_sweep_idx), no condition to mix in
+            return SQL("TRUE")
         # a company's whole book: the customer-ordered range scan (ar_escalation_move_sweep_idx)
         return SQL(
             "(m.ar_next_check IS NULL OR m.ar_next_check <= %s OR m.company_id = ANY(%s))",
