@@ -38,7 +38,7 @@ class ResPartner(models.Model):
     # ladder uses, the default one included (an empty field would say "none")
     ar_effective_track_id = fields.Many2one(
         "ar.escalation.track",
-        "Escalation track",
+        "Escalation track in use",
         compute="_compute_ar_effective_track_id",
         groups="ar_escalation_ladder.group_ar_user",  # tracks are the AR team's to read
         help="The ladder this customer's overdue invoices climb: the one set by hand or by the "
