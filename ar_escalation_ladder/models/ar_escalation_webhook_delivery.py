@@ -41,12 +41,16 @@ class ArEscalationWebhookDelivery(models.Model):
     state = fields.Selection(DELIVERY_STATES, required=True, default="pending", readonly=True, index=True)
     attempts = fields.Integer(readonly=True)
     next_attempt_at = fields.Datetime("Next attempt", readonly=True)
-    give_up_at = fields.Datetime("Given up at", readonly=True, help="When retrying stops.")
+    give_up_at = fields.Datetime("Give up at", readonly=True, help="When retrying stops.")
     last_attempt_at = fields.Datetime("Last attempt", readonly=True)
     last_status = fields.Integer("Last HTTP status", readonly=True, help="0: no answer.")
-    last_error = fields.Char(readonly=True, help="Why the last attempt did not deliver, in words.")
-    sent_at = fields.Datetime(readonly=True)
-    queued_at = fields.Datetime(readonly=True, help="When a queue job was last made for it (queue_job).")
+    last_error = fields.Char(
+        "Last error", readonly=True, help="Why the last attempt did not deliver, in words."
+    )
+    sent_at = fields.Datetime("Sent", readonly=True)
+    queued_at = fields.Datetime(
+        "Queued for a job", readonly=True, help="When a queue job was last made for it (queue_job)."
+    )
     idempotency_key = fields.Char(compute="_compute_idempotency_key")
 
     _sql_constraints = [
