@@ -419,18 +419,22 @@ class TestMailOutage(ArEscalationCommon):
             sorted(mail.recipient_ids.mapped("email")),
             ["billing@acme.example.com", "treasurer@acme.example.com"],
         )
+        # the mail queue sends to each recipient in turn and stops at the first refusal: the
+        # second one in its order is refused (their order in the database is core's, not ours)
+        mail.invalidate_recordset(["recipient_ids"])
+        first, second = mail.recipient_ids.mapped("email")
         self.smtp.mode = "rcpt_550"
-        self.smtp.target = "treasurer@acme.example.com"
+        self.smtp.target = second
         self._run_queue()
-        self.assertEqual(self._delivered(mail), 1)
+        self.assertEqual(self._delivered(mail, first), 1)
         self.assertEqual(mail.state, "exception")
         self.assertEqual(mail.ar_delivery_issue, "to_check")
         self.assertIn("it reached some of its recipients, not all", move.ar_error)
-        self.assertEqual(move.ar_contact_attempts, 1, "the billing contact got it: a contact")
+        self.assertEqual(move.ar_contact_attempts, 1, "the first recipient got it: a contact")
         self.smtp.mode = "accept"
         self._run_queue(at=fields.Datetime.now() + timedelta(days=1))
-        self.assertEqual(self._delivered(mail), 1, "never twice")
-        self.assertFalse(self._delivered(mail, "treasurer@acme.example.com"))
+        self.assertEqual(self._delivered(mail, first), 1, "never twice")
+        self.assertFalse(self._delivered(mail, second))
 
     def test_internal_copy_refused_is_said_on_the_case_only(self):
         """A case message also emails its internal followers; their copy failing is no customer matter."""
