@@ -117,13 +117,17 @@ class ArEscalationDelivery(models.AbstractModel):
             company, list(due), [m.id for items in due.values() for m, *__ in items]
         )
         by_stage = defaultdict(list)
+        # concat() prefetches its own ids only: the customers' invoices read together instead
+        prefetch = self.env["account.move"].concat(*(m for items in due.values() for m, *__ in items))
         for pid, items in due.items():
             level = max(position.get(pid, -1), outside.get(pid, -1))
             if not any(item_level == level for __, item_level, __ in items):
                 continue  # the customer's position is not due: nothing goes alone
             by_stage[stages[level].id].append(
                 {
-                    "moves": self.env["account.move"].concat(*(move for move, __, __ in items)),
+                    "moves": prefetch.browse()
+                    .concat(*(move for move, __, __ in items))
+                    .with_prefetch(prefetch._prefetch_ids),
                     "cycles": {move.id: cycle for move, __, cycle in items},
                     "stages": {move.id: stages[item_level] for move, item_level, __ in items},
                 }

@@ -152,11 +152,13 @@ class ArEscalationQueue(models.AbstractModel):
     @api.model
     def _ar_due_from_payload(self, rows):
         """``{customer: [(invoice, level, cycle)]}`` of the invoices still open on the ladder."""
-        Move = self.env["account.move"]
         open_ids = self._ar_still_open([i for __, items in rows for i, *__ in items])
+        # one recordset, iterated: the invoices share their prefetch (one read for all of them,
+        # not one per invoice as a browse() each would)
+        by_id = {move.id: move for move in self.env["account.move"].browse(sorted(open_ids))}
         due = {}
         for pid, items in rows:
-            kept = [(Move.browse(i), level, cycle) for i, level, cycle in items if i in open_ids]
+            kept = [(by_id[i], level, cycle) for i, level, cycle in items if i in open_ids]
             if kept:
                 due[pid] = kept
         return due
