@@ -87,11 +87,17 @@ def one_pass(name):
     def finished():
         used = rd.scalar(db, "SELECT COUNT(*) - 1 FROM pg_stat_activity WHERE datname = %s", [db])
         connections[0] = max(connections[0], used)
-        if not rd.run_state(db)[2]:
-            return False
         if not queue:
-            return True
-        left = rd.scalar(db, "SELECT COUNT(*) FROM queue_job WHERE state NOT IN ('done', 'failed')")
+            return rd.run_state(db)[2]
+        # every batch handed over, and every sweep and delivery job done (the run's closing
+        # job, which checks every 10 s, is not the work timed)
+        if not rd.scalar(db, "SELECT COUNT(*) FROM ar_escalation_run WHERE queued_at IS NOT NULL"):
+            return False
+        left = rd.scalar(
+            db,
+            "SELECT COUNT(*) FROM queue_job WHERE state NOT IN ('done', 'failed') AND method_name IN %s",
+            [(SWEEP, DELIVER)],
+        )
         return left == 0
 
     rd.wait_for(finished, 5000, f"the {name} pass to finish", 0.25)

@@ -63,3 +63,36 @@ class ArEscalationQueue(models.AbstractModel):
         if not CHANNEL_RE.match(base):
             base = DEFAULT_CHANNEL
         return f"{base}.{kind}"
+
+    @api.model
+    def _ar_run_jobs(self, day):
+        """Where the jobs of the run of ``day`` are: ``{"evaluated", "waiting", "failed"}``.
+
+        ``evaluated``: the invoices of its sweep jobs done. Empty without queue_job.
+        """
+        if "queue.job" not in self.env.registry:
+            return {}
+        # sudo: the job queue is its managers' (queue_job's access rights); a run's reader
+        # sees counts of its own jobs only, found by their identity keys
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search_fetch(
+                [
+                    "|",
+                    ("identity_key", "=like", f"ar_escalation.sweep:{day}:%"),
+                    ("identity_key", "=like", f"ar_escalation.delivery:%:{day}:%"),
+                ],
+                ["identity_key", "state", "args"],
+            )
+        )
+        out = {"evaluated": 0, "waiting": 0, "failed": 0}
+        for job in jobs:
+            if job.state == "done":
+                if job.identity_key.startswith("ar_escalation.sweep:"):
+                    out["evaluated"] += len(job.args[0]) if job.args else 0
+            elif job.state == "failed":
+                out["failed"] += 1
+            elif job.state != "cancelled":
+                out["waiting"] += 1
+        return out

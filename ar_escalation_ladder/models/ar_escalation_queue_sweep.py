@@ -25,6 +25,7 @@ import logging
 import time
 
 from odoo import api, fields, models
+from odoo.tools import SQL, format_date
 
 from .ar_escalation_facts import PAID_STATES
 
@@ -33,6 +34,10 @@ _logger = logging.getLogger(__name__)
 # one call of the scheduled action enqueues at most this many batches, for at most this long
 ENQUEUE_BATCHES = 200
 ENQUEUE_SECONDS = 10.0
+# the run's closing job: after the sweep's jobs (a higher number runs later), checking again
+# every few seconds while some are not done
+CLOSE_PRIORITY = 20
+CLOSE_RETRY = 10
 
 
 def _digest(*parts):
@@ -85,6 +90,53 @@ class ArEscalationQueue(models.AbstractModel):
         runner = self.env["ar.escalation.runner"].with_context(ar_queue_deliveries=True)
         runner._ar_process_safely(moves, fields.Date.to_date(today), fields.Datetime.now())
         return self.env._("%s invoices evaluated", len(moves))
+
+    # ------------------------------------------------------------------
+    # the end of the run: when its jobs are done
+    # ------------------------------------------------------------------
+    @api.model
+    def _ar_enqueue_close_run(self, day):
+        """The job that ends the run of ``day`` once its jobs are done (after the sweep's)."""
+        return self.with_delay(
+            channel=self._ar_channel("sweep"),
+            identity_key=f"ar_escalation.close:{day}",
+            priority=CLOSE_PRIORITY,
+            description=self.env._("AR escalation: end the run of %s", format_date(self.env, day)),
+        )._ar_job_close_run(fields.Date.to_string(day))
+
+    @api.model
+    def _ar_job_close_run(self, day):
+        """Count what the run's jobs evaluated and end the run, or wait while some are not done.
+
+        One job writes the run (the sweep jobs would all update its one row:
+        under Odoo's repeatable read, every one but the first would fail and
+        be retried); queue_job runs it again ``CLOSE_RETRY`` seconds later
+        while jobs wait, without counting that as a failed try.
+        """
+        from odoo.addons.queue_job.exception import RetryableJobError  # pylint: disable=import-outside-toplevel
+
+        run = self.env["ar.escalation.run"].search([("date", "=", day)], limit=1)
+        if not run or run.finished_at:
+            return self.env._("No run to end.")
+        jobs = self._ar_run_jobs(day)
+        if jobs["waiting"]:
+            raise RetryableJobError(
+                self.env._("%s jobs of the run are not done yet.", jobs["waiting"]),
+                seconds=CLOSE_RETRY,
+                ignore_retry=True,
+            )
+        self.env.cr.execute(
+            SQL(
+                """UPDATE ar_escalation_run
+                      SET evaluated = evaluated + %(evaluated)s, finished_at = %(now)s, write_date = %(now)s
+                    WHERE id = %(id)s AND finished_at IS NULL""",
+                evaluated=jobs["evaluated"],
+                now=fields.Datetime.now(),
+                id=run.id,
+            )
+        )
+        run.invalidate_recordset()
+        return self.env._("%s invoices evaluated by the run's jobs.", jobs["evaluated"])
 
     # ------------------------------------------------------------------
     # the batch's messages

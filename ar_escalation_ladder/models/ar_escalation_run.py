@@ -29,6 +29,12 @@ class ArEscalationRun(models.Model):
     cursor = fields.Integer("Last customer done", readonly=True, help="Commercial partner id.")
     total = fields.Integer("Open invoices at the start", readonly=True)
     evaluated = fields.Integer("Invoices evaluated", readonly=True)
+    # through queue_job (models/ar_escalation_queue_sweep.py): the scheduled action hands the
+    # batches over, the jobs evaluate them, the run's closing job counts them and ends the run
+    queued = fields.Integer("Invoices handed to queue_job", readonly=True)
+    queued_at = fields.Datetime(
+        "Handed to queue_job", readonly=True, help="When the scheduled action had handed every batch over."
+    )
     batches = fields.Integer(readonly=True)
     started_at = fields.Datetime("Started", readonly=True)
     finished_at = fields.Datetime("Ended", readonly=True)
@@ -48,6 +54,16 @@ class ArEscalationRun(models.Model):
     )
     error_count = fields.Integer("Errors", compute="_compute_outcome")
     error_summary = fields.Html("What failed", compute="_compute_outcome", sanitize=False)
+    job_waiting_count = fields.Integer(
+        "Jobs waiting",
+        compute="_compute_outcome",
+        help="The run's queue_job jobs not done yet (evaluating batches, sending their messages).",
+    )
+    job_failed_count = fields.Integer(
+        "Jobs failed",
+        compute="_compute_outcome",
+        help="The run's queue_job jobs that failed after their retries (Settings > Technical > Jobs).",
+    )
 
     _sql_constraints = [("date_uniq", "unique(date)", "One run per day.")]
 
@@ -60,10 +76,16 @@ class ArEscalationRun(models.Model):
         """The moments the run covers: its start to its end (now while it runs)."""
         return self.started_at, self.finished_at or fields.Datetime.now()
 
-    @api.depends("started_at", "finished_at", "evaluated", "total")
+    @api.depends("started_at", "finished_at", "evaluated", "total", "queued")
     def _compute_outcome(self):
         Event = self.env["ar.escalation.event"]
+        Queue = self.env["ar.escalation.queue"]
         for run in self:
+            jobs = Queue._ar_run_jobs(run.date) if run.queued else {}
+            run.job_waiting_count = jobs.get("waiting", 0)
+            run.job_failed_count = jobs.get("failed", 0)
+            # while it runs, what its jobs evaluated so far (its closing job adds them up)
+            evaluated = run.evaluated + (0 if run.finished_at else jobs.get("evaluated", 0))
             start, end = run._ar_window()
             counts = {}
             partners = 0
@@ -79,7 +101,7 @@ class ArEscalationRun(models.Model):
             run.message_count = partners
             run.error_count = counts.get("error", 0)
             run.state = "running" if not run.finished_at else "errors" if run.error_count else "done"
-            run.progress = 100.0 if run.finished_at else min(100.0 * run.evaluated / (run.total or 1), 99.0)
+            run.progress = 100.0 if run.finished_at else min(100.0 * evaluated / (run.total or 1), 99.0)
             run.duration = (end - start).total_seconds() / 60 if start else 0.0
             # each error names its invoice, a link to it
             run.error_summary = (
@@ -102,9 +124,10 @@ class ArEscalationRun(models.Model):
         if not run:
             return {}
         if not run.finished_at:
+            jobs = self.env["ar.escalation.queue"]._ar_run_jobs(run.date) if run.queued else {}
             text = self.env._(
                 "Today's run is under way: %(evaluated)s of %(total)s invoices evaluated.",
-                evaluated=run.evaluated,
+                evaluated=run.evaluated + jobs.get("evaluated", 0),
                 total=run.total,
             )
         elif run.error_count == 1:
@@ -139,9 +162,9 @@ class ArEscalationRun(models.Model):
         """The run of ``today``, created on its first batch."""
         self.env.cr.execute(
             SQL(
-                """INSERT INTO ar_escalation_run (date, cursor, evaluated, batches, started_at,
+                """INSERT INTO ar_escalation_run (date, cursor, evaluated, queued, batches, started_at,
                                                   create_uid, create_date, write_uid, write_date)
-                   VALUES (%(today)s, 0, 0, 0, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                   VALUES (%(today)s, 0, 0, 0, 0, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
                    ON CONFLICT (date) DO NOTHING
                    RETURNING id""",
                 today=today,
@@ -159,21 +182,50 @@ class ArEscalationRun(models.Model):
         run_id, cursor = self.env.cr.fetchone()
         return self.browse(run_id), cursor
 
-    def _ar_advance(self, last_id, count, finished):
-        """Move the cursor forward (never back: a slower worker may finish later)."""
+    def _ar_advance(self, last_id, count, finished, queued=False):
+        """Move the cursor forward (never back: a slower worker may finish later).
+
+        ``queued``: the ``count`` invoices were handed to queue_job, not
+        evaluated; the run then ends when its jobs are done (its closing job,
+        ``ar.escalation.queue._ar_job_close_run``), not when the scheduled
+        action has handed the last batch over.
+        """
         self.ensure_one()
-        self.env.cr.execute(
-            SQL(
-                """UPDATE ar_escalation_run
-                      SET cursor = GREATEST(cursor, %(last)s), evaluated = evaluated + %(count)s,
-                          batches = batches + 1, finished_at = CASE WHEN %(finished)s THEN %(now)s END,
-                          write_date = %(now)s
-                    WHERE id = %(id)s""",
-                last=last_id,
-                count=count,
-                finished=finished,
-                now=fields.Datetime.now(),
-                id=self.id,
+        if queued:
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE ar_escalation_run
+                          SET cursor = GREATEST(cursor, %(last)s), queued = COALESCE(queued, 0) + %(count)s,
+                              batches = batches + 1, queued_at = CASE WHEN %(finished)s THEN %(now)s END,
+                              write_date = %(now)s
+                        WHERE id = %(id)s""",
+                    last=last_id,
+                    count=count,
+                    finished=finished,
+                    now=fields.Datetime.now(),
+                    id=self.id,
+                )
             )
-        )
+            if finished:
+                self.env["ar.escalation.queue"]._ar_enqueue_close_run(self.date)
+        else:
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE ar_escalation_run
+                          SET cursor = GREATEST(cursor, %(last)s), evaluated = evaluated + %(count)s,
+                              batches = batches + 1,
+                              finished_at = CASE WHEN %(finished)s AND COALESCE(queued, 0) = 0
+                                                 THEN %(now)s END,
+                              write_date = %(now)s
+                        WHERE id = %(id)s""",
+                    last=last_id,
+                    count=count,
+                    finished=finished,
+                    now=fields.Datetime.now(),
+                    id=self.id,
+                )
+            )
+            if finished and self.queued:
+                # the setting went off during a run that handed batches to queue_job
+                self.env["ar.escalation.queue"]._ar_enqueue_close_run(self.date)
         self.invalidate_recordset()

@@ -66,7 +66,8 @@ class ArEscalationRunner(models.AbstractModel):
         run, cursor = self.env["ar.escalation.run"]._ar_today(today)
         ids, last = self._select_batch(cursor, batch_size)
         queue = self.env["ar.escalation.queue"]
-        if ids and queue._ar_queue_enabled():
+        queued = bool(ids) and queue._ar_queue_enabled()
+        if queued:
             # queue_job's runners evaluate the batches (models/ar_escalation_queue_sweep.py)
             ids, last = queue._ar_enqueue_batches(ids, last, batch_size, today)
         elif ids:
@@ -85,7 +86,7 @@ class ArEscalationRunner(models.AbstractModel):
         # counting what is left would scan the rest of the book at every batch:
         # the run knows its total, and one probe says whether anything is left
         more = last is not None and self._has_more(last)
-        run._ar_advance(last if last is not None else cursor, len(ids), not more)
+        run._ar_advance(last if last is not None else cursor, len(ids), not more, queued=queued)
         remaining = max(run.total - run.evaluated, 1) if more else 0
         # a batch whose customers were all held by another worker took nothing
         # but moved on: "nothing done" would end the cron job, so count it as a step

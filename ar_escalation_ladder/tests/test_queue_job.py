@@ -232,3 +232,53 @@ class TestQueueJobSweep(ArEscalationCommon):
         self.assertIn("Message to the customer at", self._events(failed, "error").reason)
         self.assertEqual(failed.ar_contact_attempts, 0, "no message went out: none counted")
         self.assertEqual(moves[2].ar_contact_attempts, 1, "the batch's other customer got its message")
+
+    def _perform(self, record):
+        """Run a stored job as queue_job's runner does: started, performed, done."""
+        # pylint: disable=import-outside-toplevel,odoo-addons-relative-import
+        from odoo.addons.queue_job.job import Job
+
+        job = Job.load(self.env, record.uuid)
+        job.set_started()
+        job.store()
+        job.perform()
+        job.set_done()
+        job.store()
+        self.env.flush_all()
+        self.env.invalidate_all()
+
+    def test_the_run_ends_when_its_jobs_are_done(self):
+        """Runs screen: running while its jobs wait, its count growing, ended by its closing job."""
+        # pylint: disable=import-outside-toplevel,odoo-addons-relative-import
+        from odoo.addons.queue_job.exception import RetryableJobError
+        from odoo.addons.queue_job.job import Job as QueuedJob
+
+        self._book()
+        self._sweep()  # not trapped: the jobs are stored, as the job runner finds them
+        Run, Job = self.env["ar.escalation.run"], self.env["queue.job"].sudo()
+        run = Run.search([("date", "=", self.today)])
+        self.assertEqual(run.total, 4)
+        self.assertEqual((run.queued, run.evaluated, run.state), (4, 0, "running"))
+        self.assertTrue(run.queued_at, "every batch handed over")
+        self.assertFalse(run.finished_at, "handed over is not ended")
+        self.assertEqual(run.job_waiting_count, 2, "two sweep jobs wait")
+        close = Job.search([("method_name", "=", "_ar_job_close_run")])
+        self.assertEqual(len(close), 1, "one closing job")
+        with self.assertRaises(RetryableJobError):
+            QueuedJob.load(self.env, close.uuid).perform()  # jobs wait: it comes back later
+
+        def pending(method):
+            return Job.search([("method_name", "=", method), ("state", "=", "pending")], order="id")
+
+        self._perform(pending("_ar_job_sweep")[0])
+        self.assertEqual(run.progress, 50.0, "the first batch's two invoices of four")
+        self.assertIn("2 of 4 invoices evaluated", Run.ar_board_status()["text"])
+        self.assertEqual(run.job_waiting_count, 2, "a sweep job and the first one's delivery")
+        while pending("_ar_job_sweep") or pending("_ar_job_deliver"):
+            self._perform((pending("_ar_job_sweep") or pending("_ar_job_deliver"))[0])
+        self.assertEqual(run.state, "running", "until the closing job has counted")
+        self._perform(close)
+        self.assertEqual((run.evaluated, run.state, run.progress), (4, "done", 100.0))
+        self.assertTrue(run.finished_at)
+        self.assertEqual(run.job_failed_count, 0)
+        self.assertIn("Last run ended", Run.ar_board_status()["text"])

@@ -235,6 +235,10 @@ def drill_queue(rd):
         ok=sweeps >= batches * 0.9,
     )
     rd.record("queue", "jobs failed", 0, states.get("failed", 0))
+    total, evaluated, ended = rd.run_state(db)
+    rd.record(
+        "queue", "the run ended by its closing job, every invoice counted", (total, True), (evaluated, ended)
+    )
     rd.record("queue", "processes that ran jobs (both servers)", True, ran_on >= 2, ok=ran_on >= 2)
     rd.record("queue", "the killed job requeued by queue_job", True, requeued >= 1, ok=requeued >= 1)
     took_over = survivor.log_count(r"asking Odoo to run job") > 0
