@@ -53,6 +53,20 @@ def load():
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def cpu_times():
+    """(busy, total) jiffies of all the machine's cores, from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        values = [int(x) for x in stat.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def cores_busy(start, end):
+    """How many of the machine's cores were busy on average between two ``cpu_times()``."""
+    busy, total = end[0] - start[0], end[1] - start[1]
+    return (os.cpu_count() or 1) * busy / total if total else 0.0
+
+
 def one_pass(name):
     """Run one pass; return its figures."""
     db = f"{PREFIX}{name}"
@@ -75,7 +89,7 @@ def one_pass(name):
     server.start()
     server.wait_ready()
     rd.say(f"{name}: server up; {load()}")
-    started = time.monotonic()
+    started, cpu_start = time.monotonic(), cpu_times()
     rd.wake_crons(db, info["cron_ids"])
     if not queue:
         # the cron framework runs ten calls of the scheduled action, then waits for its next
@@ -103,6 +117,8 @@ def one_pass(name):
     rd.wait_for(finished, 5000, f"the {name} pass to finish", 0.25)
     wall = time.monotonic() - started
     figures = {"name": name, "wall": wall, "load": load(), "batches": -(-N // BATCH), "conns": connections[0]}
+    # everything the machine ran meanwhile (Odoo, PostgreSQL, the job runner, this script's polling)
+    figures["cores"] = cores_busy(cpu_start, cpu_times())
     if not queue:
         text = server.log.read_text(encoding="utf-8", errors="replace")
         calls = [float(x) for x in re.findall(r"evaluate the ladder' \(\d+\) done in ([\d.]+)s", text)]
@@ -147,18 +163,30 @@ def job_figures(db):
 
 def report(results):
     by = {r["name"]: r for r in results}
-    print("\n| Pass | Wall (s) | Invoices/s | Jobs | Sum of job times (s) | PG connections (max) | Load |")
-    print("|---|---|---|---|---|---|---|")
+    cores = os.cpu_count() or 1
+    print(
+        f"\n| Pass | Wall (s) | Invoices/s | Jobs | Sum of job times (s) | PG connections (max) "
+        f"| Cores busy (of {cores}) | Load |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         jobs = r.get("jobs", {})
         count = " + ".join(f"{v['count']} {k.removeprefix('_ar_job_')}" for k, v in jobs.items()) or "-"
         exec_sum = sum(v["exec"] for v in jobs.values())
         print(
             f"| {r['name']} | {r['wall']:.1f} | {N / r['wall']:.0f} | {count} | "
-            f"{exec_sum:.1f} | {r['conns']} | {r['load']} |"
+            f"{exec_sum:.1f} | {r['conns']} | {r['cores']:.2f} | {r['load']} |"
         )
     if "1" in by and "2" in by:
         print(f"\nspeedup, capacity 2 over capacity 1: {by['1']['wall'] / by['2']['wall']:.2f}x")
+        # the whole machine (Odoo, PostgreSQL, the job runner, this script's polling): a second
+        # job can only add what the first one leaves idle
+        print(
+            f"cores busy: {by['1']['cores']:.2f} of {cores} at capacity 1, "
+            f"{by['2']['cores']:.2f} at capacity 2"
+        )
+    if "cron" in by and "2" in by:
+        print(f"speedup, capacity 2 over the cron path: {by['cron']['wall'] / by['2']['wall']:.2f}x")
     if "cron" in by:
         cron = by["cron"]
         per_batch = cron["wall"] / cron["batches"]

@@ -182,6 +182,19 @@ def db_exists(db):
 # ----------------------------------------------------------------------
 # Odoo processes
 # ----------------------------------------------------------------------
+def odoo_entry():
+    """How to start Odoo: its ``odoo-bin`` script where the tree has one, else ``-m odoo``.
+
+    A prefork server (``--workers`` > 0) spawns its gevent process by running
+    its own ``sys.argv[0]`` again: started as ``-m odoo`` that is
+    ``odoo/__main__.py``, which cannot run as a script, so the gevent process
+    dies at once and the master starts it again, over and over — a whole core
+    of a 2-core machine burnt in the queue benchmark's and drill's servers.
+    """
+    script = Path(ODOO_SRC) / "odoo-bin"
+    return [str(script)] if script.is_file() else ["-m", "odoo"]
+
+
 def odoo_cmd(db, *args):
     command = [args[0]] if args and args[0] == "shell" else []
     args = args[len(command) :]
@@ -190,8 +203,9 @@ def odoo_cmd(db, *args):
         "-n",
         "5",
         ODOO_PYTHON,
-        "-m",
-        "odoo",
+        # the shell as before: this Odoo 18 tree's odoo-bin fails on `shell` (KeyError
+        # 'load_language' while parsing its options), `-m odoo shell` does not
+        *(["-m", "odoo"] if command else odoo_entry()),
         *command,
         f"--addons-path={ADDONS_PATH}",
         "-d",
