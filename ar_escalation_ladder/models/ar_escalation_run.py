@@ -28,7 +28,8 @@ class ArEscalationRun(models.Model):
     date = fields.Date(required=True, readonly=True)
     cursor = fields.Integer("Last customer done", readonly=True, help="Commercial partner id.")
     total = fields.Integer("Open invoices at the start", readonly=True)
-    evaluated = fields.Integer("Invoices evaluated", readonly=True)
+    # recorded by the scheduled action, and by the run's closing job for what queue_job evaluated
+    evaluated = fields.Integer("Invoices evaluated (recorded)", readonly=True)
     # through queue_job (models/ar_escalation_queue_sweep.py): the scheduled action hands the
     # batches over, the jobs evaluate them, the run's closing job counts them and ends the run
     queued = fields.Integer("Invoices handed to queue_job", readonly=True)
@@ -43,6 +44,11 @@ class ArEscalationRun(models.Model):
     state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("errors", "Done with errors")],
         compute="_compute_outcome",
+    )
+    evaluated_count = fields.Integer(
+        "Invoices evaluated",
+        compute="_compute_outcome",
+        help="So far, while the run goes on: through queue_job, what its jobs done evaluated.",
     )
     progress = fields.Float(
         "Progress (%)", compute="_compute_outcome", help="Invoices evaluated of the book."
@@ -86,6 +92,7 @@ class ArEscalationRun(models.Model):
             run.job_failed_count = jobs.get("failed", 0)
             # while it runs, what its jobs evaluated so far (its closing job adds them up)
             evaluated = run.evaluated + (0 if run.finished_at else jobs.get("evaluated", 0))
+            run.evaluated_count = evaluated
             start, end = run._ar_window()
             counts = {}
             partners = 0
@@ -124,10 +131,9 @@ class ArEscalationRun(models.Model):
         if not run:
             return {}
         if not run.finished_at:
-            jobs = self.env["ar.escalation.queue"]._ar_run_jobs(run.date) if run.queued else {}
             text = self.env._(
                 "Today's run is under way: %(evaluated)s of %(total)s invoices evaluated.",
-                evaluated=run.evaluated + jobs.get("evaluated", 0),
+                evaluated=run.evaluated_count,
                 total=run.total,
             )
         elif run.error_count == 1:
