@@ -125,9 +125,9 @@ class ArEscalationDelivery(models.AbstractModel):
                 continue  # the customer's position is not due: nothing goes alone
             by_stage[stages[level].id].append(
                 {
-                    "moves": prefetch.browse()
-                    .concat(*(move for move, __, __ in items))
-                    .with_prefetch(prefetch._prefetch_ids),
+                    "moves": prefetch.browse([move.id for move, __, __ in items]).with_prefetch(
+                        prefetch._prefetch_ids
+                    ),
                     "cycles": {move.id: cycle for move, __, cycle in items},
                     "stages": {move.id: stages[item_level] for move, item_level, __ in items},
                 }

@@ -14,7 +14,8 @@ scheduled action runs every batch in its own thread, as before.
 
 import re
 
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.osv import expression
 
 PARAM_ENABLED = "ar_escalation.queue_job"
 PARAM_CHANNEL = "ar_escalation.queue_channel"
@@ -65,34 +66,34 @@ class ArEscalationQueue(models.AbstractModel):
         return f"{base}.{kind}"
 
     @api.model
-    def _ar_run_jobs(self, day):
-        """Where the jobs of the run of ``day`` are: ``{"evaluated", "waiting", "failed"}``.
+    def _ar_run_jobs(self, days):
+        """Where the jobs of the runs of ``days`` are: ``{day: {"evaluated", "waiting", "failed"}}``.
 
-        ``evaluated``: the invoices of its sweep jobs done. Empty without queue_job.
+        ``evaluated``: the invoices of its sweep jobs done. One query for all
+        the days (a list of runs reads them together); empty without queue_job.
         """
-        if "queue.job" not in self.env.registry:
+        days = sorted({fields.Date.to_string(fields.Date.to_date(day)) for day in days})
+        if "queue.job" not in self.env.registry or not days:
             return {}
+        # the jobs' identity keys name their day (ar_escalation_queue_sweep.py)
+        prefixes = [f"ar_escalation.sweep:{day}:%" for day in days]
+        prefixes += [f"ar_escalation.delivery:%:{day}:%" for day in days]
+        domain = expression.OR([[("identity_key", "=like", prefix)] for prefix in prefixes])
         # sudo: the job queue is its managers' (queue_job's access rights); a run's reader
         # sees counts of its own jobs only, found by their identity keys
-        jobs = (
-            self.env["queue.job"]
-            .sudo()
-            .search_fetch(
-                [
-                    "|",
-                    ("identity_key", "=like", f"ar_escalation.sweep:{day}:%"),
-                    ("identity_key", "=like", f"ar_escalation.delivery:%:{day}:%"),
-                ],
-                ["identity_key", "state", "args"],
-            )
-        )
-        out = {"evaluated": 0, "waiting": 0, "failed": 0}
+        jobs = self.env["queue.job"].sudo().search_fetch(domain, ["identity_key", "state", "args"])
+        out = {day: {"evaluated": 0, "waiting": 0, "failed": 0} for day in days}
         for job in jobs:
+            parts = job.identity_key.split(":")
+            sweep = parts[0] == "ar_escalation.sweep"
+            counts = out.get(parts[1] if sweep else parts[2])
+            if counts is None:
+                continue
             if job.state == "done":
-                if job.identity_key.startswith("ar_escalation.sweep:"):
-                    out["evaluated"] += len(job.args[0]) if job.args else 0
+                if sweep:
+                    counts["evaluated"] += len(job.args[0]) if job.args else 0
             elif job.state == "failed":
-                out["failed"] += 1
+                counts["failed"] += 1
             elif job.state != "cancelled":
-                out["waiting"] += 1
+                counts["waiting"] += 1
         return out

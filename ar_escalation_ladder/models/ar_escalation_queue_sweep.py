@@ -118,7 +118,7 @@ class ArEscalationQueue(models.AbstractModel):
         run = self.env["ar.escalation.run"].search([("date", "=", day)], limit=1)
         if not run or run.finished_at:
             return self.env._("No run to end.")
-        jobs = self._ar_run_jobs(day)
+        jobs = self._ar_run_jobs([day])[day]
         if jobs["waiting"]:
             raise RetryableJobError(
                 self.env._("%s jobs of the run are not done yet.", jobs["waiting"]),

@@ -85,9 +85,10 @@ class ArEscalationRun(models.Model):
     @api.depends("started_at", "finished_at", "evaluated", "total", "queued")
     def _compute_outcome(self):
         Event = self.env["ar.escalation.event"]
-        Queue = self.env["ar.escalation.queue"]
+        # the jobs of every run through queue_job here, in one read
+        run_jobs = self.env["ar.escalation.queue"]._ar_run_jobs(self.filtered("queued").mapped("date"))
         for run in self:
-            jobs = Queue._ar_run_jobs(run.date) if run.queued else {}
+            jobs = run_jobs.get(fields.Date.to_string(run.date), {})
             run.job_waiting_count = jobs.get("waiting", 0)
             run.job_failed_count = jobs.get("failed", 0)
             # while it runs, what its jobs evaluated so far (its closing job adds them up)
@@ -197,41 +198,30 @@ class ArEscalationRun(models.Model):
         action has handed the last batch over.
         """
         self.ensure_one()
-        if queued:
-            self.env.cr.execute(
-                SQL(
-                    """UPDATE ar_escalation_run
-                          SET cursor = GREATEST(cursor, %(last)s), queued = COALESCE(queued, 0) + %(count)s,
-                              batches = batches + 1, queued_at = CASE WHEN %(finished)s THEN %(now)s END,
-                              write_date = %(now)s
-                        WHERE id = %(id)s""",
-                    last=last_id,
-                    count=count,
-                    finished=finished,
-                    now=fields.Datetime.now(),
-                    id=self.id,
-                )
+        self.env.cr.execute(
+            SQL(
+                """UPDATE ar_escalation_run
+                      SET cursor = GREATEST(cursor, %(last)s),
+                          evaluated = evaluated + CASE WHEN %(queued)s THEN 0 ELSE %(count)s END,
+                          queued = COALESCE(queued, 0) + CASE WHEN %(queued)s THEN %(count)s ELSE 0 END,
+                          batches = batches + 1,
+                          queued_at = CASE WHEN NOT %(queued)s THEN queued_at
+                                           WHEN %(finished)s THEN %(now)s END,
+                          finished_at = CASE WHEN %(queued)s THEN finished_at
+                                             WHEN %(finished)s AND COALESCE(queued, 0) = 0 THEN %(now)s END,
+                          write_date = %(now)s
+                    WHERE id = %(id)s
+                RETURNING queued""",
+                last=last_id,
+                count=count,
+                queued=bool(queued),
+                finished=finished,
+                now=fields.Datetime.now(),
+                id=self.id,
             )
-            if finished:
-                self.env["ar.escalation.queue"]._ar_enqueue_close_run(self.date)
-        else:
-            self.env.cr.execute(
-                SQL(
-                    """UPDATE ar_escalation_run
-                          SET cursor = GREATEST(cursor, %(last)s), evaluated = evaluated + %(count)s,
-                              batches = batches + 1,
-                              finished_at = CASE WHEN %(finished)s AND COALESCE(queued, 0) = 0
-                                                 THEN %(now)s END,
-                              write_date = %(now)s
-                        WHERE id = %(id)s""",
-                    last=last_id,
-                    count=count,
-                    finished=finished,
-                    now=fields.Datetime.now(),
-                    id=self.id,
-                )
-            )
-            if finished and self.queued:
-                # the setting went off during a run that handed batches to queue_job
-                self.env["ar.escalation.queue"]._ar_enqueue_close_run(self.date)
+        )
+        # handed to queue_job (all of the run, or part of it before the setting went off):
+        # the closing job ends the run once the jobs are done
+        if finished and self.env.cr.fetchone()[0]:
+            self.env["ar.escalation.queue"]._ar_enqueue_close_run(self.date)
         self.invalidate_recordset()
